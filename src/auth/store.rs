@@ -1,0 +1,163 @@
+//! SQL of users, sessions and login events.
+
+use chrono::{DateTime, Utc};
+
+use super::model::User;
+use crate::db::{Db, DbResult, Tx};
+use crate::{on_db, on_tx};
+
+const SELECT_USER: &str = "SELECT id, email, full_name, position, phone, password_hash, kind, member_id, \
+                           member_role, staff_role, is_blocked, last_login_at FROM users";
+
+pub async fn user_by_email(db: &Db, email: &str) -> DbResult<Option<User>> {
+    let sql = format!("{SELECT_USER} WHERE email = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(email).fetch_optional(p).await?))
+}
+
+pub async fn user_by_id(db: &Db, id: i64) -> DbResult<Option<User>> {
+    let sql = format!("{SELECT_USER} WHERE id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Users of the company with this INN who can log in (not blocked, password set).
+pub async fn login_candidates_by_inn(db: &Db, inn: &str) -> DbResult<Vec<User>> {
+    let sql = format!(
+        "{SELECT_USER} WHERE member_id = (SELECT id FROM members WHERE inn = $1) \
+         AND is_blocked = FALSE AND password_hash IS NOT NULL ORDER BY id LIMIT 20"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(inn).fetch_all(p).await?))
+}
+
+pub async fn users_of_member(db: &Db, member_id: i64) -> DbResult<Vec<User>> {
+    let sql = format!("{SELECT_USER} WHERE member_id = $1 ORDER BY full_name, id");
+    Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(member_id).fetch_all(p).await?))
+}
+
+pub async fn staff_users(db: &Db) -> DbResult<Vec<User>> {
+    let sql = format!("{SELECT_USER} WHERE kind = 'staff' ORDER BY full_name, id");
+    Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await?))
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub full_name: &'a str,
+    pub position: &'a str,
+    pub phone: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub kind: &'a str,
+    pub member_id: Option<i64>,
+    pub member_role: Option<&'a str>,
+    pub staff_role: Option<&'a str>,
+}
+
+pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> DbResult<i64> {
+    let sql = "INSERT INTO users (email, full_name, position, phone, password_hash, kind, member_id, member_role, staff_role, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
+        .bind(u.email)
+        .bind(u.full_name)
+        .bind(u.position)
+        .bind(u.phone)
+        .bind(u.password_hash)
+        .bind(u.kind)
+        .bind(u.member_id)
+        .bind(u.member_role)
+        .bind(u.staff_role)
+        .bind(crate::db::now())
+        .fetch_one(c)
+        .await?))
+}
+
+/// What a request needs to know about its session, in one query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub email: String,
+    pub full_name: String,
+    pub kind: String,
+    pub member_id: Option<i64>,
+    pub member_role: Option<String>,
+    pub staff_role: Option<String>,
+    pub is_blocked: bool,
+    pub company: Option<String>,
+}
+
+pub async fn session(db: &Db, id_hash: &str) -> DbResult<Option<SessionRow>> {
+    let sql = "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.email, u.full_name, u.kind, \
+               u.member_id, u.member_role, u.staff_role, u.is_blocked, m.short_name AS company \
+               FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN members m ON m.id = u.member_id \
+               WHERE s.id_hash = $1";
+    Ok(on_db!(db, p => sqlx::query_as::<_, SessionRow>(sql).bind(id_hash).fetch_optional(p).await?))
+}
+
+pub async fn insert_session(
+    tx: &mut Tx,
+    id_hash: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    ip: &str,
+    user_agent: &str,
+) -> DbResult<()> {
+    let sql = "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+               VALUES ($1, $2, $3, $3, $4, $5, $6)";
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .bind(ip)
+        .bind(user_agent)
+        .execute(c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+pub async fn touch_session(db: &Db, id_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> DbResult<()> {
+    let sql = "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1";
+    on_db!(db, p => sqlx::query(sql).bind(id_hash).bind(now).bind(expires_at).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn delete_session(tx: &mut Tx, id_hash: &str) -> DbResult<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn delete_session_now(db: &Db, id_hash: &str) -> DbResult<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(db: &Db, now: DateTime<Utc>) -> DbResult<u64> {
+    let r = on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(p).await?.rows_affected());
+    Ok(r)
+}
+
+pub async fn record_login(tx: &mut Tx, user_id: Option<i64>, at: DateTime<Utc>, ip: &str, ua: &str, success: bool) -> DbResult<()> {
+    let sql = "INSERT INTO login_events (user_id, at, ip, user_agent, success) VALUES ($1, $2, $3, $4, $5)";
+    on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(at).bind(ip).bind(ua).bind(success).execute(c).await?.rows_affected());
+    if success {
+        if let Some(id) = user_id {
+            on_tx!(tx, c => sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1").bind(id).bind(at).execute(c).await?.rows_affected());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginEvent {
+    pub at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+    pub success: bool,
+}
+
+pub async fn recent_logins(db: &Db, user_id: i64, limit: i64) -> DbResult<Vec<LoginEvent>> {
+    let sql = "SELECT at, ip, user_agent, success FROM login_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2";
+    Ok(on_db!(db, p => sqlx::query_as::<_, LoginEvent>(sql).bind(user_id).bind(limit).fetch_all(p).await?))
+}

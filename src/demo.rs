@@ -1,0 +1,174 @@
+//! Fictional demo data: three member companies with users, and the SRO's staff.
+//! All names, requisites (valid check digits) and addresses are invented.
+
+use chrono::NaiveDate;
+
+use crate::audit::Actor;
+use crate::auth::service::{self as auth, MemberUserForCreate};
+use crate::auth::{MemberRole, StaffRole};
+use crate::db::Db;
+use crate::members::model::{Email, Inn, Kpp, MemberForCreate, MembershipStatus, Ogrn};
+use crate::members::service as members;
+
+pub struct DemoLogin {
+    pub who: &'static str,
+    pub login: &'static str,
+    pub password: &'static str,
+}
+
+/// The logins the demo creates; printed at start.
+pub fn logins() -> Vec<DemoLogin> {
+    vec![
+        DemoLogin { who: "член СРО, руководитель", login: "director@romashka-stroy.example", password: "Romashka-2026!" },
+        DemoLogin { who: "  тот же вход по ИНН", login: "7700123459", password: "Romashka-2026!" },
+        DemoLogin { who: "член СРО, бухгалтер", login: "buh@romashka-stroy.example", password: "Romashka-Buh-2026!" },
+        DemoLogin { who: "член СРО (второй)", login: "info@vektor-proekt.example", password: "Vektor-2026!" },
+        DemoLogin { who: "ИП (членство приостановлено)", login: "petrov@ip-petrov.example", password: "Petrov-2026!" },
+        DemoLogin { who: "эксперт СРО", login: "expert@sro.example", password: "Expert-2026!" },
+        DemoLogin { who: "регистратор СРО", login: "registrar@sro.example", password: "Registrar-2026!" },
+        DemoLogin { who: "бухгалтер СРО", login: "accountant@sro.example", password: "Accountant-2026!" },
+        DemoLogin { who: "администратор СРО", login: "admin@sro.example", password: "Admin-2026!" },
+    ]
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).expect("demo e-mails are valid")
+}
+
+fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Load the demo into an empty database; `None` when there are members already.
+pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
+    if members::count(db).await? > 0 {
+        return Ok(None);
+    }
+    let actor = Actor::system("demo-data");
+    let staff = [
+        (StaffRole::Expert, "expert@sro.example", "Смирнова Анна Викторовна", "Expert-2026!"),
+        (StaffRole::Registrar, "registrar@sro.example", "Кузнецов Олег Петрович", "Registrar-2026!"),
+        (StaffRole::Accountant, "accountant@sro.example", "Белова Ирина Сергеевна", "Accountant-2026!"),
+        (StaffRole::Admin, "admin@sro.example", "Орлов Дмитрий Андреевич", "Admin-2026!"),
+    ];
+    let mut expert_id = None;
+    for (role, mail, name, password) in staff {
+        let id = auth::create_staff(db, role, &email(mail), name, password, &actor).await?;
+        if role == StaffRole::Expert {
+            expert_id = Some(id);
+        }
+    }
+    let companies = [
+        MemberForCreate {
+            full_name: "Общество с ограниченной ответственностью «Ромашка-Строй»".into(),
+            short_name: "ООО «Ромашка-Строй»".into(),
+            inn: Inn::parse("7700123459")?,
+            ogrn: Ogrn::parse("1027700123450")?,
+            kpp: Some(Kpp::parse("770001001")?),
+            legal_address: "123100, г. Москва, ул. Вымышленная, д. 7, офис 12".into(),
+            actual_address: "123100, г. Москва, ул. Вымышленная, д. 7, офис 12".into(),
+            head_name: "Лебедев Андрей Николаевич".into(),
+            head_position: "Генеральный директор".into(),
+            phone: "+7 (495) 000-12-34".into(),
+            email: "office@romashka-stroy.example".into(),
+            site: String::new(),
+            register_number: Some("1".into()),
+            status: MembershipStatus::Member,
+            admitted_on: date(2019, 3, 14),
+            expert_id,
+        },
+        MemberForCreate {
+            full_name: "Общество с ограниченной ответственностью «Вектор Проект»".into(),
+            short_name: "ООО «Вектор Проект»".into(),
+            inn: Inn::parse("5000987650")?,
+            ogrn: Ogrn::complete("102500098765"),
+            kpp: Some(Kpp::parse("500001001")?),
+            legal_address: "141000, Московская обл., г. Условный, пр-т Примерный, д. 3".into(),
+            actual_address: "141000, Московская обл., г. Условный, пр-т Примерный, д. 3".into(),
+            head_name: "Соколова Мария Игоревна".into(),
+            head_position: "Директор".into(),
+            phone: "+7 (496) 000-56-78".into(),
+            email: "info@vektor-proekt.example".into(),
+            site: String::new(),
+            register_number: Some("2".into()),
+            status: MembershipStatus::Member,
+            admitted_on: date(2021, 9, 1),
+            expert_id,
+        },
+        MemberForCreate {
+            full_name: "Индивидуальный предприниматель Петров Сергей Иванович".into(),
+            short_name: "ИП Петров С. И.".into(),
+            inn: Inn::parse("770012345606")?,
+            ogrn: Ogrn::parse("304770012345674")?,
+            kpp: None,
+            legal_address: String::new(),
+            actual_address: "г. Москва, ул. Тестовая, д. 15".into(),
+            head_name: "Петров Сергей Иванович".into(),
+            head_position: "Индивидуальный предприниматель".into(),
+            phone: "+7 (900) 000-00-01".into(),
+            email: "petrov@ip-petrov.example".into(),
+            site: String::new(),
+            register_number: Some("3".into()),
+            status: MembershipStatus::Suspended,
+            admitted_on: date(2020, 6, 10),
+            expert_id: None,
+        },
+    ];
+    let mut ids = Vec::new();
+    for c in &companies {
+        ids.push(members::create(db, c, &actor).await?);
+    }
+    let users = [
+        (ids[0], MemberRole::Head, "director@romashka-stroy.example", "Лебедев Андрей Николаевич", "Генеральный директор", "Romashka-2026!"),
+        (ids[0], MemberRole::Accountant, "buh@romashka-stroy.example", "Зайцева Ольга Михайловна", "Главный бухгалтер", "Romashka-Buh-2026!"),
+        (ids[1], MemberRole::Head, "info@vektor-proekt.example", "Соколова Мария Игоревна", "Директор", "Vektor-2026!"),
+        (ids[2], MemberRole::Head, "petrov@ip-petrov.example", "Петров Сергей Иванович", "Индивидуальный предприниматель", "Petrov-2026!"),
+    ];
+    for (member_id, role, mail, name, position, password) in users {
+        let e = email(mail);
+        let u = MemberUserForCreate { member_id, role, email: &e, full_name: name, position, phone: "", password };
+        auth::create_member_user(db, &u, &actor).await?;
+    }
+    Ok(Some(logins()))
+}
+
+/// Bulk member companies for benchmarks: valid requisites, one user each
+/// (`member<N>@bench.example`, password `Bench-2026!`), inserted in large transactions.
+pub async fn generate_members(db: &Db, count: u32) -> anyhow::Result<()> {
+    let start = members::count(db).await? as u32;
+    let hash = crate::auth::model::hash_password("Bench-2026!");
+    let actor = Actor::system("demo-data");
+    let mut batch = Vec::with_capacity(1000);
+    for i in start..start + count {
+        let n = i + 1;
+        batch.push(MemberForCreate {
+            full_name: format!("Общество с ограниченной ответственностью «Тестовая компания {n}»"),
+            short_name: format!("ООО «Тестовая компания {n}»"),
+            inn: Inn::complete(&format!("63{n:07}")),
+            ogrn: Ogrn::complete(&format!("10263{n:07}")),
+            kpp: Some(Kpp::parse("631501001")?),
+            legal_address: format!("443000, г. Самара, ул. Условная, д. {}", n % 300 + 1),
+            actual_address: String::new(),
+            head_name: "Иванов Иван Иванович".into(),
+            head_position: "Директор".into(),
+            phone: String::new(),
+            email: format!("member{n}@bench.example"),
+            site: String::new(),
+            register_number: Some(format!("Т-{n}")),
+            status: if n % 20 == 0 { MembershipStatus::Excluded } else { MembershipStatus::Member },
+            admitted_on: date(2018 + (n % 8) as i32, n % 12 + 1, n % 28 + 1),
+            expert_id: None,
+        });
+        if batch.len() == 1000 || i + 1 == start + count {
+            let ids = members::create_many(db, &batch, &actor).await?;
+            let users: Vec<(i64, String, String)> = ids
+                .iter()
+                .zip(&batch)
+                .map(|(id, m)| (*id, m.email.clone(), m.head_name.clone()))
+                .collect();
+            auth::create_member_heads_bulk(db, &users, &hash, &actor).await?;
+            batch.clear();
+        }
+    }
+    Ok(())
+}

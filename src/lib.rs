@@ -1,0 +1,13 @@
+//! Kabinet: the member portal of a self-regulatory organisation (СРО) and its back office.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod members;
+pub mod office;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,180 @@
+//! `kabinet`: CLI → Settings → telemetry → Application.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use kabinet::audit::{self, Actor, Verification};
+use kabinet::auth::StaffRole;
+use kabinet::config::Settings;
+use kabinet::db::Db;
+use kabinet::members::model::Email;
+use kabinet::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "kabinet", version, about = "Личный кабинет участника СРО и бэк-офис СРО")]
+struct Cli {
+    /// Config file of the SRO (TOML).
+    #[arg(long, env = "KABINET_CONFIG", default_value = "config/sopo.toml", global = true)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load demo data into the database (an empty one gets the demo companies and staff).
+    DemoData {
+        /// Also generate this many extra member companies (for benchmarks).
+        #[arg(long, default_value_t = 0)]
+        members: u32,
+    },
+    /// Create an SRO employee; the password is asked for, or read from standard input.
+    CreateStaff {
+        #[arg(long, value_parser = ["expert", "registrar", "accountant", "admin"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and report the first broken entry.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kabinet: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    kabinet::telemetry::init(&settings.log);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kabinet: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            let db = connect(&settings).await?;
+            let demo = if settings.demo.enabled { kabinet::demo::load_if_empty(&db).await? } else { None };
+            let app = Application::build_with_db(settings.clone(), db).await?;
+            let url = if settings.server.base_url.is_empty() {
+                let host = if settings.server.host == "0.0.0.0" { "127.0.0.1" } else { &settings.server.host };
+                format!("http://{host}:{}", app.port())
+            } else {
+                settings.base_url()
+            };
+            println!("{} — личный кабинет: {url}/login", settings.sro.short_name);
+            match demo {
+                Some(logins) => print_logins(&logins),
+                None if settings.demo.enabled => {
+                    println!("Демо-данные уже загружены ранее; входы:");
+                    print_logins(&kabinet::demo::logins());
+                }
+                None => {}
+            }
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            connect(&settings).await?;
+            println!("Миграции применены.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::DemoData { members } => {
+            let db = connect(&settings).await?;
+            match kabinet::demo::load_if_empty(&db).await? {
+                Some(logins) => print_logins(&logins),
+                None => println!("Демо-компании уже есть в базе; добавляю только сгенерированные."),
+            }
+            if members > 0 {
+                let started = std::time::Instant::now();
+                kabinet::demo::generate_members(&db, members).await?;
+                println!("Сгенерировано членов СРО: {members} за {:.1} с", started.elapsed().as_secs_f64());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CreateStaff { role, email, name } => {
+            let role = StaffRole::from_code(&role).expect("clap checked the value");
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let password = read_password()?;
+            let db = connect(&settings).await?;
+            let name = if name.is_empty() { email.as_str().to_string() } else { name };
+            match kabinet::auth::service::create_staff(&db, role, &email, &name, &password, &Actor::system("cli")).await {
+                Ok(id) => {
+                    println!("Сотрудник создан: {} ({}), id {id}", email.as_str(), role.label());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("kabinet: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = Db::connect(&settings.database.url, 2).await?;
+            match audit::verify(&db).await? {
+                Verification::Intact { entries } => {
+                    println!("Журнал аудита цел: {entries} записей, цепочка хэшей не нарушена.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { id, reason } => {
+                    println!("Журнал аудита НАРУШЕН: первая неверная запись № {id}: {reason}.");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+fn print_logins(logins: &[kabinet::demo::DemoLogin]) {
+    println!("Демо-входы (вымышленные данные):");
+    for l in logins {
+        println!("  {:<28} {:<34} пароль: {}", l.who, l.login, l.password);
+    }
+}
+
+/// From the terminal: asked twice without echo. From a pipe: the first line.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password("Пароль: ")?;
+        let b = rpassword::prompt_password("Пароль ещё раз: ")?;
+        anyhow::ensure!(a == b, "пароли не совпадают");
+        Ok(a)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}

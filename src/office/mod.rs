@@ -1,0 +1,3 @@
+//! The back office of SRO staff: dashboard, members, audit log.
+
+pub mod web;

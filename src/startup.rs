@@ -1,0 +1,129 @@
+//! Building and running the application: the same code in production and in tests.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::state::AppState;
+use crate::web::assets::Assets;
+use crate::web::ratelimit::{HOUSEKEEPING_EVERY, Limits};
+use crate::web::views::SroView;
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connect and migrate the database, load assets, bind the listener (port 0: any free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
+        db.migrate().await?;
+        Self::build_with_db(settings, db).await
+    }
+
+    pub async fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        let secret = load_secret(&settings)?;
+        let assets = Assets::load(&settings)?;
+        let sro = SroView::new(&settings, &assets);
+        let limits = Limits::new(settings.security.login_per_ip_per_minute, settings.security.login_per_account_per_minute);
+        let addr = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&addr).await.with_context(|| format!("listening on {addr}"))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            secret: Arc::new(secret),
+            assets: Arc::new(assets),
+            sro: Arc::new(sro),
+            limits: Arc::new(limits),
+        };
+        Ok(Application { listener, port, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until Ctrl-C / SIGTERM (or forever in tests, where the task is dropped).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+            loop {
+                tick.tick().await;
+                state.limits.housekeeping();
+                if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
+                    tracing::warn!(error = ?e, "removing expired sessions");
+                }
+            }
+        });
+        let app = crate::web::router(self.state.clone());
+        let r = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP");
+        housekeeping.abort();
+        self.state.db.close().await;
+        r
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The CSRF key: from config, or generated once and kept in the data directory.
+fn load_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if !settings.security.secret_key.is_empty() {
+        return Ok(settings.security.secret_key.as_bytes().to_vec());
+    }
+    let dir = settings.data_dir();
+    let path = dir.join("secret.key");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        if s.trim().len() >= 32 {
+            return Ok(s.trim().as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key = crate::auth::model::random_token();
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key.into_bytes())
+}
+
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(content.as_bytes())
+}

@@ -1,0 +1,20 @@
+//! Shared state of the running application, cloned into every handler.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::assets::Assets;
+use crate::web::ratelimit::Limits;
+use crate::web::views::SroView;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    /// Key of the CSRF HMAC.
+    pub secret: Arc<Vec<u8>>,
+    pub assets: Arc<Assets>,
+    pub sro: Arc<SroView>,
+    pub limits: Arc<Limits>,
+}

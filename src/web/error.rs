@@ -1,0 +1,137 @@
+//! `AppError`: the one place where failures become responses.
+//!
+//! Handlers return `AppError`; `into_response` only sets the status and attaches an
+//! [`ErrorInfo`]. The `render_errors` middleware (which has the state and the user) then turns
+//! every error response, ours or a framework rejection, into a Russian page, or a JSON problem
+//! under `/api`. Internal text never reaches the body; 5xx causes are logged with the request span.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::AuthError;
+use crate::db::DbError;
+use crate::members::service::MemberError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// Anonymous user on a page that needs a login: redirect, then come back.
+    #[error("login required")]
+    LoginRequired { next: String },
+    #[error("csrf check failed")]
+    Csrf,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What the error page needs; travels in the response extensions.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub message: Option<String>,
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => AppError::NotFound,
+            other => AppError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unexpected(e) => AppError::Unexpected(e),
+            other => AppError::Unprocessable(other.to_string()),
+        }
+    }
+}
+
+impl From<MemberError> for AppError {
+    fn from(e: MemberError) -> Self {
+        match e {
+            MemberError::Unexpected(e) => AppError::Unexpected(e),
+            other => AppError::Unprocessable(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Unexpected(anyhow::Error::new(e).context("rendering a template"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            AppError::LoginRequired { next } => {
+                let target = if next.is_empty() || next == "/" {
+                    "/login".to_string()
+                } else {
+                    format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+                };
+                return Redirect::to(&target).into_response();
+            }
+            AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, None),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                Some("Форма устарела или была отправлена с другого сайта. Обновите страницу и повторите действие.".into()),
+            ),
+            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
+            AppError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, Some(m)),
+            AppError::TooManyRequests { retry_after_secs } => {
+                let mut r = (StatusCode::TOO_MANY_REQUESTS, ErrorMarker(None)).into_response();
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return r;
+            }
+            AppError::Unexpected(e) => {
+                // The chain goes to the log (inside the request's span, with its id), not to the user.
+                tracing::error!(error = ?e, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
+            }
+        };
+        (status, ErrorMarker(message)).into_response()
+    }
+}
+
+struct ErrorMarker(Option<String>);
+
+impl IntoResponse for ErrorMarker {
+    fn into_response(self) -> Response {
+        let mut r = Response::new(axum::body::Body::empty());
+        r.extensions_mut().insert(ErrorInfo { message: self.0 });
+        r
+    }
+}
+
+/// Russian title and explanation for an error status.
+pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("Неверный запрос", "Запрос не удалось разобрать. Вернитесь назад и попробуйте ещё раз."),
+        401 => ("Требуется вход", "Войдите в личный кабинет, чтобы продолжить."),
+        403 => ("Доступ запрещён", "У вас нет прав на это действие."),
+        404 => ("Страница не найдена", "Такой страницы нет или у вас нет к ней доступа. Проверьте адрес или вернитесь на главную."),
+        405 => ("Действие недоступно", "Это действие нельзя выполнить таким способом."),
+        413 => ("Слишком большой объём данных", "Отправленные данные превышают допустимый размер. Уменьшите размер файла или текста и попробуйте снова."),
+        415 => ("Неподдерживаемый формат", "Данные отправлены в формате, который портал не принимает."),
+        422 => ("Проверьте введённые данные", "Некоторые поля заполнены неверно."),
+        429 => ("Слишком много попыток", "Вы сделали слишком много попыток подряд. Подождите немного и попробуйте снова."),
+        503 => ("Сервис временно недоступен", "Портал временно недоступен. Попробуйте через несколько минут."),
+        s if s >= 500 => ("Внутренняя ошибка", "На сервере произошла ошибка. Мы уже знаем о ней. Попробуйте повторить действие позже."),
+        _ => ("Ошибка", "Не удалось выполнить запрос."),
+    }
+}

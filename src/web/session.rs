@@ -1,0 +1,272 @@
+//! Sessions and CSRF.
+//!
+//! `kabinet_session` holds a random token whose SHA-256 is the session row's key. Visitors
+//! without a session get `kabinet_pre`, a random value that only serves as the CSRF binding
+//! of the login form. The CSRF token of a form is HMAC(secret, binding), so it needs no storage
+//! and changes whenever the session does (login, logout).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::auth::{self, ClientInfo, SessionUser};
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::views::Chrome;
+
+pub const SESSION_COOKIE: &str = "kabinet_session";
+pub const PRE_COOKIE: &str = "kabinet_pre";
+
+/// Per-request facts the session layer found; read by the extractors below.
+#[derive(Clone)]
+pub struct RequestSession {
+    pub user: Option<Arc<SessionUser>>,
+    /// The raw session cookie value, when it belongs to a live session.
+    pub token: Option<String>,
+    pub csrf: String,
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+pub fn set_cookie(name: &str, value: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"))
+        .expect("cookie values are URL-safe base64")
+}
+
+pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")).expect("static")
+}
+
+pub fn csrf_token(secret: &[u8], binding: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"csrf\0");
+    mac.update(binding.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+fn csrf_valid(secret: &[u8], binding: &str, token: &str) -> bool {
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else { return false };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"csrf\0");
+    mac.update(binding.as_bytes());
+    mac.verify_slice(&bytes).is_ok() // constant time
+}
+
+/// Resolve the session, compute the CSRF binding, and hand both to the handler (request
+/// extensions) and to the error renderer (response extensions).
+pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let secure = state.settings.is_https();
+    let mut user = None;
+    let mut token = None;
+    let mut stale_session = false;
+    if let Some(t) = cookie(req.headers(), SESSION_COOKIE) {
+        match auth::service::session_user(&state.db, &state.settings.security, &t).await {
+            Ok(Some(u)) => {
+                user = Some(Arc::new(u));
+                token = Some(t);
+            }
+            Ok(None) => stale_session = true,
+            Err(e) => return AppError::Unexpected(anyhow::Error::new(e).context("loading the session")).into_response(),
+        }
+    }
+    let mut new_pre = None;
+    let binding = match &token {
+        Some(t) => t.clone(),
+        None => match cookie(req.headers(), PRE_COOKIE) {
+            Some(p) => p,
+            None => {
+                let p = auth::model::random_token();
+                new_pre = Some(p.clone());
+                p
+            }
+        },
+    };
+    let rs = RequestSession { user, token, csrf: csrf_token(&state.secret, &binding) };
+    req.extensions_mut().insert(rs.clone());
+    let mut res = next.run(req).await;
+    res.extensions_mut().insert(rs);
+    if let Some(p) = new_pre {
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &p, secure));
+    }
+    if stale_session && !res.headers().contains_key(header::SET_COOKIE) {
+        res.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, secure));
+    }
+    res
+}
+
+/// Refuse state-changing requests from other sites (Fetch metadata and Origin) and those
+/// without the form's CSRF token. URL-encoded forms carry it as `csrf_token`; other requests
+/// (scripts) send it in `X-CSRF-Token`.
+pub async fn csrf_layer(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, AppError> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(next.run(req).await);
+    }
+    let headers = req.headers();
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(AppError::Csrf);
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if !origin_allowed(origin, headers, &state.settings.base_url()) {
+            return Err(AppError::Csrf);
+        }
+    }
+    let Some(rs) = req.extensions().get::<RequestSession>().cloned() else {
+        return Err(AppError::Csrf);
+    };
+    let binding = match (&rs.token, cookie(headers, PRE_COOKIE)) {
+        (Some(t), _) => t.clone(),
+        (None, Some(p)) => p,
+        (None, None) => return Err(AppError::Csrf),
+    };
+    if let Some(t) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if csrf_valid(&state.secret, &binding, t) { Ok(next.run(req).await) } else { Err(AppError::Csrf) };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.settings.server.max_body_bytes)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let token = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
+    match token {
+        Some(t) if csrf_valid(&state.secret, &binding, &t) => {
+            Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
+        }
+        _ => Err(AppError::Csrf),
+    }
+}
+
+fn origin_allowed(origin: &str, headers: &HeaderMap, base_url: &str) -> bool {
+    if origin.eq_ignore_ascii_case(base_url) {
+        return true;
+    }
+    // Same host as the request was sent to (covers tests on random ports and direct access).
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    matches!(rest, Some(h) if !host.is_empty() && h.eq_ignore_ascii_case(host))
+}
+
+/// Everything a page handler needs about the request: who, CSRF token, path, client.
+pub struct Ctx {
+    pub user: Option<Arc<SessionUser>>,
+    pub token: Option<String>,
+    pub csrf: String,
+    pub path: String,
+    pub client: ClientInfo,
+    pub state: AppState,
+}
+
+impl Ctx {
+    pub fn chrome(&self, title: &str) -> Chrome {
+        Chrome::new(self.state.sro.clone(), title, self.user.as_deref(), &self.csrf, &self.path)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let rs = parts
+            .extensions
+            .get::<RequestSession>()
+            .cloned()
+            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("session layer missing on this route")))?;
+        let client = crate::web::client_info(parts, state);
+        Ok(Ctx {
+            user: rs.user,
+            token: rs.token,
+            csrf: rs.csrf,
+            path: parts.uri.path().to_string(),
+            client,
+            state: state.clone(),
+        })
+    }
+}
+
+fn next_of(parts: &Parts) -> String {
+    parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default()
+}
+
+/// A logged-in employee of a member company. Staff get 404 on member pages.
+pub struct MemberCtx {
+    pub ctx: Ctx,
+    pub user: Arc<SessionUser>,
+    pub member_id: i64,
+}
+
+impl FromRequestParts<AppState> for MemberCtx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let Some(user) = ctx.user.clone() else { return Err(AppError::LoginRequired { next: next_of(parts) }) };
+        let Some(member_id) = user.member_id() else { return Err(AppError::NotFound) };
+        Ok(MemberCtx { ctx, user, member_id })
+    }
+}
+
+/// A logged-in SRO employee. Members get 404 on back-office pages, so they learn nothing of them.
+pub struct StaffCtx {
+    pub ctx: Ctx,
+    pub user: Arc<SessionUser>,
+    pub role: crate::auth::StaffRole,
+}
+
+impl FromRequestParts<AppState> for StaffCtx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let Some(user) = ctx.user.clone() else { return Err(AppError::LoginRequired { next: next_of(parts) }) };
+        let Some(role) = user.staff_role() else { return Err(AppError::NotFound) };
+        Ok(StaffCtx { ctx, user, role })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_the_session() {
+        let t = csrf_token(b"secret-secret-secret-secret-1234", "session-a");
+        assert!(csrf_valid(b"secret-secret-secret-secret-1234", "session-a", &t));
+        assert!(!csrf_valid(b"secret-secret-secret-secret-1234", "session-b", &t));
+        assert!(!csrf_valid(b"another-secret-another-secret-12", "session-a", &t));
+        assert!(!csrf_valid(b"secret-secret-secret-secret-1234", "session-a", "garbage!"));
+    }
+
+    #[test]
+    fn cookies_are_parsed() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; kabinet_session=abc; b=2"));
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, PRE_COOKIE), None);
+    }
+}
