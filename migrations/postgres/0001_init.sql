@@ -57,7 +57,7 @@ ALTER TABLE members ADD CONSTRAINT members_expert_id_fkey FOREIGN KEY (expert_id
 CREATE TABLE sessions (
     -- SHA-256 of the cookie value: a copy of the table does not let anyone in
     id_hash         TEXT PRIMARY KEY,
-    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id         BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at      TIMESTAMPTZ NOT NULL,
     last_seen_at    TIMESTAMPTZ NOT NULL,
     expires_at      TIMESTAMPTZ NOT NULL,

@@ -1,0 +1,242 @@
+//! Headless Chromium through chromedriver (W3C WebDriver over HTTP, a few calls wrapped
+//! here), on the same `TestApp`. Each flow also runs axe-core on the pages it visits: no
+//! serious or critical accessibility violations.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (scripts/test installs them) and
+//! axe-core (`KABINET_AXE_JS`). Without them the tests are skipped, unless
+//! `KABINET_TEST_BROWSER=1` (set by scripts/test and CI), where that is a failure.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn required() -> bool {
+    std::env::var("KABINET_TEST_BROWSER").is_ok_and(|v| v == "1")
+}
+
+impl Browser {
+    async fn start() -> Option<Browser> {
+        let driver_path = std::env::var("KABINET_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("KABINET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists() {
+            assert!(!required(), "chromium/chromedriver missing but KABINET_TEST_BROWSER=1");
+            eprintln!("chromium or chromedriver not installed: skipping the browser test");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+                if r.status().is_success() {
+                    ready = true;
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "chromedriver did not answer");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--no-first-run", "--disable-quic", "--window-size=1280,900", "--lang=ru-RU",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
+        let b = Browser { driver, base, session, http, _profile: profile };
+        b.cmd("POST", "timeouts", json!({"script": 30000, "pageLoad": 30000, "implicit": 2000})).await;
+        Some(b)
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}/{}", self.base, self.session, path);
+        let req = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("webdriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd("POST", "url", json!({"url": url})).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self.cmd("POST", "element", json!({"using": "css selector", "value": css})).await;
+        v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+    }
+
+    /// The element whose visible text is exactly `text` (buttons and links by their label).
+    async fn by_text(&self, tag: &str, text: &str) -> String {
+        let xpath = format!("//{tag}[normalize-space(.)='{text}']");
+        let v = self.cmd("POST", "element", json!({"using": "xpath", "value": xpath})).await;
+        v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no {tag} «{text}»")).to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.cmd("POST", &format!("element/{el}/clear"), json!({})).await;
+        self.cmd("POST", &format!("element/{el}/value"), json!({"text": text})).await;
+    }
+
+    async fn click(&self, el: &str) {
+        self.cmd("POST", &format!("element/{el}/click"), json!({})).await;
+    }
+
+    async fn url(&self) -> String {
+        self.cmd("GET", "url", Value::Null).await.as_str().unwrap().to_string()
+    }
+
+    async fn text(&self) -> String {
+        self.cmd("POST", "execute/sync", json!({"script": "return document.body.innerText", "args": []}))
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Run axe-core on the current page; fail on serious or critical violations.
+    async fn assert_accessible(&self, what: &str) {
+        let path = std::env::var("KABINET_AXE_JS").unwrap_or_else(|_| repo_path(".cache/node/node_modules/axe-core/axe.min.js").display().to_string());
+        let Ok(axe) = std::fs::read_to_string(&path) else {
+            assert!(!required(), "axe-core not found at {path}");
+            eprintln!("axe-core not installed: accessibility check of {what} skipped");
+            return;
+        };
+        self.cmd("POST", "execute/sync", json!({"script": axe, "args": []})).await;
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, {resultTypes: ['violations']})
+              .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                  .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+              .catch(e => done(['axe failed: ' + e]));";
+        let v = self.cmd("POST", "execute/async", json!({"script": script, "args": []})).await;
+        let violations: Vec<String> = serde_json::from_value(v).unwrap();
+        assert!(violations.is_empty(), "accessibility violations on {what}:\n{}", violations.join("\n"));
+    }
+
+    async fn set_window(&self, width: u32, height: u32) {
+        self.cmd("POST", "window/rect", json!({"width": width, "height": height})).await;
+    }
+
+    async fn quit(mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+async fn log_in(b: &Browser, app: &TestApp, login: &str, password: &str) {
+    b.goto(&app.url("/login")).await;
+    b.type_into("#login", login).await;
+    b.type_into("#password", password).await;
+    let button = b.by_text("button", "Войти").await;
+    b.click(&button).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_logs_in_sees_the_dashboard_and_logs_out() {
+    let Some(b) = Browser::start().await else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+
+    b.goto(&app.url("/login")).await;
+    assert!(b.text().await.contains("Вход в личный кабинет"));
+    b.assert_accessible("the login page").await;
+
+    // wrong password first: one neutral message, on the same page
+    log_in(&b, &app, MEMBER_EMAIL, "wrong-password").await;
+    assert!(b.text().await.contains("Неверный логин или пароль"));
+    b.assert_accessible("the login page with an error").await;
+
+    log_in(&b, &app, MEMBER_INN, MEMBER_PASSWORD).await;
+    assert!(b.url().await.ends_with("/kabinet"), "{}", b.url().await);
+    let text = b.text().await;
+    assert!(text.contains("ООО «Ромашка-Строй»") && text.contains("7700123459") && text.contains("Член СРО"));
+    b.assert_accessible("the member dashboard").await;
+
+    let company = b.by_text("a", "Организация").await;
+    b.click(&company).await;
+    assert!(b.text().await.contains("Пользователи личного кабинета"));
+    b.assert_accessible("the company page").await;
+
+    // on a phone
+    b.set_window(390, 844).await;
+    b.assert_accessible("the company page on a phone").await;
+    b.set_window(1280, 900).await;
+
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    assert!(b.text().await.contains("Вы вышли из личного кабинета"));
+    b.goto(&app.url("/kabinet")).await;
+    assert!(b.url().await.contains("/login"), "the dashboard is closed after logout");
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_log_in_to_the_back_office() {
+    let Some(b) = Browser::start().await else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    log_in(&b, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert!(b.url().await.ends_with("/office"));
+    assert!(b.text().await.contains("Рабочий стол"));
+    b.assert_accessible("the back-office dashboard").await;
+
+    b.type_into("#q", "ромашка").await;
+    let find = b.by_text("button", "Найти").await;
+    b.click(&find).await;
+    assert!(b.text().await.contains("ООО «Ромашка-Строй»"));
+    b.assert_accessible("the members list").await;
+    let card = b.by_text("a", "ООО «Ромашка-Строй»").await;
+    b.click(&card).await;
+    assert!(b.text().await.contains("История изменений"));
+    b.assert_accessible("the member card").await;
+
+    let audit = b.by_text("a", "Журнал аудита").await;
+    b.click(&audit).await;
+    assert!(b.text().await.contains("Цепочка записей цела"));
+    b.assert_accessible("the audit log").await;
+
+    b.goto(&app.url("/no-such-page")).await;
+    assert!(b.text().await.contains("Страница не найдена"));
+    b.assert_accessible("the 404 page").await;
+
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    assert!(b.url().await.contains("/login"));
+    b.quit().await;
+}

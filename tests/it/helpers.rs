@@ -1,0 +1,260 @@
+//! `TestApp`: the real application on a random port, on a fresh database (SQLite file in a
+//! temp dir, or a `kabinet_test_<random>` PostgreSQL database dropped at the end), with demo
+//! fixtures loaded through the services; and a cookie-keeping client with helpers named after
+//! what a user does.
+
+use std::path::{Path, PathBuf};
+
+use kabinet::config::Settings;
+use kabinet::db::Db;
+use kabinet::startup::Application;
+use reqwest::StatusCode;
+
+pub const MEMBER_EMAIL: &str = "director@romashka-stroy.example";
+pub const MEMBER_PASSWORD: &str = "Romashka-2026!";
+pub const MEMBER_INN: &str = "7700123459";
+pub const MEMBER_BUH_EMAIL: &str = "buh@romashka-stroy.example";
+pub const MEMBER_BUH_PASSWORD: &str = "Romashka-Buh-2026!";
+pub const OTHER_MEMBER_EMAIL: &str = "info@vektor-proekt.example";
+pub const OTHER_MEMBER_PASSWORD: &str = "Vektor-2026!";
+pub const EXPERT_EMAIL: &str = "expert@sro.example";
+pub const EXPERT_PASSWORD: &str = "Expert-2026!";
+pub const ADMIN_EMAIL: &str = "admin@sro.example";
+pub const ADMIN_PASSWORD: &str = "Admin-2026!";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber_init();
+    }
+}
+
+fn tracing_subscriber_init() -> Result<(), ()> {
+    kabinet::telemetry::init(&kabinet::config::LogSettings { format: kabinet::config::LogFormat::Text, level: "debug".into() });
+    Ok(())
+}
+
+/// The PostgreSQL server for tests, or `None` (then PostgreSQL variants are skipped, except in
+/// CI, where a missing server is a failure: a skipped suite must not pass for a green one).
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("KABINET_TEST_POSTGRES") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(std::env::var_os("CI").is_none(), "CI must set KABINET_TEST_POSTGRES");
+            eprintln!("KABINET_TEST_POSTGRES is not set: skipping the PostgreSQL variant");
+            None
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub db_url: String,
+    pub client: reqwest::Client,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    _dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+pub struct Options {
+    pub config: &'static str,
+    pub overrides: Vec<(&'static str, serde_json::Value)>,
+    pub demo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { config: "config/sopo.toml", overrides: vec![], demo: true }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
+        init_logs();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db_url, pg_drop) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/kabinet.db", dir.path().display()), None),
+            Backend::Postgres => {
+                let admin = postgres_url()?;
+                let name = format!("kabinet_test_{}", &kabinet::auth::model::token_hash(&kabinet::auth::model::random_token())[..16]);
+                let admin_db = Db::connect(&admin, 1).await.expect("connecting to the test PostgreSQL");
+                if let Db::Postgres(pool) = &admin_db {
+                    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(pool).await.expect("create test database");
+                }
+                admin_db.close().await;
+                let mut url = url::Url::parse(&admin).expect("KABINET_TEST_POSTGRES is a URL");
+                url.set_path(&name);
+                (url.to_string(), Some((admin, name)))
+            }
+        };
+        let mut settings = Settings::load(&repo_path(opts.config)).expect("config loads");
+        let mut overrides: Vec<(&str, serde_json::Value)> = vec![
+            ("database.url", db_url.clone().into()),
+            ("database.max_connections", 5.into()),
+            ("server.host", "127.0.0.1".into()),
+            ("server.port", 0.into()),
+            ("demo.enabled", false.into()),
+            ("security.secret_key", "test-secret-test-secret-test-secret-0123".into()),
+        ];
+        overrides.extend(opts.overrides);
+        for (k, v) in overrides {
+            settings = settings.with(k, v).expect("override applies");
+        }
+        let app = Application::build(settings.clone()).await.expect("application builds");
+        let port = app.port();
+        let db = app.state().db.clone();
+        if opts.demo {
+            kabinet::demo::load_if_empty(&db).await.expect("fixtures load");
+        }
+        tokio::spawn(app.run_until_stopped());
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .user_agent("Mozilla/5.0 (Windows NT 10.0) kabinet-tests Chrome/120.0")
+            .build()
+            .unwrap();
+        Some(TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            db,
+            db_url,
+            client,
+            jar,
+            _dir: dir,
+            pg_drop,
+        })
+    }
+
+    /// A second browser: its own cookies, same server.
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// The CSRF token of the forms on a page.
+    pub async fn csrf_of(&self, path: &str) -> String {
+        let (_, html) = self.get_html(path).await;
+        csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token on {path}: {html}"))
+    }
+
+    /// Submit the form of the page at `path` the way a browser does: its token, same Origin.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_of(path).await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .header("Origin", &self.address)
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("login", login), ("password", password)]).await
+    }
+
+    /// Log in and check it worked; returns where the portal sent the user.
+    pub async fn login_as(&self, login: &str, password: &str) -> String {
+        let r = self.login(login, password).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {login} failed: {}", r.text().await.unwrap_or_default());
+        location(&r)
+    }
+
+    /// «Выход»: the button is a form in the header of every page.
+    pub async fn logout(&self, from_page: &str) -> reqwest::Response {
+        let token = self.csrf_of(from_page).await;
+        self.client
+            .post(self.url("/logout"))
+            .header("Origin", &self.address)
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The value of a cookie the browser holds for the portal.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let h = self.jar.cookies(&self.address.parse().unwrap())?;
+        let prefix = format!("{name}=");
+        h.to_str().ok()?.split("; ").find_map(|kv| kv.strip_prefix(&prefix).map(str::to_string))
+    }
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_drop.take() {
+            // Drop is synchronous: a short-lived runtime on its own thread removes the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    if let Ok(Db::Postgres(pool)) = Db::connect(&admin, 1).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&pool).await;
+                        pool.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Run one async test body on SQLite and on PostgreSQL: `both_dbs!(name)` for `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! both_dbs {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await.unwrap();
+                super::$name(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}

@@ -1,0 +1,11 @@
+//! The one integration test binary: the real app over HTTP on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod office;
+mod platform;
