@@ -28,9 +28,7 @@ impl SroKind {
             SroKind::Designers => {
                 "основанная на членстве лиц, осуществляющих подготовку проектной документации"
             }
-            SroKind::Surveyors => {
-                "основанная на членстве лиц, осуществляющих инженерные изыскания"
-            }
+            SroKind::Surveyors => "основанная на членстве лиц, осуществляющих инженерные изыскания",
         }
     }
 }
@@ -103,7 +101,11 @@ pub struct BrandingSettings {
 
 impl Default for BrandingSettings {
     fn default() -> Self {
-        Self { logo: String::new(), primary_color: "#1f3a5f".into(), accent_color: "#b5651d".into() }
+        Self {
+            logo: String::new(),
+            primary_color: "#1f3a5f".into(),
+            accent_color: "#b5651d".into(),
+        }
     }
 }
 
@@ -142,7 +144,10 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: "sqlite://data/kabinet.db".into(), max_connections: 16 }
+        Self {
+            url: "sqlite://data/kabinet.db".into(),
+            max_connections: 16,
+        }
     }
 }
 
@@ -168,7 +173,10 @@ impl std::fmt::Debug for SecuritySettings {
             .field("session_idle_hours", &self.session_idle_hours)
             .field("session_max_hours", &self.session_max_hours)
             .field("login_per_ip_per_minute", &self.login_per_ip_per_minute)
-            .field("login_per_account_per_minute", &self.login_per_account_per_minute)
+            .field(
+                "login_per_account_per_minute",
+                &self.login_per_account_per_minute,
+            )
             .finish()
     }
 }
@@ -202,21 +210,18 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { format: LogFormat::Text, level: "info".into() }
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoSettings {
     /// Load the fictional demo companies and staff into an empty database at start.
     pub enabled: bool,
-}
-
-impl Default for DemoSettings {
-    fn default() -> Self {
-        Self { enabled: false }
-    }
 }
 
 /// A configuration problem, already phrased as the one line the operator sees.
@@ -234,20 +239,36 @@ impl Settings {
 
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         if !path.is_file() {
-            return Err(ConfigError(format!("config file {}: not found", path.display())));
+            return Err(ConfigError(format!(
+                "config file {}: not found",
+                path.display()
+            )));
         }
         Self::from_figment(Self::figment(path), path)
     }
 
     pub fn from_figment(figment: Figment, path: &Path) -> Result<Settings, ConfigError> {
         let mut settings: Settings = figment.extract().map_err(|e| {
-            let e = e.into_iter().next().expect("a figment error has at least one entry");
-            let key = if e.path.is_empty() { "(top level)".to_string() } else { e.path.join(".") };
-            let from = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            let e = e
+                .into_iter()
+                .next()
+                .expect("a figment error has at least one entry");
+            let key = if e.path.is_empty() {
+                "(top level)".to_string()
+            } else {
+                e.path.join(".")
+            };
+            let from = e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_default();
             ConfigError(format!("config key `{key}`: {} ({from})", e.kind))
         })?;
-        settings.config_dir =
-            path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        settings.config_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
         settings.validate()?;
         Ok(settings)
     }
@@ -281,7 +302,10 @@ impl Settings {
             }
         }
         if !self.branding.logo.is_empty() && !self.logo_path().is_file() {
-            return bad("branding.logo", &format!("file {} not found", self.logo_path().display()));
+            return bad(
+                "branding.logo",
+                &format!("file {} not found", self.logo_path().display()),
+            );
         }
         if !self.server.base_url.is_empty() {
             match url::Url::parse(&self.server.base_url) {
@@ -290,7 +314,10 @@ impl Settings {
             }
         }
         let db = &self.database.url;
-        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
             return bad("database.url", "must start with sqlite: or postgres://");
         }
         if self.database.max_connections == 0 {
@@ -299,14 +326,19 @@ impl Settings {
         if !self.security.secret_key.is_empty() && self.security.secret_key.len() < 32 {
             return bad("security.secret_key", "must be at least 32 characters");
         }
-        if self.security.login_per_ip_per_minute == 0 || self.security.login_per_account_per_minute == 0 {
+        if self.security.login_per_ip_per_minute == 0
+            || self.security.login_per_account_per_minute == 0
+        {
             return bad("security.login_per_*_per_minute", "must be at least 1");
         }
         if self.security.session_idle_hours == 0 || self.security.session_max_hours == 0 {
             return bad("security.session_*_hours", "must be at least 1");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return bad("log.level", "is not a valid filter (e.g. info, kabinet=debug)");
+            return bad(
+                "log.level",
+                "is not a valid filter (e.g. info, kabinet=debug)",
+            );
         }
         Ok(())
     }
@@ -331,7 +363,11 @@ impl Settings {
 
     /// Where SQLite files and the generated secret live.
     pub fn data_dir(&self) -> PathBuf {
-        let db = self.database.url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let db = self
+            .database
+            .url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
         if self.database.url.starts_with("sqlite:") {
             let p = Path::new(db.split('?').next().unwrap_or(db));
             if let Some(parent) = p.parent() {
@@ -353,7 +389,9 @@ mod tests {
     use super::*;
 
     fn repo_config(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config")
+            .join(name)
     }
 
     #[test]
@@ -367,7 +405,10 @@ mod tests {
     #[test]
     fn bad_colour_names_the_key() {
         let s = Settings::load(&repo_config("sopo.toml")).unwrap();
-        let err = s.with("branding.primary_color", "red").unwrap_err().to_string();
+        let err = s
+            .with("branding.primary_color", "red")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("branding.primary_color"), "{err}");
     }
 

@@ -19,15 +19,51 @@ pub struct DemoLogin {
 /// The logins the demo creates; printed at start.
 pub fn logins() -> Vec<DemoLogin> {
     vec![
-        DemoLogin { who: "член СРО, руководитель", login: "director@romashka-stroy.example", password: "Romashka-2026!" },
-        DemoLogin { who: "  тот же вход по ИНН", login: "7700123459", password: "Romashka-2026!" },
-        DemoLogin { who: "член СРО, бухгалтер", login: "buh@romashka-stroy.example", password: "Romashka-Buh-2026!" },
-        DemoLogin { who: "член СРО (второй)", login: "info@vektor-proekt.example", password: "Vektor-2026!" },
-        DemoLogin { who: "ИП (членство приостановлено)", login: "petrov@ip-petrov.example", password: "Petrov-2026!" },
-        DemoLogin { who: "эксперт СРО", login: "expert@sro.example", password: "Expert-2026!" },
-        DemoLogin { who: "регистратор СРО", login: "registrar@sro.example", password: "Registrar-2026!" },
-        DemoLogin { who: "бухгалтер СРО", login: "accountant@sro.example", password: "Accountant-2026!" },
-        DemoLogin { who: "администратор СРО", login: "admin@sro.example", password: "Admin-2026!" },
+        DemoLogin {
+            who: "член СРО, руководитель",
+            login: "director@romashka-stroy.example",
+            password: "Romashka-2026!",
+        },
+        DemoLogin {
+            who: "  тот же вход по ИНН",
+            login: "7700123459",
+            password: "Romashka-2026!",
+        },
+        DemoLogin {
+            who: "член СРО, бухгалтер",
+            login: "buh@romashka-stroy.example",
+            password: "Romashka-Buh-2026!",
+        },
+        DemoLogin {
+            who: "член СРО (второй)",
+            login: "info@vektor-proekt.example",
+            password: "Vektor-2026!",
+        },
+        DemoLogin {
+            who: "ИП (членство приостановлено)",
+            login: "petrov@ip-petrov.example",
+            password: "Petrov-2026!",
+        },
+        DemoLogin {
+            who: "эксперт СРО",
+            login: "expert@sro.example",
+            password: "Expert-2026!",
+        },
+        DemoLogin {
+            who: "регистратор СРО",
+            login: "registrar@sro.example",
+            password: "Registrar-2026!",
+        },
+        DemoLogin {
+            who: "бухгалтер СРО",
+            login: "accountant@sro.example",
+            password: "Accountant-2026!",
+        },
+        DemoLogin {
+            who: "администратор СРО",
+            login: "admin@sro.example",
+            password: "Admin-2026!",
+        },
     ]
 }
 
@@ -46,10 +82,30 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     }
     let actor = Actor::system("demo-data");
     let staff = [
-        (StaffRole::Expert, "expert@sro.example", "Смирнова Анна Викторовна", "Expert-2026!"),
-        (StaffRole::Registrar, "registrar@sro.example", "Кузнецов Олег Петрович", "Registrar-2026!"),
-        (StaffRole::Accountant, "accountant@sro.example", "Белова Ирина Сергеевна", "Accountant-2026!"),
-        (StaffRole::Admin, "admin@sro.example", "Орлов Дмитрий Андреевич", "Admin-2026!"),
+        (
+            StaffRole::Expert,
+            "expert@sro.example",
+            "Смирнова Анна Викторовна",
+            "Expert-2026!",
+        ),
+        (
+            StaffRole::Registrar,
+            "registrar@sro.example",
+            "Кузнецов Олег Петрович",
+            "Registrar-2026!",
+        ),
+        (
+            StaffRole::Accountant,
+            "accountant@sro.example",
+            "Белова Ирина Сергеевна",
+            "Accountant-2026!",
+        ),
+        (
+            StaffRole::Admin,
+            "admin@sro.example",
+            "Орлов Дмитрий Андреевич",
+            "Admin-2026!",
+        ),
     ];
     let mut expert_id = None;
     for (role, mail, name, password) in staff {
@@ -119,14 +175,50 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         ids.push(members::create(db, c, &actor).await?);
     }
     let users = [
-        (ids[0], MemberRole::Head, "director@romashka-stroy.example", "Лебедев Андрей Николаевич", "Генеральный директор", "Romashka-2026!"),
-        (ids[0], MemberRole::Accountant, "buh@romashka-stroy.example", "Зайцева Ольга Михайловна", "Главный бухгалтер", "Romashka-Buh-2026!"),
-        (ids[1], MemberRole::Head, "info@vektor-proekt.example", "Соколова Мария Игоревна", "Директор", "Vektor-2026!"),
-        (ids[2], MemberRole::Head, "petrov@ip-petrov.example", "Петров Сергей Иванович", "Индивидуальный предприниматель", "Petrov-2026!"),
+        (
+            ids[0],
+            MemberRole::Head,
+            "director@romashka-stroy.example",
+            "Лебедев Андрей Николаевич",
+            "Генеральный директор",
+            "Romashka-2026!",
+        ),
+        (
+            ids[0],
+            MemberRole::Accountant,
+            "buh@romashka-stroy.example",
+            "Зайцева Ольга Михайловна",
+            "Главный бухгалтер",
+            "Romashka-Buh-2026!",
+        ),
+        (
+            ids[1],
+            MemberRole::Head,
+            "info@vektor-proekt.example",
+            "Соколова Мария Игоревна",
+            "Директор",
+            "Vektor-2026!",
+        ),
+        (
+            ids[2],
+            MemberRole::Head,
+            "petrov@ip-petrov.example",
+            "Петров Сергей Иванович",
+            "Индивидуальный предприниматель",
+            "Petrov-2026!",
+        ),
     ];
     for (member_id, role, mail, name, position, password) in users {
         let e = email(mail);
-        let u = MemberUserForCreate { member_id, role, email: &e, full_name: name, position, phone: "", password };
+        let u = MemberUserForCreate {
+            member_id,
+            role,
+            email: &e,
+            full_name: name,
+            position,
+            phone: "",
+            password,
+        };
         auth::create_member_user(db, &u, &actor).await?;
     }
     Ok(Some(logins()))
@@ -155,7 +247,11 @@ pub async fn generate_members(db: &Db, count: u32) -> anyhow::Result<()> {
             email: format!("member{n}@bench.example"),
             site: String::new(),
             register_number: Some(format!("Т-{n}")),
-            status: if n % 20 == 0 { MembershipStatus::Excluded } else { MembershipStatus::Member },
+            status: if n % 20 == 0 {
+                MembershipStatus::Excluded
+            } else {
+                MembershipStatus::Member
+            },
             admitted_on: date(2018 + (n % 8) as i32, n % 12 + 1, n % 28 + 1),
             expert_id: None,
         });

@@ -14,10 +14,19 @@ use kabinet::members::model::Email;
 use kabinet::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "kabinet", version, about = "Личный кабинет участника СРО и бэк-офис СРО")]
+#[command(
+    name = "kabinet",
+    version,
+    about = "Личный кабинет участника СРО и бэк-офис СРО"
+)]
 struct Cli {
     /// Config file of the SRO (TOML).
-    #[arg(long, env = "KABINET_CONFIG", default_value = "config/sopo.toml", global = true)]
+    #[arg(
+        long,
+        env = "KABINET_CONFIG",
+        default_value = "config/sopo.toml",
+        global = true
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
@@ -67,7 +76,10 @@ fn main() -> ExitCode {
         }
     };
     kabinet::telemetry::init(&settings.log);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
         Ok(code) => code,
         Err(e) => {
@@ -87,10 +99,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => {
             let db = connect(&settings).await?;
-            let demo = if settings.demo.enabled { kabinet::demo::load_if_empty(&db).await? } else { None };
+            let demo = if settings.demo.enabled {
+                kabinet::demo::load_if_empty(&db).await?
+            } else {
+                None
+            };
             let app = Application::build_with_db(settings.clone(), db).await?;
             let url = if settings.server.base_url.is_empty() {
-                let host = if settings.server.host == "0.0.0.0" { "127.0.0.1" } else { &settings.server.host };
+                let host = if settings.server.host == "0.0.0.0" {
+                    "127.0.0.1"
+                } else {
+                    &settings.server.host
+                };
                 format!("http://{host}:{}", app.port())
             } else {
                 settings.base_url()
@@ -121,7 +141,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             if members > 0 {
                 let started = std::time::Instant::now();
                 kabinet::demo::generate_members(&db, members).await?;
-                println!("Сгенерировано членов СРО: {members} за {:.1} с", started.elapsed().as_secs_f64());
+                println!(
+                    "Сгенерировано членов СРО: {members} за {:.1} с",
+                    started.elapsed().as_secs_f64()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -130,10 +153,27 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let password = read_password()?;
             let db = connect(&settings).await?;
-            let name = if name.is_empty() { email.as_str().to_string() } else { name };
-            match kabinet::auth::service::create_staff(&db, role, &email, &name, &password, &Actor::system("cli")).await {
+            let name = if name.is_empty() {
+                email.as_str().to_string()
+            } else {
+                name
+            };
+            match kabinet::auth::service::create_staff(
+                &db,
+                role,
+                &email,
+                &name,
+                &password,
+                &Actor::system("cli"),
+            )
+            .await
+            {
                 Ok(id) => {
-                    println!("Сотрудник создан: {} ({}), id {id}", email.as_str(), role.label());
+                    println!(
+                        "Сотрудник создан: {} ({}), id {id}",
+                        email.as_str(),
+                        role.label()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -142,7 +182,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let db = Db::connect(&settings.database.url, 2).await?;
             match audit::verify(&db).await? {
                 Verification::Intact { entries } => {

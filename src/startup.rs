@@ -32,9 +32,14 @@ impl Application {
         let secret = load_secret(&settings)?;
         let assets = Assets::load(&settings)?;
         let sro = SroView::new(&settings, &assets);
-        let limits = Limits::new(settings.security.login_per_ip_per_minute, settings.security.login_per_account_per_minute);
+        let limits = Limits::new(
+            settings.security.login_per_ip_per_minute,
+            settings.security.login_per_account_per_minute,
+        );
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&addr).await.with_context(|| format!("listening on {addr}"))?;
+        let listener = TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
         let port = listener.local_addr()?.port();
         let state = AppState {
             db,
@@ -44,7 +49,11 @@ impl Application {
             sro: Arc::new(sro),
             limits: Arc::new(limits),
         };
-        Ok(Application { listener, port, state })
+        Ok(Application {
+            listener,
+            port,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -69,10 +78,13 @@ impl Application {
             }
         });
         let app = crate::web::router(self.state.clone());
-        let r = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP");
+        let r = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP");
         housekeeping.abort();
         self.state.db.close().await;
         r
@@ -85,7 +97,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

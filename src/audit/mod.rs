@@ -30,7 +30,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(label: &str) -> Actor {
-        Actor { user_id: None, label: label.to_string(), ip: String::new() }
+        Actor {
+            user_id: None,
+            label: label.to_string(),
+            ip: String::new(),
+        }
     }
 }
 
@@ -84,7 +88,10 @@ impl Entry<'_> {
         let mut h = Sha256::new();
         // Length-prefixed fields: no two different entries serialise to the same bytes.
         let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-        let user = self.actor_user_id.map(|u| u.to_string()).unwrap_or_default();
+        let user = self
+            .actor_user_id
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         for part in [
             prev_hash,
             &self.id.to_string(),
@@ -107,9 +114,14 @@ impl Entry<'_> {
 /// The outcome of checking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    Intact { entries: u64 },
+    Intact {
+        entries: u64,
+    },
     /// The first entry whose stored hash or link does not match.
-    Broken { id: i64, reason: String },
+    Broken {
+        id: i64,
+        reason: String,
+    },
 }
 
 /// Walk the chain from the start, in pages, and report the first broken link.
@@ -167,7 +179,12 @@ pub async fn recent(db: &Db, limit: i64) -> DbResult<Vec<AuditRow>> {
 }
 
 /// Entries about one object, newest first.
-pub async fn for_object(db: &Db, object_type: &str, object_id: &str, limit: i64) -> DbResult<Vec<AuditRow>> {
+pub async fn for_object(
+    db: &Db,
+    object_type: &str,
+    object_id: &str,
+    limit: i64,
+) -> DbResult<Vec<AuditRow>> {
     store::for_object(db, object_type, object_id, limit).await
 }
 
@@ -178,7 +195,9 @@ mod tests {
     fn entry(details: &str) -> Entry<'_> {
         Entry {
             id: 1,
-            at: DateTime::parse_from_rfc3339("2026-11-23T10:00:00.123456Z").unwrap().with_timezone(&Utc),
+            at: DateTime::parse_from_rfc3339("2026-11-23T10:00:00.123456Z")
+                .unwrap()
+                .with_timezone(&Utc),
             actor_user_id: Some(5),
             actor: "expert@sro.example",
             action: "auth.login",

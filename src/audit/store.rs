@@ -28,7 +28,12 @@ pub(super) async fn last(tx: &mut Tx) -> DbResult<Option<(i64, String)>> {
     Ok(on_tx!(tx, c => sqlx::query_as::<_, (i64, String)>(sql).fetch_optional(c).await?))
 }
 
-pub(super) async fn insert(tx: &mut Tx, e: &Entry<'_>, prev_hash: &str, hash: &str) -> DbResult<()> {
+pub(super) async fn insert(
+    tx: &mut Tx,
+    e: &Entry<'_>,
+    prev_hash: &str,
+    hash: &str,
+) -> DbResult<()> {
     let sql = "INSERT INTO audit_log (id, at, actor_user_id, actor, action, object_type, object_id, ip, details, prev_hash, hash) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     on_tx!(tx, c => sqlx::query(sql)
@@ -51,7 +56,9 @@ pub(super) async fn insert(tx: &mut Tx, e: &Entry<'_>, prev_hash: &str, hash: &s
 
 pub(super) async fn page(db: &Db, after: i64, limit: i64) -> DbResult<Vec<AuditRow>> {
     let sql = format!("{SELECT_AUDIT} WHERE id > $1 ORDER BY id LIMIT $2");
-    Ok(on_db!(db, p => sqlx::query_as::<_, AuditRow>(&sql).bind(after).bind(limit).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, AuditRow>(&sql).bind(after).bind(limit).fetch_all(p).await?),
+    )
 }
 
 pub(super) async fn recent(db: &Db, limit: i64) -> DbResult<Vec<AuditRow>> {
@@ -59,8 +66,15 @@ pub(super) async fn recent(db: &Db, limit: i64) -> DbResult<Vec<AuditRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, AuditRow>(&sql).bind(limit).fetch_all(p).await?))
 }
 
-pub(super) async fn for_object(db: &Db, object_type: &str, object_id: &str, limit: i64) -> DbResult<Vec<AuditRow>> {
-    let sql = format!("{SELECT_AUDIT} WHERE object_type = $1 AND object_id = $2 ORDER BY id DESC LIMIT $3");
+pub(super) async fn for_object(
+    db: &Db,
+    object_type: &str,
+    object_id: &str,
+    limit: i64,
+) -> DbResult<Vec<AuditRow>> {
+    let sql = format!(
+        "{SELECT_AUDIT} WHERE object_type = $1 AND object_id = $2 ORDER BY id DESC LIMIT $3"
+    );
     Ok(on_db!(db, p => sqlx::query_as::<_, AuditRow>(&sql)
         .bind(object_type)
         .bind(object_id)

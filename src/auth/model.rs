@@ -1,7 +1,7 @@
 //! Users, roles, password hashing and session tokens: the pure part of authentication.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -16,7 +16,12 @@ pub enum StaffRole {
 }
 
 impl StaffRole {
-    pub const ALL: [StaffRole; 4] = [StaffRole::Expert, StaffRole::Registrar, StaffRole::Accountant, StaffRole::Admin];
+    pub const ALL: [StaffRole; 4] = [
+        StaffRole::Expert,
+        StaffRole::Registrar,
+        StaffRole::Accountant,
+        StaffRole::Admin,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -53,7 +58,11 @@ pub enum MemberRole {
 }
 
 impl MemberRole {
-    pub const ALL: [MemberRole; 3] = [MemberRole::Head, MemberRole::Accountant, MemberRole::Reporter];
+    pub const ALL: [MemberRole; 3] = [
+        MemberRole::Head,
+        MemberRole::Accountant,
+        MemberRole::Reporter,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -108,7 +117,9 @@ impl User {
                 member_id: self.member_id?,
                 role: MemberRole::from_code(self.member_role.as_deref()?)?,
             }),
-            "staff" => Some(Principal::Staff { role: StaffRole::from_code(self.staff_role.as_deref()?)? }),
+            "staff" => Some(Principal::Staff {
+                role: StaffRole::from_code(self.staff_role.as_deref()?)?,
+            }),
             _ => None,
         }
     }
@@ -131,7 +142,9 @@ pub fn hash_password(password: &str) -> String {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 /// A hash that matches no password; verifying against it costs as much as a real check, so
@@ -156,9 +169,26 @@ pub fn token_hash(token: &str) -> String {
 /// Passwords that fail the minimum: shown on the form as is.
 pub fn password_problem(password: &str, personal: &[&str]) -> Option<&'static str> {
     const COMMON: &[&str] = &[
-        "password", "password1", "12345678", "123456789", "1234567890", "qwerty123", "qwertyuiop",
-        "11111111", "00000000", "iloveyou", "admin123", "йцукенгшщз", "пароль123", "qwerty12345",
-        "1q2w3e4r5t", "1qaz2wsx3edc", "abc12345", "password123", "87654321", "123123123",
+        "password",
+        "password1",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwerty123",
+        "qwertyuiop",
+        "11111111",
+        "00000000",
+        "iloveyou",
+        "admin123",
+        "йцукенгшщз",
+        "пароль123",
+        "qwerty12345",
+        "1q2w3e4r5t",
+        "1qaz2wsx3edc",
+        "abc12345",
+        "password123",
+        "87654321",
+        "123123123",
     ];
     let chars = password.chars().count();
     if chars < 10 {
@@ -171,10 +201,16 @@ pub fn password_problem(password: &str, personal: &[&str]) -> Option<&'static st
     if COMMON.contains(&lower.as_str()) {
         return Some("Этот пароль слишком распространён, придумайте другой");
     }
-    if personal.iter().any(|p| !p.is_empty() && lower.contains(&p.to_lowercase())) {
+    if personal
+        .iter()
+        .any(|p| !p.is_empty() && lower.contains(&p.to_lowercase()))
+    {
         return Some("Пароль не должен содержать адрес почты или ИНН");
     }
-    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
+    if password
+        .chars()
+        .all(|c| c == password.chars().next().unwrap_or(' '))
+    {
         return Some("Пароль не должен состоять из одного повторяющегося символа");
     }
     None

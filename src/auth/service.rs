@@ -38,7 +38,9 @@ pub enum AuthError {
 impl From<DbError> for AuthError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Conflict { constraint } if constraint == "users_email_key" => AuthError::EmailTaken,
+            DbError::Conflict { constraint } if constraint == "users_email_key" => {
+                AuthError::EmailTaken
+            }
             other => AuthError::Unexpected(anyhow::Error::new(other)),
         }
     }
@@ -56,20 +58,26 @@ impl LoginId {
     pub fn parse(input: &str) -> Result<LoginId, AuthError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(AuthError::BadLogin("Введите адрес электронной почты или ИНН".into()));
+            return Err(AuthError::BadLogin(
+                "Введите адрес электронной почты или ИНН".into(),
+            ));
         }
         if s.chars().all(|c| c.is_ascii_digit()) {
             return Inn::parse(s).map(LoginId::Inn).map_err(|e| match e {
-                RequisiteError::Length { .. } => {
-                    AuthError::BadLogin("ИНН состоит из 10 цифр (организация) или 12 цифр (ИП)".into())
-                }
+                RequisiteError::Length { .. } => AuthError::BadLogin(
+                    "ИНН состоит из 10 цифр (организация) или 12 цифр (ИП)".into(),
+                ),
                 other => AuthError::BadLogin(other.to_string()),
             });
         }
         if s.contains('@') {
-            return Email::parse(s).map(LoginId::Email).map_err(|e| AuthError::BadLogin(e.to_string()));
+            return Email::parse(s)
+                .map(LoginId::Email)
+                .map_err(|e| AuthError::BadLogin(e.to_string()));
         }
-        Err(AuthError::BadLogin("Введите адрес электронной почты или ИНН (10 или 12 цифр)".into()))
+        Err(AuthError::BadLogin(
+            "Введите адрес электронной почты или ИНН (10 или 12 цифр)".into(),
+        ))
     }
 
     /// The key the per-account rate limit counts.
@@ -128,7 +136,11 @@ pub async fn login(
     let user = match matched.len() {
         1 => matched.pop().expect("one"),
         0 => {
-            let who = if candidates.len() == 1 { Some(candidates[0].id) } else { None };
+            let who = if candidates.len() == 1 {
+                Some(candidates[0].id)
+            } else {
+                None
+            };
             record_failure(db, who, client).await?;
             return Err(AuthError::InvalidCredentials);
         }
@@ -145,10 +157,30 @@ pub async fn login(
     if let Some(old) = previous_token {
         store::delete_session(&mut tx, &model::token_hash(old)).await?;
     }
-    store::insert_session(&mut tx, &model::token_hash(&token), user.id, now, expires, &client.ip, &client.user_agent)
-        .await?;
-    store::record_login(&mut tx, Some(user.id), now, &client.ip, &client.user_agent, true).await?;
-    let actor = Actor { user_id: Some(user.id), label: user.email.clone(), ip: client.ip.clone() };
+    store::insert_session(
+        &mut tx,
+        &model::token_hash(&token),
+        user.id,
+        now,
+        expires,
+        &client.ip,
+        &client.user_agent,
+    )
+    .await?;
+    store::record_login(
+        &mut tx,
+        Some(user.id),
+        now,
+        &client.ip,
+        &client.user_agent,
+        true,
+    )
+    .await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        label: user.email.clone(),
+        ip: client.ip.clone(),
+    };
     let how = match id {
         LoginId::Email(_) => "email",
         LoginId::Inn(_) => "inn",
@@ -168,17 +200,38 @@ pub async fn login(
     Ok(LoggedIn { token, user })
 }
 
-async fn record_failure(db: &Db, user_id: Option<i64>, client: &ClientInfo) -> Result<(), AuthError> {
+async fn record_failure(
+    db: &Db,
+    user_id: Option<i64>,
+    client: &ClientInfo,
+) -> Result<(), AuthError> {
     let mut tx = db.begin().await?;
-    store::record_login(&mut tx, user_id, crate::db::now(), &client.ip, &client.user_agent, false).await?;
+    store::record_login(
+        &mut tx,
+        user_id,
+        crate::db::now(),
+        &client.ip,
+        &client.user_agent,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn logout(db: &Db, token: &str, user: &SessionUser, client: &ClientInfo) -> Result<(), AuthError> {
+pub async fn logout(
+    db: &Db,
+    token: &str,
+    user: &SessionUser,
+    client: &ClientInfo,
+) -> Result<(), AuthError> {
     let mut tx = db.begin().await?;
     store::delete_session(&mut tx, &model::token_hash(token)).await?;
-    let actor = Actor { user_id: Some(user.user_id), label: user.email.clone(), ip: client.ip.clone() };
+    let actor = Actor {
+        user_id: Some(user.user_id),
+        label: user.email.clone(),
+        ip: client.ip.clone(),
+    };
     audit::record(
         &mut tx,
         &actor,
@@ -228,15 +281,25 @@ impl SessionUser {
     }
 
     pub fn actor(&self, client: &ClientInfo) -> Actor {
-        Actor { user_id: Some(self.user_id), label: self.email.clone(), ip: client.ip.clone() }
+        Actor {
+            user_id: Some(self.user_id),
+            label: self.email.clone(),
+            ip: client.ip.clone(),
+        }
     }
 }
 
 /// Resolve a session cookie. Expired or blocked sessions are removed and give `None`.
 /// Activity is written at most once a minute, so reading pages does not mean writing rows.
-pub async fn session_user(db: &Db, security: &SecuritySettings, token: &str) -> Result<Option<SessionUser>, DbError> {
+pub async fn session_user(
+    db: &Db,
+    security: &SecuritySettings,
+    token: &str,
+) -> Result<Option<SessionUser>, DbError> {
     let hash = model::token_hash(token);
-    let Some(row) = store::session(db, &hash).await? else { return Ok(None) };
+    let Some(row) = store::session(db, &hash).await? else {
+        return Ok(None);
+    };
     let now = Utc::now();
     let too_old = row.created_at + Duration::hours(i64::from(security.session_max_hours)) < now;
     if row.expires_at < now || too_old || row.is_blocked {
@@ -248,10 +311,15 @@ pub async fn session_user(db: &Db, security: &SecuritySettings, token: &str) -> 
         store::touch_session(db, &hash, crate::db::now(), expires).await?;
     }
     let principal = match row.kind.as_str() {
-        "member" => row.member_id.zip(row.member_role.as_deref().and_then(MemberRole::from_code)).map(
-            |(member_id, role)| Principal::Member { member_id, role },
-        ),
-        _ => row.staff_role.as_deref().and_then(StaffRole::from_code).map(|role| Principal::Staff { role }),
+        "member" => row
+            .member_id
+            .zip(row.member_role.as_deref().and_then(MemberRole::from_code))
+            .map(|(member_id, role)| Principal::Member { member_id, role }),
+        _ => row
+            .staff_role
+            .as_deref()
+            .and_then(StaffRole::from_code)
+            .map(|role| Principal::Staff { role }),
     };
     Ok(principal.map(|principal| SessionUser {
         user_id: row.user_id,
@@ -317,7 +385,11 @@ pub struct MemberUserForCreate<'a> {
     pub password: &'a str,
 }
 
-pub async fn create_member_user(db: &Db, u: &MemberUserForCreate<'_>, actor: &Actor) -> Result<i64, AuthError> {
+pub async fn create_member_user(
+    db: &Db,
+    u: &MemberUserForCreate<'_>,
+    actor: &Actor,
+) -> Result<i64, AuthError> {
     if let Some(problem) = model::password_problem(u.password, &[u.email.as_str()]) {
         return Err(AuthError::WeakPassword(problem));
     }
@@ -365,29 +437,16 @@ pub async fn staff(db: &Db) -> Result<Vec<User>, DbError> {
     store::staff_users(db).await
 }
 
-pub async fn recent_logins(db: &Db, user_id: i64, limit: i64) -> Result<Vec<store::LoginEvent>, DbError> {
+pub async fn recent_logins(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<store::LoginEvent>, DbError> {
     store::recent_logins(db, user_id, limit).await
 }
 
 pub async fn sweep_sessions(db: &Db) -> Result<u64, DbError> {
     store::delete_expired_sessions(db, Utc::now()).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn login_field_is_email_or_inn() {
-        assert!(matches!(LoginId::parse(" Director@Firm.ru "), Ok(LoginId::Email(e)) if e.as_str() == "director@firm.ru"));
-        assert!(matches!(LoginId::parse("7700123459"), Ok(LoginId::Inn(_))));
-        assert!(matches!(LoginId::parse("770012345606"), Ok(LoginId::Inn(_))));
-        let bad_digit = LoginId::parse("7700123450").unwrap_err().to_string();
-        assert!(bad_digit.contains("контрольная цифра"), "{bad_digit}");
-        assert!(LoginId::parse("77001").unwrap_err().to_string().contains("10 цифр"));
-        assert!(LoginId::parse("ivanov").is_err());
-        assert!(LoginId::parse("").is_err());
-    }
 }
 
 /// One «Руководитель» user per member, all with the same precomputed hash (bulk data only).
@@ -428,4 +487,31 @@ pub async fn create_member_heads_bulk(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_field_is_email_or_inn() {
+        assert!(
+            matches!(LoginId::parse(" Director@Firm.ru "), Ok(LoginId::Email(e)) if e.as_str() == "director@firm.ru")
+        );
+        assert!(matches!(LoginId::parse("7700123459"), Ok(LoginId::Inn(_))));
+        assert!(matches!(
+            LoginId::parse("770012345606"),
+            Ok(LoginId::Inn(_))
+        ));
+        let bad_digit = LoginId::parse("7700123450").unwrap_err().to_string();
+        assert!(bad_digit.contains("контрольная цифра"), "{bad_digit}");
+        assert!(
+            LoginId::parse("77001")
+                .unwrap_err()
+                .to_string()
+                .contains("10 цифр")
+        );
+        assert!(LoginId::parse("ivanov").is_err());
+        assert!(LoginId::parse("").is_err());
+    }
 }

@@ -117,7 +117,12 @@ pub async fn insert_session(
     Ok(())
 }
 
-pub async fn touch_session(db: &Db, id_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> DbResult<()> {
+pub async fn touch_session(
+    db: &Db,
+    id_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> DbResult<()> {
     let sql = "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1";
     on_db!(db, p => sqlx::query(sql).bind(id_hash).bind(now).bind(expires_at).execute(p).await?.rows_affected());
     Ok(())
@@ -138,7 +143,14 @@ pub async fn delete_expired_sessions(db: &Db, now: DateTime<Utc>) -> DbResult<u6
     Ok(r)
 }
 
-pub async fn record_login(tx: &mut Tx, user_id: Option<i64>, at: DateTime<Utc>, ip: &str, ua: &str, success: bool) -> DbResult<()> {
+pub async fn record_login(
+    tx: &mut Tx,
+    user_id: Option<i64>,
+    at: DateTime<Utc>,
+    ip: &str,
+    ua: &str,
+    success: bool,
+) -> DbResult<()> {
     let sql = "INSERT INTO login_events (user_id, at, ip, user_agent, success) VALUES ($1, $2, $3, $4, $5)";
     on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(at).bind(ip).bind(ua).bind(success).execute(c).await?.rows_affected());
     if success {
@@ -159,5 +171,7 @@ pub struct LoginEvent {
 
 pub async fn recent_logins(db: &Db, user_id: i64, limit: i64) -> DbResult<Vec<LoginEvent>> {
     let sql = "SELECT at, ip, user_agent, success FROM login_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2";
-    Ok(on_db!(db, p => sqlx::query_as::<_, LoginEvent>(sql).bind(user_id).bind(limit).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, LoginEvent>(sql).bind(user_id).bind(limit).fetch_all(p).await?),
+    )
 }

@@ -55,7 +55,11 @@ struct LoginQuery {
 
 /// Only paths of this site: never an open redirect.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://") {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains("://")
+    {
         next.to_string()
     } else {
         String::new()
@@ -85,7 +89,11 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(ctx: Ctx, State(state): State<AppState>, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+async fn login(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let next = safe_next(&form.next);
     let again = |status: StatusCode, error: String| {
         form_page(
@@ -108,17 +116,36 @@ async fn login(ctx: Ctx, State(state): State<AppState>, Form(form): Form<LoginFo
     }
     if let Err(wait) = state.limits.check_login(&ctx.client.ip, &id.key()) {
         tracing::warn!(ip = %ctx.client.ip, "login rate limit reached");
-        return Err(AppError::TooManyRequests { retry_after_secs: wait });
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
     }
-    let done = service::login(&state.db, &state.settings.security, &id, &form.password, &ctx.client, ctx.token.as_deref()).await;
+    let done = service::login(
+        &state.db,
+        &state.settings.security,
+        &id,
+        &form.password,
+        &ctx.client,
+        ctx.token.as_deref(),
+    )
+    .await;
     match done {
         Ok(logged_in) => {
-            let target = if next.is_empty() { home_of(logged_in.user.principal()).to_string() } else { next.clone() };
+            let target = if next.is_empty() {
+                home_of(logged_in.user.principal()).to_string()
+            } else {
+                next.clone()
+            };
             let mut res = Redirect::to(&target).into_response();
-            res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &logged_in.token, state.settings.is_https()));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &logged_in.token, state.settings.is_https()),
+            );
             Ok(res)
         }
-        Err(e @ (AuthError::InvalidCredentials | AuthError::AmbiguousInn)) => again(StatusCode::UNAUTHORIZED, e.to_string()),
+        Err(e @ (AuthError::InvalidCredentials | AuthError::AmbiguousInn)) => {
+            again(StatusCode::UNAUTHORIZED, e.to_string())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -128,7 +155,10 @@ async fn logout(ctx: Ctx, State(state): State<AppState>) -> Result<Response, App
         service::logout(&state.db, token, user, &ctx.client).await?;
     }
     let mut res = Redirect::to("/login?vyhod=1").into_response();
-    res.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, state.settings.is_https()));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(SESSION_COOKIE, state.settings.is_https()),
+    );
     Ok(res)
 }
 

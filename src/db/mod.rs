@@ -111,8 +111,9 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10));
             if let Some(dir) = opts.get_filename().parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!("creating the data directory {}", dir.display())
+                    })?;
                 }
             }
             let pool = SqlitePoolOptions::new()
@@ -184,7 +185,10 @@ impl Tx {
     /// SQLite transactions are already serialised by the write lock taken in `Db::begin`.
     pub async fn lock_chain(&mut self, key: i64) -> DbResult<()> {
         if let Tx::Postgres(t) = self {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut **t).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(key)
+                .execute(&mut **t)
+                .await?;
         }
         Ok(())
     }
@@ -201,10 +205,11 @@ mod tests {
     #[test]
     fn both_backends_have_the_same_migrations() {
         let names = |dir: &str| {
-            let mut v: Vec<String> = std::fs::read_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR")))
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
+            let mut v: Vec<String> =
+                std::fs::read_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR")))
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect();
             v.sort();
             v
         };

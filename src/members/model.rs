@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequisiteError {
     #[error("{what}: нужно {expected} цифр")]
-    Length { what: &'static str, expected: &'static str },
+    Length {
+        what: &'static str,
+        expected: &'static str,
+    },
     #[error("{0}: допустимы только цифры")]
     NotDigits(&'static str),
     #[error("{0}: не сходится контрольная цифра — проверьте, нет ли опечатки")]
@@ -19,7 +22,9 @@ pub enum RequisiteError {
 }
 
 fn digits(s: &str, what: &'static str) -> Result<Vec<u32>, RequisiteError> {
-    s.chars().map(|c| c.to_digit(10).ok_or(RequisiteError::NotDigits(what))).collect()
+    s.chars()
+        .map(|c| c.to_digit(10).ok_or(RequisiteError::NotDigits(what)))
+        .collect()
 }
 
 fn weighted(d: &[u32], weights: &[u32]) -> u32 {
@@ -41,9 +46,18 @@ impl Inn {
                 weighted(&d[..10], &[7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[10]
                     && weighted(&d[..11], &[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[11]
             }
-            _ => return Err(RequisiteError::Length { what: "ИНН", expected: "10 или 12" }),
+            _ => {
+                return Err(RequisiteError::Length {
+                    what: "ИНН",
+                    expected: "10 или 12",
+                });
+            }
         };
-        if ok { Ok(Inn(s.to_string())) } else { Err(RequisiteError::CheckDigit("ИНН")) }
+        if ok {
+            Ok(Inn(s.to_string()))
+        } else {
+            Err(RequisiteError::CheckDigit("ИНН"))
+        }
     }
 
     /// Complete 9 (or 10) leading digits with valid check digits; used by data generators.
@@ -57,7 +71,10 @@ impl Inn {
             }
             n => panic!("Inn::complete needs 9 or 10 digits, got {n}"),
         }
-        Inn(d.iter().map(|x| char::from_digit(*x, 10).unwrap()).collect())
+        Inn(d
+            .iter()
+            .map(|x| char::from_digit(*x, 10).unwrap())
+            .collect())
     }
 
     pub fn as_str(&self) -> &str {
@@ -79,16 +96,29 @@ impl Ogrn {
     /// Accepts either form; use [`Ogrn::is_ogrnip`] to tell them apart.
     pub fn parse(s: &str) -> Result<Ogrn, RequisiteError> {
         let s = s.trim();
-        let what = if s.len() == 15 { "ОГРНИП" } else { "ОГРН" };
+        let what = if s.len() == 15 {
+            "ОГРНИП"
+        } else {
+            "ОГРН"
+        };
         digits(s, what)?;
         let (body, check, modulus) = match s.len() {
             13 => (&s[..12], &s[12..], 11u64),
             15 => (&s[..14], &s[14..], 13u64),
-            _ => return Err(RequisiteError::Length { what: "ОГРН/ОГРНИП", expected: "13 или 15" }),
+            _ => {
+                return Err(RequisiteError::Length {
+                    what: "ОГРН/ОГРНИП",
+                    expected: "13 или 15",
+                });
+            }
         };
         let n: u64 = body.parse().map_err(|_| RequisiteError::NotDigits(what))?;
         let expected = (n % modulus % 10).to_string();
-        if check == expected { Ok(Ogrn(s.to_string())) } else { Err(RequisiteError::CheckDigit(what)) }
+        if check == expected {
+            Ok(Ogrn(s.to_string()))
+        } else {
+            Err(RequisiteError::CheckDigit(what))
+        }
     }
 
     /// Complete 12 (ОГРН) or 14 (ОГРНИП) leading digits with the check digit.
@@ -120,12 +150,20 @@ impl Kpp {
     pub fn parse(s: &str) -> Result<Kpp, RequisiteError> {
         let s = s.trim();
         if s.chars().count() != 9 {
-            return Err(RequisiteError::Length { what: "КПП", expected: "9" });
+            return Err(RequisiteError::Length {
+                what: "КПП",
+                expected: "9",
+            });
         }
-        let ok = s.chars().enumerate().all(|(i, c)| {
-            c.is_ascii_digit() || ((i == 4 || i == 5) && c.is_ascii_uppercase())
-        });
-        if ok { Ok(Kpp(s.to_string())) } else { Err(RequisiteError::NotDigits("КПП")) }
+        let ok = s
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || ((i == 4 || i == 5) && c.is_ascii_uppercase()));
+        if ok {
+            Ok(Kpp(s.to_string()))
+        } else {
+            Err(RequisiteError::NotDigits("КПП"))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -148,7 +186,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[]\\,;:\"@".contains(c))
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[]\\,;:\"@".contains(c))
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
@@ -159,7 +199,11 @@ impl Email {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             });
-        if ok { Ok(Email(s)) } else { Err(RequisiteError::Email) }
+        if ok {
+            Ok(Email(s))
+        } else {
+            Err(RequisiteError::Email)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -207,8 +251,12 @@ pub enum MembershipStatus {
 }
 
 impl MembershipStatus {
-    pub const ALL: [MembershipStatus; 4] =
-        [MembershipStatus::Member, MembershipStatus::Suspended, MembershipStatus::Excluded, MembershipStatus::Left];
+    pub const ALL: [MembershipStatus; 4] = [
+        MembershipStatus::Member,
+        MembershipStatus::Suspended,
+        MembershipStatus::Excluded,
+        MembershipStatus::Left,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -264,8 +312,18 @@ impl Member {
 
     /// What the back-office search looks through, lower-cased in Rust because SQLite's
     /// `lower()` leaves Cyrillic as it is.
-    pub fn search_text(full_name: &str, short_name: &str, inn: &str, ogrn: &str, reg: Option<&str>) -> String {
-        format!("{full_name} {short_name} {inn} {ogrn} {}", reg.unwrap_or("")).to_lowercase()
+    pub fn search_text(
+        full_name: &str,
+        short_name: &str,
+        inn: &str,
+        ogrn: &str,
+        reg: Option<&str>,
+    ) -> String {
+        format!(
+            "{full_name} {short_name} {inn} {ogrn} {}",
+            reg.unwrap_or("")
+        )
+        .to_lowercase()
     }
 }
 
@@ -297,10 +355,21 @@ mod tests {
 
     #[test]
     fn known_valid_requisites() {
-        for inn in ["7707083893", "7710474375", "7700123459", "5000987650", "770012345606"] {
+        for inn in [
+            "7707083893",
+            "7710474375",
+            "7700123459",
+            "5000987650",
+            "770012345606",
+        ] {
             Inn::parse(inn).unwrap_or_else(|e| panic!("{inn}: {e}"));
         }
-        for ogrn in ["1027700132195", "1047702026701", "1027700123450", "304770012345674"] {
+        for ogrn in [
+            "1027700132195",
+            "1047702026701",
+            "1027700123450",
+            "304770012345674",
+        ] {
             Ogrn::parse(ogrn).unwrap_or_else(|e| panic!("{ogrn}: {e}"));
         }
         assert!(Ogrn::parse("304770012345674").unwrap().is_ogrnip());
@@ -310,14 +379,34 @@ mod tests {
 
     #[test]
     fn bad_requisites_say_why() {
-        assert_eq!(Inn::parse("7700123450"), Err(RequisiteError::CheckDigit("ИНН")));
-        assert!(matches!(Inn::parse("77001234"), Err(RequisiteError::Length { .. })));
-        assert_eq!(Inn::parse("77001234ab"), Err(RequisiteError::NotDigits("ИНН")));
-        assert_eq!(Ogrn::parse("1027700123451"), Err(RequisiteError::CheckDigit("ОГРН")));
-        assert_eq!(Ogrn::parse("304770012345675"), Err(RequisiteError::CheckDigit("ОГРНИП")));
+        assert_eq!(
+            Inn::parse("7700123450"),
+            Err(RequisiteError::CheckDigit("ИНН"))
+        );
+        assert!(matches!(
+            Inn::parse("77001234"),
+            Err(RequisiteError::Length { .. })
+        ));
+        assert_eq!(
+            Inn::parse("77001234ab"),
+            Err(RequisiteError::NotDigits("ИНН"))
+        );
+        assert_eq!(
+            Ogrn::parse("1027700123451"),
+            Err(RequisiteError::CheckDigit("ОГРН"))
+        );
+        assert_eq!(
+            Ogrn::parse("304770012345675"),
+            Err(RequisiteError::CheckDigit("ОГРНИП"))
+        );
         assert!(Kpp::parse("77000100").is_err());
         assert!(Kpp::parse("77000100x").is_err());
-        assert!(Inn::parse("7700123450").unwrap_err().to_string().contains("контрольная цифра"));
+        assert!(
+            Inn::parse("7700123450")
+                .unwrap_err()
+                .to_string()
+                .contains("контрольная цифра")
+        );
     }
 
     #[test]
@@ -329,10 +418,28 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("  Ivanov@Firm.RU ").unwrap().as_str(), "ivanov@firm.ru");
-        assert_eq!(Email::parse("ivanov@firm.ru").unwrap().masked(), "i***@firm.ru");
-        assert_eq!(Email::parse("бухгалтер@фирма.рф").unwrap().masked(), "б***@фирма.рф");
-        for bad in ["", "ivanov", "@firm.ru", "a@b", "a b@firm.ru", "a@firm..ru", "a@-firm.ru", ".a@firm.ru"] {
+        assert_eq!(
+            Email::parse("  Ivanov@Firm.RU ").unwrap().as_str(),
+            "ivanov@firm.ru"
+        );
+        assert_eq!(
+            Email::parse("ivanov@firm.ru").unwrap().masked(),
+            "i***@firm.ru"
+        );
+        assert_eq!(
+            Email::parse("бухгалтер@фирма.рф").unwrap().masked(),
+            "б***@фирма.рф"
+        );
+        for bad in [
+            "",
+            "ivanov",
+            "@firm.ru",
+            "a@b",
+            "a b@firm.ru",
+            "a@firm..ru",
+            "a@-firm.ru",
+            ".a@firm.ru",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -22,8 +22,12 @@ pub enum MemberError {
 impl From<DbError> for MemberError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Conflict { constraint } if constraint == "members_inn_key" => MemberError::InnTaken,
-            DbError::Conflict { constraint } if constraint == "members_ogrn_key" => MemberError::OgrnTaken,
+            DbError::Conflict { constraint } if constraint == "members_inn_key" => {
+                MemberError::InnTaken
+            }
+            DbError::Conflict { constraint } if constraint == "members_ogrn_key" => {
+                MemberError::OgrnTaken
+            }
             DbError::Conflict { constraint } if constraint == "members_register_number_key" => {
                 MemberError::RegisterNumberTaken
             }
@@ -61,16 +65,32 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Member>, DbError> {
     store::by_id(db, id).await
 }
 
-pub async fn list(db: &Db, filter: &MemberFilter, limit: i64, offset: i64) -> Result<(Vec<Member>, i64), DbError> {
+pub async fn list(
+    db: &Db,
+    filter: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Member>, i64), DbError> {
     store::list(db, filter, limit, offset).await
 }
 
 /// Number of members per status (all statuses, zero where none), optionally of one expert.
-pub async fn counts(db: &Db, expert_id: Option<i64>) -> Result<Vec<(MembershipStatus, i64)>, DbError> {
+pub async fn counts(
+    db: &Db,
+    expert_id: Option<i64>,
+) -> Result<Vec<(MembershipStatus, i64)>, DbError> {
     let rows = store::count_by_status(db, expert_id).await?;
     Ok(MembershipStatus::ALL
         .into_iter()
-        .map(|s| (s, rows.iter().find(|(code, _)| code == s.code()).map(|(_, n)| *n).unwrap_or(0)))
+        .map(|s| {
+            (
+                s,
+                rows.iter()
+                    .find(|(code, _)| code == s.code())
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0),
+            )
+        })
         .collect())
 }
 
@@ -79,11 +99,21 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
 }
 
 /// Many members in one transaction with one audit entry (bulk data generation and imports).
-pub async fn create_many(db: &Db, ms: &[MemberForCreate], actor: &Actor) -> Result<Vec<i64>, MemberError> {
+pub async fn create_many(
+    db: &Db,
+    ms: &[MemberForCreate],
+    actor: &Actor,
+) -> Result<Vec<i64>, MemberError> {
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(ms.len());
     for m in ms {
-        let search = Member::search_text(&m.full_name, &m.short_name, m.inn.as_str(), m.ogrn.as_str(), m.register_number.as_deref());
+        let search = Member::search_text(
+            &m.full_name,
+            &m.short_name,
+            m.inn.as_str(),
+            m.ogrn.as_str(),
+            m.register_number.as_deref(),
+        );
         ids.push(store::insert(&mut tx, m, &search).await?);
     }
     audit::record(
@@ -92,7 +122,11 @@ pub async fn create_many(db: &Db, ms: &[MemberForCreate], actor: &Actor) -> Resu
         Event {
             action: "member.create_many",
             object_type: "member",
-            object_id: format!("{}..{}", ids.first().copied().unwrap_or(0), ids.last().copied().unwrap_or(0)),
+            object_id: format!(
+                "{}..{}",
+                ids.first().copied().unwrap_or(0),
+                ids.last().copied().unwrap_or(0)
+            ),
             details: serde_json::json!({ "count": ids.len() }),
         },
     )

@@ -54,23 +54,45 @@ fn where_clause(f: &MemberFilter) -> (String, Vec<String>) {
     let mut conds = Vec::new();
     let mut args = Vec::new();
     if let Some(q) = &f.query {
-        args.push(format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        args.push(format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        ));
         conds.push(format!("search_text LIKE ${} ESCAPE '\\'", args.len()));
     }
     if let Some(s) = f.status {
         args.push(s.to_string());
         conds.push(format!("status = ${}", args.len()));
     }
-    if conds.is_empty() { (String::new(), args) } else { (format!(" WHERE {}", conds.join(" AND ")), args) }
+    if conds.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!(" WHERE {}", conds.join(" AND ")), args)
+    }
 }
 
-pub async fn list(db: &Db, f: &MemberFilter, limit: i64, offset: i64) -> DbResult<(Vec<Member>, i64)> {
+pub async fn list(
+    db: &Db,
+    f: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Member>, i64)> {
     let (mut wh, args) = where_clause(f);
     if let Some(expert) = f.expert_id {
-        wh = if wh.is_empty() { format!(" WHERE expert_id = {expert}") } else { format!("{wh} AND expert_id = {expert}") };
+        wh = if wh.is_empty() {
+            format!(" WHERE expert_id = {expert}")
+        } else {
+            format!("{wh} AND expert_id = {expert}")
+        };
     }
     let n = args.len();
-    let sql = format!("{SELECT_MEMBER}{wh} ORDER BY short_name, id LIMIT ${} OFFSET ${}", n + 1, n + 2);
+    let sql = format!(
+        "{SELECT_MEMBER}{wh} ORDER BY short_name, id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
     let count_sql = format!("SELECT COUNT(*) FROM members{wh}");
     let rows = on_db!(db, p => {
         let mut q = sqlx::query_as::<_, Member>(&sql);
@@ -90,10 +112,13 @@ pub async fn list(db: &Db, f: &MemberFilter, limit: i64, offset: i64) -> DbResul
 }
 
 pub async fn count_by_status(db: &Db, expert_id: Option<i64>) -> DbResult<Vec<(String, i64)>> {
-    let sql = "SELECT status, COUNT(*) FROM members WHERE ($1 IS NULL OR expert_id = $1) GROUP BY status";
+    let sql =
+        "SELECT status, COUNT(*) FROM members WHERE ($1 IS NULL OR expert_id = $1) GROUP BY status";
     Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(expert_id).fetch_all(p).await?))
 }
 
 pub async fn count(db: &Db) -> DbResult<i64> {
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM members").fetch_one(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM members").fetch_one(p).await?),
+    )
 }

@@ -1,10 +1,10 @@
 //! The member's cabinet: dashboard, the company's card and its users.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 
 use super::model::Member;
 use super::service;
@@ -49,7 +49,11 @@ impl From<&Member> for MemberView {
             full_name: m.full_name.clone(),
             short_name: m.short_name.clone(),
             inn: m.inn.clone(),
-            ogrn_label: if m.ogrn.len() == 15 { "ОГРНИП" } else { "ОГРН" },
+            ogrn_label: if m.ogrn.len() == 15 {
+                "ОГРНИП"
+            } else {
+                "ОГРН"
+            },
             ogrn: m.ogrn.clone(),
             kpp: views::or_dash(m.kpp.as_deref().unwrap_or("")),
             register_number: views::or_dash(m.register_number.as_deref().unwrap_or("")),
@@ -60,7 +64,11 @@ impl From<&Member> for MemberView {
             termination_reason: m.termination_reason.clone(),
             legal_address: views::or_dash(&m.legal_address),
             actual_address: views::or_dash(&m.actual_address),
-            head: views::or_dash(&[m.head_position.as_str(), m.head_name.as_str()].join(" ").trim().to_string()),
+            head: views::or_dash(
+                [m.head_position.as_str(), m.head_name.as_str()]
+                    .join(" ")
+                    .trim(),
+            ),
             phone: views::or_dash(&m.phone),
             email: views::or_dash(&m.email),
         }
@@ -87,7 +95,11 @@ impl From<&auth::User> for UserView {
             position: views::or_dash(&u.position),
             role: u.role_label(),
             blocked: u.is_blocked,
-            last_login: u.last_login_at.as_ref().map(views::datetime).unwrap_or_else(|| "ещё не входил".into()),
+            last_login: u
+                .last_login_at
+                .as_ref()
+                .map(views::datetime)
+                .unwrap_or_else(|| "ещё не входил".into()),
         }
     }
 }
@@ -99,7 +111,9 @@ pub struct ExpertView {
 }
 
 async fn load_own_company(state: &AppState, member_id: i64) -> Result<Member, AppError> {
-    service::get(&state.db, member_id).await?.ok_or(AppError::NotFound)
+    service::get(&state.db, member_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -114,11 +128,13 @@ struct DashboardPage {
 async fn show_dashboard(m: MemberCtx, State(state): State<AppState>) -> Result<Response, AppError> {
     let company = load_own_company(&state, m.member_id).await?;
     let expert = match company.expert_id {
-        Some(id) => auth::service::user(&state.db, id).await?.map(|u| ExpertView {
-            name: u.full_name,
-            email: u.email,
-            phone: views::or_dash(&u.phone),
-        }),
+        Some(id) => auth::service::user(&state.db, id)
+            .await?
+            .map(|u| ExpertView {
+                name: u.full_name,
+                email: u.email,
+                phone: views::or_dash(&u.phone),
+            }),
         None => None,
     };
     page(&DashboardPage {
@@ -156,8 +172,14 @@ struct UserPage {
 }
 
 /// A colleague's card. Another company's user is "not found": ids say nothing to outsiders.
-async fn show_user(m: MemberCtx, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let user = auth::service::user(&state.db, id).await?.ok_or(AppError::NotFound)?;
+async fn show_user(
+    m: MemberCtx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let user = auth::service::user(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if user.member_id != Some(m.member_id) {
         return Err(AppError::NotFound);
     }

@@ -1,10 +1,10 @@
 //! Back-office pages. Every staff role sees members; the audit log is the administrator's.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 
 use crate::audit::{self, Verification};
@@ -42,14 +42,22 @@ struct DashboardPage {
 }
 
 fn status_counts(v: Vec<(MembershipStatus, i64)>) -> Vec<StatusCount> {
-    v.into_iter().map(|(s, n)| StatusCount { label: s.label(), code: s.code(), count: n }).collect()
+    v.into_iter()
+        .map(|(s, n)| StatusCount {
+            label: s.label(),
+            code: s.code(),
+            count: n,
+        })
+        .collect()
 }
 
 async fn show_dashboard(s: StaffCtx, State(state): State<AppState>) -> Result<Response, AppError> {
     let counts = status_counts(members::counts(&state.db, None).await?);
     let total = counts.iter().map(|c| c.count).sum();
     let mine = if s.role == StaffRole::Expert {
-        Some(status_counts(members::counts(&state.db, Some(s.user.user_id)).await?))
+        Some(status_counts(
+            members::counts(&state.db, Some(s.user.user_id)).await?,
+        ))
     } else {
         None
     };
@@ -109,7 +117,11 @@ struct MembersPage {
 
 const PAGE_SIZE: i64 = 50;
 
-async fn list_members(s: StaffCtx, State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+async fn list_members(
+    s: StaffCtx,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let status = MembershipStatus::from_code(&q.status);
     let mine = q.mine.is_some() && s.role == StaffRole::Expert;
     let query = q.q.trim().to_lowercase();
@@ -119,7 +131,13 @@ async fn list_members(s: StaffCtx, State(state): State<AppState>, Query(q): Quer
         expert_id: if mine { Some(s.user.user_id) } else { None },
     };
     let page_no = q.page.unwrap_or(1).max(1);
-    let (list, total) = members::list(&state.db, &filter, PAGE_SIZE, (i64::from(page_no) - 1) * PAGE_SIZE).await?;
+    let (list, total) = members::list(
+        &state.db,
+        &filter,
+        PAGE_SIZE,
+        (i64::from(page_no) - 1) * PAGE_SIZE,
+    )
+    .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) as u32;
     let href = |p: u32| {
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
@@ -140,7 +158,11 @@ async fn list_members(s: StaffCtx, State(state): State<AppState>, Query(q): Quer
         q: q.q.trim().to_string(),
         statuses: MembershipStatus::ALL
             .into_iter()
-            .map(|st| StatusOption { code: st.code(), label: st.label(), selected: Some(st) == status })
+            .map(|st| StatusOption {
+                code: st.code(),
+                label: st.label(),
+                selected: Some(st) == status,
+            })
             .collect(),
         mine,
         is_expert: s.role == StaffRole::Expert,
@@ -209,14 +231,22 @@ struct MemberPage {
     history: Vec<AuditView>,
 }
 
-async fn show_member(s: StaffCtx, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let m = members::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+async fn show_member(
+    s: StaffCtx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let m = members::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let expert = match m.expert_id {
-        Some(eid) => auth::service::user(&state.db, eid).await?.map(|u| ExpertView {
-            name: u.full_name,
-            email: u.email,
-            phone: views::or_dash(&u.phone),
-        }),
+        Some(eid) => auth::service::user(&state.db, eid)
+            .await?
+            .map(|u| ExpertView {
+                name: u.full_name,
+                email: u.email,
+                phone: views::or_dash(&u.phone),
+            }),
         None => None,
     };
     let users = auth::service::users_of_member(&state.db, id).await?;

@@ -27,8 +27,16 @@ pub struct Assets {
 }
 
 const EMBEDDED: &[(&str, &[u8], &str)] = &[
-    ("kabinet.css", include_bytes!("../../assets/css/kabinet.css"), "text/css; charset=utf-8"),
-    ("kabinet.js", include_bytes!("../../assets/js/kabinet.js"), "text/javascript; charset=utf-8"),
+    (
+        "kabinet.css",
+        include_bytes!("../../assets/css/kabinet.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "kabinet.js",
+        include_bytes!("../../assets/js/kabinet.js"),
+        "text/javascript; charset=utf-8",
+    ),
 ];
 
 fn short_hash(bytes: &[u8]) -> String {
@@ -40,7 +48,13 @@ impl Assets {
         let mut files = HashMap::new();
         let mut url = |name: &str, body: Vec<u8>, content_type: &'static str| {
             let u = format!("/assets/{name}?v={}", short_hash(&body));
-            files.insert(name.to_string(), Asset { body: Bytes::from(body), content_type });
+            files.insert(
+                name.to_string(),
+                Asset {
+                    body: Bytes::from(body),
+                    content_type,
+                },
+            );
             u
         };
         let css_url = url("kabinet.css", EMBEDDED[0].1.to_vec(), EMBEDDED[0].2);
@@ -57,14 +71,23 @@ impl Assets {
             let path = settings.logo_path();
             let body = std::fs::read(&path)
                 .map_err(|e| anyhow::anyhow!("reading the logo {}: {e}", path.display()))?;
-            let (name, ct) = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+            let (name, ct) = if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+            {
                 ("logo.svg", "image/svg+xml")
             } else {
                 ("logo.png", "image/png")
             };
             Some(url(name, body, ct))
         };
-        Ok(Assets { files, css_url, js_url, theme_url, logo_url })
+        Ok(Assets {
+            files,
+            css_url,
+            js_url,
+            theme_url,
+            logo_url,
+        })
     }
 }
 
@@ -72,9 +95,15 @@ pub async fn serve_asset(State(state): State<AppState>, Path(name): Path<String>
     match state.assets.files.get(&name) {
         Some(a) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(a.content_type)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(a.content_type),
+                ),
                 // URLs carry the content hash, so a changed file gets a new URL.
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ),
             ],
             a.body.clone(),
         )

@@ -9,13 +9,13 @@ pub mod views;
 use std::net::SocketAddr;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use std::sync::Arc;
 
 use crate::auth::{ClientInfo, SessionUser};
@@ -30,8 +30,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::members::web::routes())
         .merge(crate::office::web::routes())
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), session::csrf_layer))
-        .layer(middleware::from_fn_with_state(state.clone(), session::session_layer));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::csrf_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::session_layer,
+        ));
     let plain = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -40,7 +46,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .merge(plain)
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 // A short random id ties the log lines of one request together.
@@ -70,7 +79,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when we sit
 /// behind our own proxy (`server.trust_proxy`).
 pub fn client_info(parts: &Parts, state: &AppState) -> ClientInfo {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
     let ip = if state.settings.server.trust_proxy {
         parts
             .headers
@@ -117,7 +130,11 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "same-origin");
-    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
     set(h, "cross-origin-opener-policy", "same-origin");
     if state.settings.is_https() {
         set(h, "strict-transport-security", "max-age=31536000");
@@ -158,7 +175,9 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         return res; // a page that rendered its own error (a form with messages)
     }
     let (title, default_message) = error::describe(status);
-    let message = ours.and_then(|i| i.message).unwrap_or_else(|| default_message.to_string());
+    let message = ours
+        .and_then(|i| i.message)
+        .unwrap_or_else(|| default_message.to_string());
     let session = res.extensions().get::<session::RequestSession>().cloned();
     let mut keep = axum::http::HeaderMap::new();
     for name in [header::RETRY_AFTER, header::SET_COOKIE, header::ALLOW] {
@@ -169,7 +188,10 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     let mut out = if is_api {
         let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": message });
         let mut r = (status, axum::Json(body)).into_response();
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         r
     } else {
         let user: Option<Arc<SessionUser>> = session.as_ref().and_then(|s| s.user.clone());

@@ -28,9 +28,13 @@ impl Limits {
 
     /// `Err(seconds to wait)` when either limit is exhausted.
     pub fn check_login(&self, ip: &str, account: &str) -> Result<(), u64> {
-        let wait = |e: governor::NotUntil<_>| e.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
+        let wait = |e: governor::NotUntil<_>| {
+            e.wait_time_from(DefaultClock::default().now()).as_secs() + 1
+        };
         self.login_ip.check_key(&ip.to_string()).map_err(wait)?;
-        self.login_account.check_key(&account.to_string()).map_err(wait)?;
+        self.login_account
+            .check_key(&account.to_string())
+            .map_err(wait)?;
         Ok(())
     }
 

@@ -49,13 +49,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub fn set_cookie(name: &str, value: &str, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"))
-        .expect("cookie values are URL-safe base64")
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("cookie values are URL-safe base64")
 }
 
 pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")).expect("static")
+    HeaderValue::from_str(&format!(
+        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .expect("static")
 }
 
 pub fn csrf_token(secret: &[u8], binding: &str) -> String {
@@ -66,7 +71,9 @@ pub fn csrf_token(secret: &[u8], binding: &str) -> String {
 }
 
 fn csrf_valid(secret: &[u8], binding: &str, token: &str) -> bool {
-    let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else { return false };
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else {
+        return false;
+    };
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(b"csrf\0");
     mac.update(binding.as_bytes());
@@ -75,7 +82,11 @@ fn csrf_valid(secret: &[u8], binding: &str, token: &str) -> bool {
 
 /// Resolve the session, compute the CSRF binding, and hand both to the handler (request
 /// extensions) and to the error renderer (response extensions).
-pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let secure = state.settings.is_https();
     let mut user = None;
     let mut token = None;
@@ -87,7 +98,10 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                 token = Some(t);
             }
             Ok(None) => stale_session = true,
-            Err(e) => return AppError::Unexpected(anyhow::Error::new(e).context("loading the session")).into_response(),
+            Err(e) => {
+                return AppError::Unexpected(anyhow::Error::new(e).context("loading the session"))
+                    .into_response();
+            }
         }
     }
     let mut new_pre = None;
@@ -102,15 +116,21 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
             }
         },
     };
-    let rs = RequestSession { user, token, csrf: csrf_token(&state.secret, &binding) };
+    let rs = RequestSession {
+        user,
+        token,
+        csrf: csrf_token(&state.secret, &binding),
+    };
     req.extensions_mut().insert(rs.clone());
     let mut res = next.run(req).await;
     res.extensions_mut().insert(rs);
     if let Some(p) = new_pre {
-        res.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &p, secure));
+        res.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &p, secure));
     }
     if stale_session && !res.headers().contains_key(header::SET_COOKIE) {
-        res.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, secure));
+        res.headers_mut()
+            .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, secure));
     }
     res
 }
@@ -118,7 +138,11 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
 /// Refuse state-changing requests from other sites (Fetch metadata and Origin) and those
 /// without the form's CSRF token. URL-encoded forms carry it as `csrf_token`; other requests
 /// (scripts) send it in `X-CSRF-Token`.
-pub async fn csrf_layer(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn csrf_layer(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.run(req).await);
     }
@@ -140,7 +164,11 @@ pub async fn csrf_layer(State(state): State<AppState>, req: Request, next: Next)
         (None, None) => return Err(AppError::Csrf),
     };
     if let Some(t) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return if csrf_valid(&state.secret, &binding, t) { Ok(next.run(req).await) } else { Err(AppError::Csrf) };
+        return if csrf_valid(&state.secret, &binding, t) {
+            Ok(next.run(req).await)
+        } else {
+            Err(AppError::Csrf)
+        };
     }
     let is_form = headers
         .get(header::CONTENT_TYPE)
@@ -153,11 +181,13 @@ pub async fn csrf_layer(State(state): State<AppState>, req: Request, next: Next)
     let bytes = axum::body::to_bytes(body, state.settings.server.max_body_bytes)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
-    let token = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
+    let token = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.into_owned());
     match token {
-        Some(t) if csrf_valid(&state.secret, &binding, &t) => {
-            Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
-        }
+        Some(t) if csrf_valid(&state.secret, &binding, &t) => Ok(next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await),
         _ => Err(AppError::Csrf),
     }
 }
@@ -167,8 +197,13 @@ fn origin_allowed(origin: &str, headers: &HeaderMap, base_url: &str) -> bool {
         return true;
     }
     // Same host as the request was sent to (covers tests on random ports and direct access).
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
     matches!(rest, Some(h) if !host.is_empty() && h.eq_ignore_ascii_case(host))
 }
 
@@ -184,19 +219,30 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn chrome(&self, title: &str) -> Chrome {
-        Chrome::new(self.state.sro.clone(), title, self.user.as_deref(), &self.csrf, &self.path)
+        Chrome::new(
+            self.state.sro.clone(),
+            title,
+            self.user.as_deref(),
+            &self.csrf,
+            &self.path,
+        )
     }
 }
 
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let rs = parts
             .extensions
             .get::<RequestSession>()
             .cloned()
-            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("session layer missing on this route")))?;
+            .ok_or_else(|| {
+                AppError::Unexpected(anyhow::anyhow!("session layer missing on this route"))
+            })?;
         let client = crate::web::client_info(parts, state);
         Ok(Ctx {
             user: rs.user,
@@ -210,7 +256,11 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 fn next_of(parts: &Parts) -> String {
-    parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default()
+    parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default()
 }
 
 /// A logged-in employee of a member company. Staff get 404 on member pages.
@@ -223,11 +273,24 @@ pub struct MemberCtx {
 impl FromRequestParts<AppState> for MemberCtx {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        let Some(user) = ctx.user.clone() else { return Err(AppError::LoginRequired { next: next_of(parts) }) };
-        let Some(member_id) = user.member_id() else { return Err(AppError::NotFound) };
-        Ok(MemberCtx { ctx, user, member_id })
+        let Some(user) = ctx.user.clone() else {
+            return Err(AppError::LoginRequired {
+                next: next_of(parts),
+            });
+        };
+        let Some(member_id) = user.member_id() else {
+            return Err(AppError::NotFound);
+        };
+        Ok(MemberCtx {
+            ctx,
+            user,
+            member_id,
+        })
     }
 }
 
@@ -241,10 +304,19 @@ pub struct StaffCtx {
 impl FromRequestParts<AppState> for StaffCtx {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        let Some(user) = ctx.user.clone() else { return Err(AppError::LoginRequired { next: next_of(parts) }) };
-        let Some(role) = user.staff_role() else { return Err(AppError::NotFound) };
+        let Some(user) = ctx.user.clone() else {
+            return Err(AppError::LoginRequired {
+                next: next_of(parts),
+            });
+        };
+        let Some(role) = user.staff_role() else {
+            return Err(AppError::NotFound);
+        };
         Ok(StaffCtx { ctx, user, role })
     }
 }
@@ -256,16 +328,35 @@ mod tests {
     #[test]
     fn csrf_tokens_are_bound_to_the_session() {
         let t = csrf_token(b"secret-secret-secret-secret-1234", "session-a");
-        assert!(csrf_valid(b"secret-secret-secret-secret-1234", "session-a", &t));
-        assert!(!csrf_valid(b"secret-secret-secret-secret-1234", "session-b", &t));
-        assert!(!csrf_valid(b"another-secret-another-secret-12", "session-a", &t));
-        assert!(!csrf_valid(b"secret-secret-secret-secret-1234", "session-a", "garbage!"));
+        assert!(csrf_valid(
+            b"secret-secret-secret-secret-1234",
+            "session-a",
+            &t
+        ));
+        assert!(!csrf_valid(
+            b"secret-secret-secret-secret-1234",
+            "session-b",
+            &t
+        ));
+        assert!(!csrf_valid(
+            b"another-secret-another-secret-12",
+            "session-a",
+            &t
+        ));
+        assert!(!csrf_valid(
+            b"secret-secret-secret-secret-1234",
+            "session-a",
+            "garbage!"
+        ));
     }
 
     #[test]
     fn cookies_are_parsed() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; kabinet_session=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; kabinet_session=abc; b=2"),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, PRE_COOKIE), None);
     }

@@ -40,11 +40,22 @@ impl SroView {
             name: s.name.clone(),
             short_name: s.short_name.clone(),
             phone: s.phone.clone(),
-            phone_href: format!("tel:{}", s.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>()),
+            phone_href: format!(
+                "tel:{}",
+                s.phone
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect::<String>()
+            ),
             email: s.email.clone(),
             address: s.address.clone(),
             site: s.site.clone(),
-            site_label: s.site.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string(),
+            site_label: s
+                .site
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
             inn: s.inn.clone(),
             kpp: s.kpp.clone(),
             ogrn: s.ogrn.clone(),
@@ -89,12 +100,23 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn new(sro: Arc<SroView>, title: &str, user: Option<&SessionUser>, csrf: &str, path: &str) -> Chrome {
+    pub fn new(
+        sro: Arc<SroView>,
+        title: &str,
+        user: Option<&SessionUser>,
+        csrf: &str,
+        path: &str,
+    ) -> Chrome {
         let items: Vec<(&'static str, &'static str)> = match user.map(|u| u.principal) {
             None => vec![],
-            Some(Principal::Member { .. }) => vec![("Главная", "/kabinet"), ("Организация", "/kabinet/company")],
+            Some(Principal::Member { .. }) => {
+                vec![("Главная", "/kabinet"), ("Организация", "/kabinet/company")]
+            }
             Some(Principal::Staff { role }) => {
-                let mut v = vec![("Рабочий стол", "/office"), ("Члены СРО", "/office/members")];
+                let mut v = vec![
+                    ("Рабочий стол", "/office"),
+                    ("Члены СРО", "/office/members"),
+                ];
                 if role == StaffRole::Admin {
                     v.push(("Журнал аудита", "/office/audit"));
                 }
@@ -103,12 +125,27 @@ impl Chrome {
         };
         // The longest matching prefix is the active item ("/kabinet/company" over "/kabinet").
         let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
-        let active = items.iter().map(|(_, href)| *href).filter(|h| matches(h)).max_by_key(|h| h.len());
-        let nav = items.into_iter().map(|(label, href)| NavItem { label, href, active: Some(href) == active }).collect();
+        let active = items
+            .iter()
+            .map(|(_, href)| *href)
+            .filter(|h| matches(h))
+            .max_by_key(|h| h.len());
+        let nav = items
+            .into_iter()
+            .map(|(label, href)| NavItem {
+                label,
+                href,
+                active: Some(href) == active,
+            })
+            .collect();
         Chrome {
             sro,
             title: title.to_string(),
-            user: user.map(|u| UserBadge { name: u.full_name.clone(), role: u.role_label(), company: u.company.clone() }),
+            user: user.map(|u| UserBadge {
+                name: u.full_name.clone(),
+                role: u.role_label(),
+                company: u.company.clone(),
+            }),
             nav,
             csrf: csrf.to_string(),
             home: match user.map(|u| u.principal) {
@@ -137,7 +174,11 @@ pub fn datetime(t: &DateTime<Utc>) -> String {
 
 /// «—» for empty values, so tables have no holes.
 pub fn or_dash(s: &str) -> String {
-    if s.trim().is_empty() { "—".to_string() } else { s.to_string() }
+    if s.trim().is_empty() {
+        "—".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// A short, human description of a browser from its User-Agent.
@@ -174,7 +215,11 @@ pub fn browser_label(ua: &str) -> String {
     } else {
         ""
     };
-    if os.is_empty() { browser.to_string() } else { format!("{browser}, {os}") }
+    if os.is_empty() {
+        browser.to_string()
+    } else {
+        format!("{browser}, {os}")
+    }
 }
 
 #[cfg(test)]
@@ -185,14 +230,19 @@ mod tests {
     fn dates_are_russian_and_moscow_time() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
         assert_eq!(date(&d), "03.11.2026");
-        let t = DateTime::parse_from_rfc3339("2026-11-23T21:30:00Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-11-23T21:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(datetime(&t), "24.11.2026 00:30");
         assert_eq!(or_dash("  "), "—");
     }
 
     #[test]
     fn browsers() {
-        assert_eq!(browser_label("Mozilla/5.0 (Windows NT 6.1) Chrome/109.0 Safari/537.36"), "Chrome, Windows");
+        assert_eq!(
+            browser_label("Mozilla/5.0 (Windows NT 6.1) Chrome/109.0 Safari/537.36"),
+            "Chrome, Windows"
+        );
         assert_eq!(browser_label(""), "неизвестно");
     }
 }

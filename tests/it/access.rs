@@ -5,7 +5,11 @@ use reqwest::StatusCode;
 use crate::both_dbs;
 use crate::helpers::*;
 
-both_dbs!(member_cannot_open_another_members_pages, members_get_404_in_the_back_office, staff_get_404_on_member_pages);
+both_dbs!(
+    member_cannot_open_another_members_pages,
+    members_get_404_in_the_back_office,
+    staff_get_404_on_member_pages
+);
 
 async fn user_id_of(app: &TestApp, email: &str) -> i64 {
     kabinet::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(p).await.unwrap())
@@ -21,18 +25,28 @@ async fn member_cannot_open_another_members_pages(app: TestApp) {
     // Another company's user: 404, the same page as for an id that does not exist.
     let (status, html) = app.get_html(&format!("/kabinet/users/{stranger}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(!html.contains("Соколова"), "nothing of the other company leaks");
+    assert!(
+        !html.contains("Соколова"),
+        "nothing of the other company leaks"
+    );
     let (missing_status, missing) = app.get_html("/kabinet/users/999999").await;
     assert_eq!(missing_status, StatusCode::NOT_FOUND);
     assert!(missing.contains("Страница не найдена") && html.contains("Страница не найдена"));
     // and the other company's own view shows only its own data
     let other = TestApp::client_for(&app);
-    other.login_as(OTHER_MEMBER_EMAIL, OTHER_MEMBER_PASSWORD).await;
+    other
+        .login_as(OTHER_MEMBER_EMAIL, OTHER_MEMBER_PASSWORD)
+        .await;
 }
 
 async fn members_get_404_in_the_back_office(app: TestApp) {
     app.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    for path in ["/office", "/office/members", "/office/members/1", "/office/audit"] {
+    for path in [
+        "/office",
+        "/office/members",
+        "/office/members/1",
+        "/office/audit",
+    ] {
         let (status, html) = app.get_html(path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(html.contains("Страница не найдена"));
@@ -42,6 +56,10 @@ async fn members_get_404_in_the_back_office(app: TestApp) {
 async fn staff_get_404_on_member_pages(app: TestApp) {
     app.login_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     for path in ["/kabinet", "/kabinet/company", "/kabinet/users/1"] {
-        assert_eq!(app.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }

@@ -6,7 +6,11 @@ use reqwest::StatusCode;
 use crate::both_dbs;
 use crate::helpers::*;
 
-both_dbs!(logins_and_changes_are_audited, editing_a_row_breaks_the_chain, deleting_a_row_breaks_the_chain);
+both_dbs!(
+    logins_and_changes_are_audited,
+    editing_a_row_breaks_the_chain,
+    deleting_a_row_breaks_the_chain
+);
 
 async fn logins_and_changes_are_audited(app: TestApp) {
     app.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
@@ -16,7 +20,9 @@ async fn logins_and_changes_are_audited(app: TestApp) {
     assert_eq!(recent[1].action, "auth.login");
     assert_eq!(recent[1].actor, MEMBER_EMAIL);
     assert_eq!(recent[1].ip, "127.0.0.1");
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verification::Intact { entries } if entries > 10));
+    assert!(
+        matches!(audit::verify(&app.db).await.unwrap(), Verification::Intact { entries } if entries > 10)
+    );
 
     // The administrator sees the log and that it is intact.
     app.login_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -39,7 +45,9 @@ async fn editing_a_row_breaks_the_chain(app: TestApp) {
     }
     // the next writes still chain on, and the break stays visible
     app.logout("/kabinet").await;
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verification::Broken { id, .. } if id == target));
+    assert!(
+        matches!(audit::verify(&app.db).await.unwrap(), Verification::Broken { id, .. } if id == target)
+    );
     app.login_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let (_, html) = app.get_html("/office/audit").await;
     assert!(html.contains(&format!("запись № {target}")), "{html}");
@@ -63,12 +71,23 @@ async fn concurrent_logins_keep_one_chain(app: TestApp) {
         let client = app.new_client();
         let base = app.address.clone();
         tasks.push(tokio::spawn(async move {
-            let html = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+            let html = client
+                .get(format!("{base}/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             let token = csrf_in(&html).unwrap();
             let r = client
                 .post(format!("{base}/login"))
                 .header("Origin", &base)
-                .form(&[("login", EXPERT_EMAIL), ("password", EXPERT_PASSWORD), ("csrf_token", token.as_str())])
+                .form(&[
+                    ("login", EXPERT_EMAIL),
+                    ("password", EXPERT_PASSWORD),
+                    ("csrf_token", token.as_str()),
+                ])
                 .send()
                 .await
                 .unwrap();
@@ -78,6 +97,9 @@ async fn concurrent_logins_keep_one_chain(app: TestApp) {
     for t in tasks {
         t.await.unwrap();
     }
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verification::Intact { .. }));
+    assert!(matches!(
+        audit::verify(&app.db).await.unwrap(),
+        Verification::Intact { .. }
+    ));
 }
 both_dbs!(concurrent_logins_keep_one_chain);

@@ -29,21 +29,35 @@ async fn member_logs_in_by_email_and_sees_the_company(app: TestApp) {
     assert_eq!(to, "/kabinet");
     let (status, html) = app.get_html("/kabinet").await;
     assert_eq!(status, StatusCode::OK);
-    for expected in ["ООО «Ромашка-Строй»", "7700123459", "1027700123450", "Член СРО", "Лебедев Андрей Николаевич", "Выход", "Смирнова Анна Викторовна"] {
+    for expected in [
+        "ООО «Ромашка-Строй»",
+        "7700123459",
+        "1027700123450",
+        "Член СРО",
+        "Лебедев Андрей Николаевич",
+        "Выход",
+        "Смирнова Анна Викторовна",
+    ] {
         assert!(html.contains(expected), "dashboard lacks {expected}");
     }
     // the menu shows only pages that exist
     assert!(html.contains("href=\"/kabinet/company\""));
     let (status, company) = app.get_html("/kabinet/company").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(company.contains("Зайцева Ольга Михайловна"), "colleagues are listed");
+    assert!(
+        company.contains("Зайцева Ольга Михайловна"),
+        "colleagues are listed"
+    );
 }
 
 async fn member_logs_in_by_inn(app: TestApp) {
     let to = app.login_as(MEMBER_INN, MEMBER_PASSWORD).await;
     assert_eq!(to, "/kabinet");
     let (_, html) = app.get_html("/kabinet").await;
-    assert!(html.contains("Лебедев Андрей Николаевич"), "logged in as the head, whose password it is");
+    assert!(
+        html.contains("Лебедев Андрей Николаевич"),
+        "logged in as the head, whose password it is"
+    );
     // 12-digit INN of an individual entrepreneur
     let ip = app.new_client();
     let r = ip.get(app.url("/login")).send().await.unwrap();
@@ -51,7 +65,11 @@ async fn member_logs_in_by_inn(app: TestApp) {
     let r = ip
         .post(app.url("/login"))
         .header("Origin", &app.address)
-        .form(&[("login", "770012345606"), ("password", "Petrov-2026!"), ("csrf_token", &token)])
+        .form(&[
+            ("login", "770012345606"),
+            ("password", "Petrov-2026!"),
+            ("csrf_token", &token),
+        ])
         .send()
         .await
         .unwrap();
@@ -66,7 +84,9 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
 
     // A third user with the same password as the head: the INN no longer says who it is.
     let email = kabinet::members::model::Email::parse("twin@romashka-stroy.example").unwrap();
-    let (list, _) = kabinet::members::service::list(&app.db, &Default::default(), 10, 0).await.unwrap();
+    let (list, _) = kabinet::members::service::list(&app.db, &Default::default(), 10, 0)
+        .await
+        .unwrap();
     let romashka = list.iter().find(|m| m.inn == MEMBER_INN).unwrap();
     kabinet::auth::service::create_member_user(
         &app.db,
@@ -86,16 +106,26 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
     let other = TestApp::client_for(&app);
     let r = other.login(MEMBER_INN, MEMBER_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.text().await.unwrap().contains("Войдите по своему адресу электронной почты"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Войдите по своему адресу электронной почты")
+    );
     // ... and by e-mail it works
-    assert_eq!(other.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await, "/kabinet");
+    assert_eq!(
+        other.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await,
+        "/kabinet"
+    );
 }
 
 async fn wrong_password_and_unknown_accounts_get_one_neutral_message(app: TestApp) {
     let wrong = app.login(MEMBER_EMAIL, "not-the-password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong = wrong.text().await.unwrap();
-    let unknown_email = app.login("nobody@nowhere.example", "not-the-password").await;
+    let unknown_email = app
+        .login("nobody@nowhere.example", "not-the-password")
+        .await;
     assert_eq!(unknown_email.status(), StatusCode::UNAUTHORIZED);
     let unknown_email = unknown_email.text().await.unwrap();
     // 5000987650's neighbour with a valid check digit that no member has
@@ -106,12 +136,19 @@ async fn wrong_password_and_unknown_accounts_get_one_neutral_message(app: TestAp
     let message = "Неверный логин или пароль";
     for html in [&wrong, &unknown_email, &unknown_inn] {
         assert!(html.contains(message));
-        assert!(!html.contains("не найден"), "must not say the account does not exist");
+        assert!(
+            !html.contains("не найден"),
+            "must not say the account does not exist"
+        );
     }
     // The typed login is kept, the password is not.
     assert!(wrong.contains(&format!("value=\"{MEMBER_EMAIL}\"")));
     assert!(!wrong.contains("not-the-password"));
-    assert_eq!(app.get("/kabinet").await.status(), StatusCode::SEE_OTHER, "still not logged in");
+    assert_eq!(
+        app.get("/kabinet").await.status(),
+        StatusCode::SEE_OTHER,
+        "still not logged in"
+    );
 }
 
 async fn inn_with_a_bad_check_digit_is_a_form_error(app: TestApp) {
@@ -133,8 +170,14 @@ async fn staff_land_on_the_back_office(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Рабочий стол"));
     assert!(html.contains("Мои члены СРО"));
-    assert!(!html.contains("/office/audit"), "the audit log is the administrator's");
-    assert_eq!(app.get("/office/audit").await.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !html.contains("/office/audit"),
+        "the audit log is the administrator's"
+    );
+    assert_eq!(
+        app.get("/office/audit").await.status(),
+        StatusCode::FORBIDDEN
+    );
     // an old link to the root goes to the right home
     let r = app.get("/").await;
     assert_eq!(location(&r), "/office");
@@ -152,7 +195,13 @@ async fn logout_ends_the_session(app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login?next=%2Fkabinet");
     // The old cookie value is dead on the server, not only forgotten by the browser.
-    let replay = app.new_client().get(app.url("/kabinet")).header("Cookie", format!("kabinet_session={session}")).send().await.unwrap();
+    let replay = app
+        .new_client()
+        .get(app.url("/kabinet"))
+        .header("Cookie", format!("kabinet_session={session}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.status(), StatusCode::SEE_OTHER);
 }
 
@@ -166,17 +215,36 @@ async fn session_id_changes_at_login(app: TestApp) {
         .client
         .post(app.url("/login"))
         .header("Origin", &app.address)
-        .form(&[("login", MEMBER_BUH_EMAIL), ("password", MEMBER_BUH_PASSWORD), ("csrf_token", token.as_str())])
+        .form(&[
+            ("login", MEMBER_BUH_EMAIL),
+            ("password", MEMBER_BUH_PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let second = app.cookie("kabinet_session").unwrap();
     assert_ne!(first, second);
-    let replay = app.new_client().get(app.url("/kabinet")).header("Cookie", format!("kabinet_session={first}")).send().await.unwrap();
-    assert_eq!(replay.status(), StatusCode::SEE_OTHER, "the old session was ended");
+    let replay = app
+        .new_client()
+        .get(app.url("/kabinet"))
+        .header("Cookie", format!("kabinet_session={first}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        StatusCode::SEE_OTHER,
+        "the old session was ended"
+    );
     // the login redirect remembers where the user wanted to go
-    let r = app.new_client().get(app.url("/kabinet/company")).send().await.unwrap();
+    let r = app
+        .new_client()
+        .get(app.url("/kabinet/company"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), "/login?next=%2Fkabinet%2Fcompany");
 }
 
@@ -187,37 +255,73 @@ async fn blocked_and_expired_sessions_do_not_open_pages(app: TestApp) {
     assert_eq!(app.get("/kabinet").await.status(), StatusCode::SEE_OTHER);
     app.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
     kabinet::on_db!(&app.db, p => sqlx::query("UPDATE users SET is_blocked = TRUE WHERE email = $1").bind(MEMBER_EMAIL).execute(p).await.unwrap().rows_affected());
-    assert_eq!(app.get("/kabinet").await.status(), StatusCode::SEE_OTHER, "a blocked user is out at once");
+    assert_eq!(
+        app.get("/kabinet").await.status(),
+        StatusCode::SEE_OTHER,
+        "a blocked user is out at once"
+    );
     let r = app.login(MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "and cannot log in again");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "and cannot log in again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_rate_limit_per_account_and_per_ip() {
     let opts = Options {
-        overrides: vec![("security.login_per_account_per_minute", 3.into()), ("security.login_per_ip_per_minute", 6.into())],
+        overrides: vec![
+            ("security.login_per_account_per_minute", 3.into()),
+            ("security.login_per_ip_per_minute", 6.into()),
+        ],
         ..Options::default()
     };
     let app = TestApp::spawn_with(Backend::Sqlite, opts).await.unwrap();
     for _ in 0..3 {
-        assert_eq!(app.login(MEMBER_EMAIL, "wrong-password").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.login(MEMBER_EMAIL, "wrong-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     let r = app.login(MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
     assert!(r.headers().get("retry-after").is_some());
     let html = r.text().await.unwrap();
     assert!(html.contains("Слишком много попыток"), "{html}");
     assert!(html.contains("lang=\"ru\""));
     // other accounts from the same address: the per-IP limit (6) ends it after 2 more
-    assert_eq!(app.login("someone@else.example", "x-wrong-password").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("another@else.example", "x-wrong-password").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("third@else.example", "x-wrong-password").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.login("someone@else.example", "x-wrong-password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("another@else.example", "x-wrong-password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("third@else.example", "x-wrong-password")
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 impl TestApp {
     /// A second browser on the same app, with the same helpers.
     pub fn client_for(app: &TestApp) -> Browserless<'_> {
-        Browserless { app, client: app.new_client() }
+        Browserless {
+            app,
+            client: app.new_client(),
+        }
     }
 }
 
@@ -229,12 +333,24 @@ pub struct Browserless<'a> {
 
 impl Browserless<'_> {
     pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
-        let html = self.client.get(self.app.url("/login")).send().await.unwrap().text().await.unwrap();
+        let html = self
+            .client
+            .get(self.app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let token = csrf_in(&html).unwrap();
         self.client
             .post(self.app.url("/login"))
             .header("Origin", &self.app.address)
-            .form(&[("login", login), ("password", password), ("csrf_token", &token)])
+            .form(&[
+                ("login", login),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
             .send()
             .await
             .unwrap()

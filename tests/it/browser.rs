@@ -29,14 +29,24 @@ fn required() -> bool {
 
 impl Browser {
     async fn start() -> Option<Browser> {
-        let driver_path = std::env::var("KABINET_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let chromium = std::env::var("KABINET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists() {
-            assert!(!required(), "chromium/chromedriver missing but KABINET_TEST_BROWSER=1");
+        let driver_path = std::env::var("KABINET_CHROMEDRIVER")
+            .unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium =
+            std::env::var("KABINET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists()
+        {
+            assert!(
+                !required(),
+                "chromium/chromedriver missing but KABINET_TEST_BROWSER=1"
+            );
             eprintln!("chromium or chromedriver not installed: skipping the browser test");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -67,10 +77,32 @@ impl Browser {
                          format!("--user-data-dir={}", profile.path().display())]
             }
         }}});
-        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
-        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
-        let b = Browser { driver, base, session, http, _profile: profile };
-        b.cmd("POST", "timeouts", json!({"script": 30000, "pageLoad": 30000, "implicit": 2000})).await;
+        let r: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {r}"))
+            .to_string();
+        let b = Browser {
+            driver,
+            base,
+            session,
+            http,
+            _profile: profile,
+        };
+        b.cmd(
+            "POST",
+            "timeouts",
+            json!({"script": 30000, "pageLoad": 30000, "implicit": 2000}),
+        )
+        .await;
         Some(b)
     }
 
@@ -92,64 +124,117 @@ impl Browser {
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "element", json!({"using": "css selector", "value": css})).await;
-        v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+        let v = self
+            .cmd(
+                "POST",
+                "element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
 
     /// The element whose visible text is exactly `text` (buttons and links by their label).
     async fn by_text(&self, tag: &str, text: &str) -> String {
         let xpath = format!("//{tag}[normalize-space(.)='{text}']");
-        let v = self.cmd("POST", "element", json!({"using": "xpath", "value": xpath})).await;
-        v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no {tag} «{text}»")).to_string()
+        let v = self
+            .cmd("POST", "element", json!({"using": "xpath", "value": xpath}))
+            .await;
+        v[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {tag} «{text}»"))
+            .to_string()
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.cmd("POST", &format!("element/{el}/clear"), json!({})).await;
-        self.cmd("POST", &format!("element/{el}/value"), json!({"text": text})).await;
+        self.cmd("POST", &format!("element/{el}/clear"), json!({}))
+            .await;
+        self.cmd(
+            "POST",
+            &format!("element/{el}/value"),
+            json!({"text": text}),
+        )
+        .await;
     }
 
     async fn click(&self, el: &str) {
-        self.cmd("POST", &format!("element/{el}/click"), json!({})).await;
+        self.cmd("POST", &format!("element/{el}/click"), json!({}))
+            .await;
     }
 
     async fn url(&self) -> String {
-        self.cmd("GET", "url", Value::Null).await.as_str().unwrap().to_string()
-    }
-
-    async fn text(&self) -> String {
-        self.cmd("POST", "execute/sync", json!({"script": "return document.body.innerText", "args": []}))
+        self.cmd("GET", "url", Value::Null)
             .await
             .as_str()
             .unwrap()
             .to_string()
     }
 
+    async fn text(&self) -> String {
+        self.cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": "return document.body.innerText", "args": []}),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
+    }
+
     /// Run axe-core on the current page; fail on serious or critical violations.
     async fn assert_accessible(&self, what: &str) {
-        let path = std::env::var("KABINET_AXE_JS").unwrap_or_else(|_| repo_path(".cache/node/node_modules/axe-core/axe.min.js").display().to_string());
+        let path = std::env::var("KABINET_AXE_JS").unwrap_or_else(|_| {
+            repo_path(".cache/node/node_modules/axe-core/axe.min.js")
+                .display()
+                .to_string()
+        });
         let Ok(axe) = std::fs::read_to_string(&path) else {
             assert!(!required(), "axe-core not found at {path}");
             eprintln!("axe-core not installed: accessibility check of {what} skipped");
             return;
         };
-        self.cmd("POST", "execute/sync", json!({"script": axe, "args": []})).await;
+        self.cmd("POST", "execute/sync", json!({"script": axe, "args": []}))
+            .await;
         let script = "const done = arguments[arguments.length - 1];
             axe.run(document, {resultTypes: ['violations']})
               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
                   .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
               .catch(e => done(['axe failed: ' + e]));";
-        let v = self.cmd("POST", "execute/async", json!({"script": script, "args": []})).await;
+        let v = self
+            .cmd(
+                "POST",
+                "execute/async",
+                json!({"script": script, "args": []}),
+            )
+            .await;
         let violations: Vec<String> = serde_json::from_value(v).unwrap();
-        assert!(violations.is_empty(), "accessibility violations on {what}:\n{}", violations.join("\n"));
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {what}:\n{}",
+            violations.join("\n")
+        );
     }
 
     async fn set_window(&self, width: u32, height: u32) {
-        self.cmd("POST", "window/rect", json!({"width": width, "height": height})).await;
+        self.cmd(
+            "POST",
+            "window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
     }
 
     async fn quit(mut self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -171,7 +256,9 @@ async fn log_in(b: &Browser, app: &TestApp, login: &str, password: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_logs_in_sees_the_dashboard_and_logs_out() {
-    let Some(b) = Browser::start().await else { return };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
 
     b.goto(&app.url("/login")).await;
@@ -186,7 +273,11 @@ async fn member_logs_in_sees_the_dashboard_and_logs_out() {
     log_in(&b, &app, MEMBER_INN, MEMBER_PASSWORD).await;
     assert!(b.url().await.ends_with("/kabinet"), "{}", b.url().await);
     let text = b.text().await;
-    assert!(text.contains("ООО «Ромашка-Строй»") && text.contains("7700123459") && text.contains("Член СРО"));
+    assert!(
+        text.contains("ООО «Ромашка-Строй»")
+            && text.contains("7700123459")
+            && text.contains("Член СРО")
+    );
     b.assert_accessible("the member dashboard").await;
 
     let company = b.by_text("a", "Организация").await;
@@ -203,13 +294,18 @@ async fn member_logs_in_sees_the_dashboard_and_logs_out() {
     b.click(&logout).await;
     assert!(b.text().await.contains("Вы вышли из личного кабинета"));
     b.goto(&app.url("/kabinet")).await;
-    assert!(b.url().await.contains("/login"), "the dashboard is closed after logout");
+    assert!(
+        b.url().await.contains("/login"),
+        "the dashboard is closed after logout"
+    );
     b.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_log_in_to_the_back_office() {
-    let Some(b) = Browser::start().await else { return };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     log_in(&b, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert!(b.url().await.ends_with("/office"));

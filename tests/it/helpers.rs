@@ -39,7 +39,10 @@ pub fn init_logs() {
 }
 
 fn tracing_subscriber_init() -> Result<(), ()> {
-    kabinet::telemetry::init(&kabinet::config::LogSettings { format: kabinet::config::LogFormat::Text, level: "debug".into() });
+    kabinet::telemetry::init(&kabinet::config::LogSettings {
+        format: kabinet::config::LogFormat::Text,
+        level: "debug".into(),
+    });
     Ok(())
 }
 
@@ -49,7 +52,10 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var("KABINET_TEST_POSTGRES") {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
-            assert!(std::env::var_os("CI").is_none(), "CI must set KABINET_TEST_POSTGRES");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must set KABINET_TEST_POSTGRES"
+            );
             eprintln!("KABINET_TEST_POSTGRES is not set: skipping the PostgreSQL variant");
             None
         }
@@ -74,7 +80,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: "config/sopo.toml", overrides: vec![], demo: true }
+        Options {
+            config: "config/sopo.toml",
+            overrides: vec![],
+            demo: true,
+        }
     }
 }
 
@@ -87,13 +97,24 @@ impl TestApp {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, pg_drop) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}/kabinet.db", dir.path().display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}/kabinet.db", dir.path().display()),
+                None,
+            ),
             Backend::Postgres => {
                 let admin = postgres_url()?;
-                let name = format!("kabinet_test_{}", &kabinet::auth::model::token_hash(&kabinet::auth::model::random_token())[..16]);
-                let admin_db = Db::connect(&admin, 1).await.expect("connecting to the test PostgreSQL");
+                let name = format!(
+                    "kabinet_test_{}",
+                    &kabinet::auth::model::token_hash(&kabinet::auth::model::random_token())[..16]
+                );
+                let admin_db = Db::connect(&admin, 1)
+                    .await
+                    .expect("connecting to the test PostgreSQL");
                 if let Db::Postgres(pool) = &admin_db {
-                    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(pool).await.expect("create test database");
+                    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                        .execute(pool)
+                        .await
+                        .expect("create test database");
                 }
                 admin_db.close().await;
                 let mut url = url::Url::parse(&admin).expect("KABINET_TEST_POSTGRES is a URL");
@@ -108,17 +129,24 @@ impl TestApp {
             ("server.host", "127.0.0.1".into()),
             ("server.port", 0.into()),
             ("demo.enabled", false.into()),
-            ("security.secret_key", "test-secret-test-secret-test-secret-0123".into()),
+            (
+                "security.secret_key",
+                "test-secret-test-secret-test-secret-0123".into(),
+            ),
         ];
         overrides.extend(opts.overrides);
         for (k, v) in overrides {
             settings = settings.with(k, v).expect("override applies");
         }
-        let app = Application::build(settings.clone()).await.expect("application builds");
+        let app = Application::build(settings.clone())
+            .await
+            .expect("application builds");
         let port = app.port();
         let db = app.state().db.clone();
         if opts.demo {
-            kabinet::demo::load_if_empty(&db).await.expect("fixtures load");
+            kabinet::demo::load_if_empty(&db)
+                .await
+                .expect("fixtures load");
         }
         tokio::spawn(app.run_until_stopped());
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
@@ -141,7 +169,11 @@ impl TestApp {
 
     /// A second browser: its own cookies, same server.
     pub fn new_client(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -179,13 +211,19 @@ impl TestApp {
     }
 
     pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
-        self.post_form("/login", &[("login", login), ("password", password)]).await
+        self.post_form("/login", &[("login", login), ("password", password)])
+            .await
     }
 
     /// Log in and check it worked; returns where the portal sent the user.
     pub async fn login_as(&self, login: &str, password: &str) -> String {
         let r = self.login(login, password).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {login} failed: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "login as {login} failed: {}",
+            r.text().await.unwrap_or_default()
+        );
         location(&r)
     }
 
@@ -206,12 +244,18 @@ impl TestApp {
         use reqwest::cookie::CookieStore;
         let h = self.jar.cookies(&self.address.parse().unwrap())?;
         let prefix = format!("{name}=");
-        h.to_str().ok()?.split("; ").find_map(|kv| kv.strip_prefix(&prefix).map(str::to_string))
+        h.to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&prefix).map(str::to_string))
     }
 }
 
 pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 pub fn csrf_in(html: &str) -> Option<String> {
@@ -226,10 +270,17 @@ impl Drop for TestApp {
         if let Some((admin, name)) = self.pg_drop.take() {
             // Drop is synchronous: a short-lived runtime on its own thread removes the database.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     if let Ok(Db::Postgres(pool)) = Db::connect(&admin, 1).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&pool).await;
+                        let _ = sqlx::query(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .execute(&pool)
+                        .await;
                         pool.close().await;
                     }
                 });

@@ -5,11 +5,16 @@ use reqwest::StatusCode;
 use crate::both_dbs;
 use crate::helpers::*;
 
-both_dbs!(staff_find_members_case_insensitively_in_cyrillic, member_card_shows_users_and_history);
+both_dbs!(
+    staff_find_members_case_insensitively_in_cyrillic,
+    member_card_shows_users_and_history
+);
 
 async fn staff_find_members_case_insensitively_in_cyrillic(app: TestApp) {
     app.login_as(EXPERT_EMAIL, EXPERT_PASSWORD).await;
-    let (status, html) = app.get_html("/office/members?q=%D1%80%D0%BE%D0%BC%D0%B0%D1%88%D0%BA%D0%B0").await; // «ромашка»
+    let (status, html) = app
+        .get_html("/office/members?q=%D1%80%D0%BE%D0%BC%D0%B0%D1%88%D0%BA%D0%B0")
+        .await; // «ромашка»
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("ООО «Ромашка-Строй»"));
     assert!(!html.contains("Вектор"));
@@ -28,11 +33,25 @@ async fn staff_find_members_case_insensitively_in_cyrillic(app: TestApp) {
 async fn member_card_shows_users_and_history(app: TestApp) {
     app.login_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let (_, list) = app.get_html("/office/members?q=7700123459").await;
-    let href = list.split("href=\"").map(|s| s.split('"').next().unwrap()).find(|h| h.starts_with("/office/members/")).unwrap().to_string();
+    let href = list
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap())
+        .find(|h| h.starts_with("/office/members/"))
+        .unwrap()
+        .to_string();
     let (status, html) = app.get_html(&href).await;
     assert_eq!(status, StatusCode::OK);
-    for expected in ["Общество с ограниченной ответственностью «Ромашка-Строй»", "Зайцева Ольга Михайловна", "Смирнова Анна Викторовна", "Добавлен член СРО", "14.03.2019"] {
+    for expected in [
+        "Общество с ограниченной ответственностью «Ромашка-Строй»",
+        "Зайцева Ольга Михайловна",
+        "Смирнова Анна Викторовна",
+        "Добавлен член СРО",
+        "14.03.2019",
+    ] {
         assert!(html.contains(expected), "card lacks {expected}");
     }
-    assert_eq!(app.get("/office/members/999999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/office/members/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
