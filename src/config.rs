@@ -163,6 +163,9 @@ pub struct SecuritySettings {
     pub session_max_hours: u32,
     pub login_per_ip_per_minute: u32,
     pub login_per_account_per_minute: u32,
+    /// How long a resolved session may be reused without asking the database. Logout and
+    /// blocking take effect at once in this instance, in others within this time. 0: off.
+    pub session_cache_ms: u64,
 }
 
 impl std::fmt::Debug for SecuritySettings {
@@ -189,6 +192,7 @@ impl Default for SecuritySettings {
             session_max_hours: 72,
             login_per_ip_per_minute: 30,
             login_per_account_per_minute: 10,
+            session_cache_ms: 1000,
         }
     }
 }

@@ -36,6 +36,7 @@ impl Application {
             settings.security.login_per_ip_per_minute,
             settings.security.login_per_account_per_minute,
         );
+        let settings_cache_ms = settings.security.session_cache_ms;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -48,6 +49,9 @@ impl Application {
             assets: Arc::new(assets),
             sro: Arc::new(sro),
             limits: Arc::new(limits),
+            sessions: Arc::new(crate::auth::cache::SessionCache::new(
+                std::time::Duration::from_millis(settings_cache_ms),
+            )),
         };
         Ok(Application {
             listener,

@@ -17,4 +17,6 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     pub sro: Arc<SroView>,
     pub limits: Arc<Limits>,
+    /// Resolved sessions, kept for `security.session_cache_ms`.
+    pub sessions: Arc<crate::auth::cache::SessionCache>,
 }

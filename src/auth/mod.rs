@@ -1,5 +1,6 @@
 //! Authentication: users, passwords, sessions, login by e-mail or INN.
 
+pub mod cache;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use chrono::{Duration, Utc};
 
+use super::cache::SessionCache;
 use super::model::{self, MemberRole, Principal, StaffRole, User};
 use super::store;
 use crate::audit::{self, Actor, Event};
@@ -111,6 +112,7 @@ pub async fn login(
     password: &str,
     client: &ClientInfo,
     previous_token: Option<&str>,
+    cache: &SessionCache,
 ) -> Result<LoggedIn, AuthError> {
     let candidates = match id {
         LoginId::Email(e) => store::user_by_email(db, e.as_str())
@@ -154,8 +156,9 @@ pub async fn login(
     let now = crate::db::now();
     let expires = now + Duration::hours(i64::from(security.session_idle_hours));
     let mut tx = db.begin().await?;
-    if let Some(old) = previous_token {
-        store::delete_session(&mut tx, &model::token_hash(old)).await?;
+    let old = previous_token.map(model::token_hash);
+    if let Some(old) = &old {
+        store::delete_session(&mut tx, old).await?;
     }
     store::insert_session(
         &mut tx,
@@ -197,6 +200,10 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
+    // After the commit: a request racing the commit cannot put the old session back.
+    if let Some(old) = &old {
+        cache.forget_token(old);
+    }
     Ok(LoggedIn { token, user })
 }
 
@@ -224,9 +231,11 @@ pub async fn logout(
     token: &str,
     user: &SessionUser,
     client: &ClientInfo,
+    cache: &SessionCache,
 ) -> Result<(), AuthError> {
+    let hash = model::token_hash(token);
     let mut tx = db.begin().await?;
-    store::delete_session(&mut tx, &model::token_hash(token)).await?;
+    store::delete_session(&mut tx, &hash).await?;
     let actor = Actor {
         user_id: Some(user.user_id),
         label: user.email.clone(),
@@ -244,6 +253,7 @@ pub async fn logout(
     )
     .await?;
     tx.commit().await?;
+    cache.forget_token(&hash);
     Ok(())
 }
 
@@ -294,9 +304,13 @@ impl SessionUser {
 pub async fn session_user(
     db: &Db,
     security: &SecuritySettings,
+    cache: &SessionCache,
     token: &str,
 ) -> Result<Option<SessionUser>, DbError> {
     let hash = model::token_hash(token);
+    if let Some(user) = cache.get(&hash) {
+        return Ok(Some(user));
+    }
     let Some(row) = store::session(db, &hash).await? else {
         return Ok(None);
     };
@@ -306,10 +320,12 @@ pub async fn session_user(
         store::delete_session_now(db, &hash).await?;
         return Ok(None);
     }
+    let mut expires_at = row.expires_at;
     if now - row.last_seen_at > Duration::seconds(60) {
-        let expires = now + Duration::hours(i64::from(security.session_idle_hours));
-        store::touch_session(db, &hash, crate::db::now(), expires).await?;
+        expires_at = now + Duration::hours(i64::from(security.session_idle_hours));
+        store::touch_session(db, &hash, crate::db::now(), expires_at).await?;
     }
+    let absolute_end = row.created_at + Duration::hours(i64::from(security.session_max_hours));
     let principal = match row.kind.as_str() {
         "member" => row
             .member_id
@@ -321,13 +337,17 @@ pub async fn session_user(
             .and_then(StaffRole::from_code)
             .map(|role| Principal::Staff { role }),
     };
-    Ok(principal.map(|principal| SessionUser {
+    let user = principal.map(|principal| SessionUser {
         user_id: row.user_id,
         email: row.email,
         full_name: row.full_name,
         principal,
         company: row.company,
-    }))
+    });
+    if let Some(u) = &user {
+        cache.put(&hash, u.clone(), expires_at.min(absolute_end));
+    }
+    Ok(user)
 }
 
 /// A new SRO employee (CLI `create-staff`, demo data).

@@ -127,6 +127,7 @@ async fn login(
         &form.password,
         &ctx.client,
         ctx.token.as_deref(),
+        &state.sessions,
     )
     .await;
     match done {
@@ -152,7 +153,7 @@ async fn login(
 
 async fn logout(ctx: Ctx, State(state): State<AppState>) -> Result<Response, AppError> {
     if let (Some(token), Some(user)) = (&ctx.token, &ctx.user) {
-        service::logout(&state.db, token, user, &ctx.client).await?;
+        service::logout(&state.db, token, user, &ctx.client, &state.sessions).await?;
     }
     let mut res = Redirect::to("/login?vyhod=1").into_response();
     res.headers_mut().append(

@@ -5,7 +5,7 @@ use super::store;
 use crate::audit::{self, Actor, Event};
 use crate::db::{Db, DbError};
 
-pub use store::MemberFilter;
+pub use store::{MemberFilter, MemberWithExpert};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MemberError {
@@ -63,6 +63,10 @@ pub async fn create(db: &Db, m: &MemberForCreate, actor: &Actor) -> Result<i64, 
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Member>, DbError> {
     store::by_id(db, id).await
+}
+
+pub async fn get_with_expert(db: &Db, id: i64) -> Result<Option<MemberWithExpert>, DbError> {
+    store::by_id_with_expert(db, id).await
 }
 
 pub async fn list(

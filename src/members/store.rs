@@ -4,12 +4,33 @@ use super::model::{Member, MemberForCreate};
 use crate::db::{Db, DbResult, Tx};
 use crate::{on_db, on_tx};
 
-const SELECT_MEMBER: &str = "SELECT id, full_name, short_name, inn, ogrn, kpp, legal_address, actual_address, \
-    head_name, head_position, phone, email, site, register_number, status, admitted_on, terminated_on, \
-    termination_reason, expert_id FROM members";
+const SELECT_MEMBER: &str = "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.kpp, m.legal_address, \
+    m.actual_address, m.head_name, m.head_position, m.phone, m.email, m.site, m.register_number, m.status, \
+    m.admitted_on, m.terminated_on, m.termination_reason, m.expert_id FROM members m";
+
+/// A member with its expert's contacts, in one query (the dashboard's only query).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberWithExpert {
+    #[sqlx(flatten)]
+    pub member: Member,
+    pub expert_name: Option<String>,
+    pub expert_email: Option<String>,
+    pub expert_phone: Option<String>,
+}
+
+pub async fn by_id_with_expert(db: &Db, id: i64) -> DbResult<Option<MemberWithExpert>> {
+    let sql = format!(
+        "{} , e.full_name AS expert_name, e.email AS expert_email, e.phone AS expert_phone FROM members m \
+         LEFT JOIN users e ON e.id = m.expert_id WHERE m.id = $1",
+        SELECT_MEMBER.trim_end_matches(" FROM members m")
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, MemberWithExpert>(&sql).bind(id).fetch_optional(p).await?),
+    )
+}
 
 pub async fn by_id(db: &Db, id: i64) -> DbResult<Option<Member>> {
-    let sql = format!("{SELECT_MEMBER} WHERE id = $1");
+    let sql = format!("{SELECT_MEMBER} WHERE m.id = $1");
     Ok(on_db!(db, p => sqlx::query_as::<_, Member>(&sql).bind(id).fetch_optional(p).await?))
 }
 
@@ -60,11 +81,11 @@ fn where_clause(f: &MemberFilter) -> (String, Vec<String>) {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         ));
-        conds.push(format!("search_text LIKE ${} ESCAPE '\\'", args.len()));
+        conds.push(format!("m.search_text LIKE ${} ESCAPE '\\'", args.len()));
     }
     if let Some(s) = f.status {
         args.push(s.to_string());
-        conds.push(format!("status = ${}", args.len()));
+        conds.push(format!("m.status = ${}", args.len()));
     }
     if conds.is_empty() {
         (String::new(), args)
@@ -89,11 +110,11 @@ pub async fn list(
     }
     let n = args.len();
     let sql = format!(
-        "{SELECT_MEMBER}{wh} ORDER BY short_name, id LIMIT ${} OFFSET ${}",
+        "{SELECT_MEMBER}{wh} ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let count_sql = format!("SELECT COUNT(*) FROM members{wh}");
+    let count_sql = format!("SELECT COUNT(*) FROM members m{wh}");
     let rows = on_db!(db, p => {
         let mut q = sqlx::query_as::<_, Member>(&sql);
         for a in &args {

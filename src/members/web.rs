@@ -126,20 +126,20 @@ struct DashboardPage {
 }
 
 async fn show_dashboard(m: MemberCtx, State(state): State<AppState>) -> Result<Response, AppError> {
-    let company = load_own_company(&state, m.member_id).await?;
-    let expert = match company.expert_id {
-        Some(id) => auth::service::user(&state.db, id)
-            .await?
-            .map(|u| ExpertView {
-                name: u.full_name,
-                email: u.email,
-                phone: views::or_dash(&u.phone),
-            }),
-        None => None,
+    let found = service::get_with_expert(&state.db, m.member_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let expert = match (found.expert_name, found.expert_email) {
+        (Some(name), Some(email)) => Some(ExpertView {
+            name,
+            email,
+            phone: views::or_dash(found.expert_phone.as_deref().unwrap_or("")),
+        }),
+        _ => None,
     };
     page(&DashboardPage {
         chrome: m.ctx.chrome("Личный кабинет"),
-        company: MemberView::from(&company),
+        company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),
     })

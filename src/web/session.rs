@@ -92,7 +92,9 @@ pub async fn session_layer(
     let mut token = None;
     let mut stale_session = false;
     if let Some(t) = cookie(req.headers(), SESSION_COOKIE) {
-        match auth::service::session_user(&state.db, &state.settings.security, &t).await {
+        match auth::service::session_user(&state.db, &state.settings.security, &state.sessions, &t)
+            .await
+        {
             Ok(Some(u)) => {
                 user = Some(Arc::new(u));
                 token = Some(t);
