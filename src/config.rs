@@ -49,6 +49,8 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub demo: DemoSettings,
+    #[serde(default)]
+    pub mail: MailSettings,
     /// Directory the config file lives in; relative paths (logo) are resolved against it.
     #[serde(skip)]
     pub config_dir: PathBuf,
@@ -166,6 +168,12 @@ pub struct SecuritySettings {
     /// How long a resolved session may be reused without asking the database. Logout and
     /// blocking take effect at once in this instance, in others within this time. 0: off.
     pub session_cache_ms: u64,
+    /// A password-reset link is valid this long.
+    pub reset_token_minutes: u32,
+    /// An invitation (or a set-password link after an e-mail change) is valid this long.
+    pub invite_token_hours: u32,
+    pub reset_per_ip_per_hour: u32,
+    pub reset_per_account_per_hour: u32,
 }
 
 impl std::fmt::Debug for SecuritySettings {
@@ -193,6 +201,10 @@ impl Default for SecuritySettings {
             login_per_ip_per_minute: 30,
             login_per_account_per_minute: 10,
             session_cache_ms: 1000,
+            reset_token_minutes: 60,
+            invite_token_hours: 72,
+            reset_per_ip_per_hour: 30,
+            reset_per_account_per_hour: 5,
         }
     }
 }
@@ -226,6 +238,68 @@ impl Default for LogSettings {
 pub struct DemoSettings {
     /// Load the fictional demo companies and staff into an empty database at start.
     pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on the same host or network).
+    None,
+    /// STARTTLS on the submission port (587).
+    Starttls,
+    /// TLS from the first byte (465).
+    Tls,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: String,
+    /// Sender shown to members; empty: «Личный кабинет <short name>».
+    pub from_name: String,
+    pub from_address: String,
+    /// First retry after this many seconds, doubling up to `retry_max_seconds`.
+    pub retry_base_seconds: u64,
+    pub retry_max_seconds: u64,
+    /// After this many failed attempts a message is marked failed (staff can send it again).
+    pub max_attempts: i32,
+    /// How often the worker looks for due messages when nothing wakes it.
+    pub poll_seconds: u64,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("from_address", &self.from_address)
+            .finish()
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            security: SmtpSecurity::None,
+            username: String::new(),
+            password: String::new(),
+            from_name: String::new(),
+            from_address: "noreply@localhost.localdomain".into(),
+            retry_base_seconds: 30,
+            retry_max_seconds: 3600,
+            max_attempts: 12,
+            poll_seconds: 10,
+        }
+    }
 }
 
 /// A configuration problem, already phrased as the one line the operator sees.
@@ -337,6 +411,28 @@ impl Settings {
         }
         if self.security.session_idle_hours == 0 || self.security.session_max_hours == 0 {
             return bad("security.session_*_hours", "must be at least 1");
+        }
+        if !self.mail.from_address.contains('@') {
+            return bad("mail.from_address", "is not an e-mail address");
+        }
+        if self.mail.retry_base_seconds == 0
+            || self.mail.poll_seconds == 0
+            || self.mail.max_attempts < 1
+        {
+            return bad(
+                "mail.retry_base_seconds/poll_seconds/max_attempts",
+                "must be at least 1",
+            );
+        }
+        if self.security.reset_token_minutes == 0 || self.security.invite_token_hours == 0 {
+            return bad(
+                "security.reset_token_minutes/invite_token_hours",
+                "must be at least 1",
+            );
+        }
+        if self.security.reset_per_ip_per_hour == 0 || self.security.reset_per_account_per_hour == 0
+        {
+            return bad("security.reset_per_*_per_hour", "must be at least 1");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad(

@@ -32,11 +32,9 @@ impl Application {
         let secret = load_secret(&settings)?;
         let assets = Assets::load(&settings)?;
         let sro = SroView::new(&settings, &assets);
-        let limits = Limits::new(
-            settings.security.login_per_ip_per_minute,
-            settings.security.login_per_account_per_minute,
-        );
+        let limits = Limits::new(&settings.security);
         let settings_cache_ms = settings.security.session_cache_ms;
+        let mail = crate::mail::Mail::new(&settings)?;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -45,6 +43,7 @@ impl Application {
         let state = AppState {
             db,
             settings: Arc::new(settings),
+            mail: Arc::new(mail),
             secret: Arc::new(secret),
             assets: Arc::new(assets),
             sro: Arc::new(sro),
@@ -81,6 +80,12 @@ impl Application {
                 }
             }
         });
+        let mailer = tokio::spawn(
+            self.state
+                .mail
+                .clone()
+                .run_worker(self.state.db.clone(), self.state.secret.clone()),
+        );
         let app = crate::web::router(self.state.clone());
         let r = axum::serve(
             self.listener,
@@ -90,6 +95,7 @@ impl Application {
         .await
         .context("serving HTTP");
         housekeeping.abort();
+        mailer.abort();
         self.state.db.close().await;
         r
     }

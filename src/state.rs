@@ -19,4 +19,6 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Resolved sessions, kept for `security.session_cache_ms`.
     pub sessions: Arc<crate::auth::cache::SessionCache>,
+    /// SMTP delivery and the outbox worker's bell.
+    pub mail: Arc<crate::mail::Mail>,
 }

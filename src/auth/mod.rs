@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod model;
+pub mod recovery;
 pub mod service;
 pub mod store;
 pub mod web;

@@ -249,3 +249,27 @@ mod tests {
         assert!(password_problem("Сосна-Берёза-2026", &["ivanov@firm.ru", "7700123459"]).is_none());
     }
 }
+
+/// The token of a one-time link, from its row's nonce: HMAC(secret, nonce). Only the nonce and
+/// the token's SHA-256 are stored, so the database alone cannot produce a working link.
+pub fn derive_token(secret: &[u8], nonce: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"one-time-link\0");
+    mac.update(nonce.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+
+    #[test]
+    fn derived_tokens_depend_on_secret_and_nonce() {
+        let a = derive_token(b"secret-one-secret-one-secret-one", "n1");
+        assert_eq!(a.len(), 43, "256 bits");
+        assert_eq!(a, derive_token(b"secret-one-secret-one-secret-one", "n1"));
+        assert_ne!(a, derive_token(b"secret-one-secret-one-secret-one", "n2"));
+        assert_ne!(a, derive_token(b"secret-two-secret-two-secret-two", "n1"));
+    }
+}

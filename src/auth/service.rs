@@ -32,6 +32,22 @@ pub enum AuthError {
     EmailTaken,
     #[error("{0}")]
     WeakPassword(&'static str),
+    #[error("Пароли не совпадают")]
+    PasswordsDiffer,
+    #[error("Текущий пароль указан неверно")]
+    WrongCurrentPassword,
+    #[error("Ссылка недействительна: она уже использована, устарела или заменена более новой")]
+    InvalidToken,
+    #[error("Недостаточно прав для этого действия")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("Это ваш текущий адрес")]
+    SameEmail,
+    #[error("Нельзя изменить роль или заблокировать самого себя")]
+    SelfChange,
+    #[error("В организации должен остаться хотя бы один активный руководитель")]
+    LastHead,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

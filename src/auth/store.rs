@@ -175,3 +175,108 @@ pub async fn recent_logins(db: &Db, user_id: i64, limit: i64) -> DbResult<Vec<Lo
         on_db!(db, p => sqlx::query_as::<_, LoginEvent>(sql).bind(user_id).bind(limit).fetch_all(p).await?),
     )
 }
+
+// ---- one-time tokens -------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub purpose: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Void the user's unused tokens of this purpose: only the newest link works.
+pub async fn void_tokens(
+    tx: &mut Tx,
+    user_id: i64,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> DbResult<u64> {
+    let sql = "UPDATE user_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL";
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(purpose).bind(now).execute(c).await?.rows_affected()),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_token(
+    tx: &mut Tx,
+    user_id: i64,
+    purpose: &str,
+    nonce: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> DbResult<i64> {
+    let sql = "INSERT INTO user_tokens (user_id, purpose, nonce, token_hash, created_at, expires_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
+        .bind(user_id)
+        .bind(purpose)
+        .bind(nonce)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(c)
+        .await?))
+}
+
+pub async fn token_by_hash(db: &Db, token_hash: &str) -> DbResult<Option<TokenRow>> {
+    let sql =
+        "SELECT id, user_id, purpose, expires_at, used_at FROM user_tokens WHERE token_hash = $1";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, TokenRow>(sql).bind(token_hash).fetch_optional(p).await?),
+    )
+}
+
+/// Use a token exactly once: `false` if it was used (or voided) meanwhile.
+pub async fn use_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> DbResult<bool> {
+    let sql =
+        "UPDATE user_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2";
+    Ok(on_tx!(tx, c => sqlx::query(sql).bind(id).bind(now).execute(c).await?.rows_affected()) == 1)
+}
+
+// ---- changes to users --------------------------------------------------------------------
+
+pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> DbResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// End the user's sessions, except `keep` (the hash of the session doing the change).
+pub async fn delete_sessions_of(tx: &mut Tx, user_id: i64, keep: Option<&str>) -> DbResult<u64> {
+    let sql = "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id_hash <> $2)";
+    Ok(on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(keep).execute(c).await?.rows_affected()))
+}
+
+pub async fn set_email(tx: &mut Tx, user_id: i64, email: &str) -> DbResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET email = $2 WHERE id = $1").bind(user_id).bind(email).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn set_member_role(tx: &mut Tx, user_id: i64, role: &str) -> DbResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET member_role = $2 WHERE id = $1").bind(user_id).bind(role).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn set_blocked(tx: &mut Tx, user_id: i64, blocked: bool) -> DbResult<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET is_blocked = $2 WHERE id = $1").bind(user_id).bind(blocked).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Active heads of a company other than `except`: a company must keep at least one.
+pub async fn other_active_heads(tx: &mut Tx, member_id: i64, except: i64) -> DbResult<i64> {
+    let sql = "SELECT COUNT(*) FROM users WHERE member_id = $1 AND id <> $2 AND member_role = 'head' AND is_blocked = FALSE";
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(member_id).bind(except).fetch_one(c).await?),
+    )
+}
+
+pub async fn active_users_of_member(db: &Db, inn: &str) -> DbResult<Vec<User>> {
+    let sql = format!(
+        "{SELECT_USER} WHERE member_id = (SELECT id FROM members WHERE inn = $1) AND is_blocked = FALSE ORDER BY id LIMIT 20"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(inn).fetch_all(p).await?))
+}

@@ -1,20 +1,25 @@
 //! Back-office pages. Every staff role sees members; the audit log is the administrator's.
 
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::audit::{self, Verification};
+use crate::auth::service::AuthError;
 use crate::auth::{self, StaffRole};
 use crate::members::model::MembershipStatus;
+use crate::members::model::{Email, Member};
 use crate::members::service::{self as members, MemberFilter};
 use crate::members::web::{ExpertView, MemberView, UserView};
 use crate::state::AppState;
 use crate::web::views::{self, Chrome};
-use crate::web::{AppError, StaffCtx, page};
+use crate::web::{AppError, StaffCtx, form_page, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,6 +27,12 @@ pub fn routes() -> Router<AppState> {
         .route("/office/members", get(list_members))
         .route("/office/members/{id}", get(show_member))
         .route("/office/audit", get(show_audit))
+        .route(
+            "/office/members/{id}/users/{uid}/email",
+            get(show_email_edit).post(save_email),
+        )
+        .route("/office/mail", get(show_mail_log))
+        .route("/office/mail/{id}/retry", post(retry_mail))
 }
 
 pub struct StatusCount {
@@ -217,6 +228,14 @@ fn action_label(action: &str) -> &str {
         "member.create_many" => "Добавлены члены СРО (пакетом)",
         "member_user.create" => "Добавлен пользователь организации",
         "member_user.create_many" => "Добавлены пользователи (пакетом)",
+        "member_user.email_changed" => "Изменён e-mail пользователя (ЛК)",
+        "member_user.invited" => "Приглашён пользователь",
+        "member_user.updated" => "Изменены роль или доступ пользователя",
+        "auth.reset_requested" => "Запрошено восстановление пароля",
+        "auth.password_reset" => "Пароль восстановлен по ссылке",
+        "auth.password_set" => "Пароль установлен по приглашению",
+        "auth.password_changed" => "Пароль изменён в профиле",
+        "mail.requeued" => "Письмо отправлено повторно",
         other => other,
     }
 }
@@ -229,12 +248,27 @@ struct MemberPage {
     expert: Option<ExpertView>,
     users: Vec<UserView>,
     history: Vec<AuditView>,
+    can_edit_email: bool,
+    notice: Option<&'static str>,
+}
+
+/// The assigned expert and administrators may change a member user's login e-mail.
+fn may_edit_email(s: &StaffCtx, m: &Member) -> bool {
+    s.role == StaffRole::Admin
+        || (s.role == StaffRole::Expert && m.expert_id == Some(s.user.user_id))
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
 }
 
 async fn show_member(
     s: StaffCtx,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let m = members::get(&state.db, id)
         .await?
@@ -257,6 +291,10 @@ async fn show_member(
         expert,
         users: users.iter().map(UserView::from).collect(),
         history: history.iter().map(AuditView::from).collect(),
+        can_edit_email: may_edit_email(&s, &m),
+        notice: (q.done == "email").then_some(
+            "Адрес изменён. Уведомления отправлены на прежний и новый адреса, на новый — ссылка для установки пароля.",
+        ),
     })
 }
 
@@ -288,4 +326,235 @@ async fn show_audit(s: StaffCtx, State(state): State<AppState>) -> Result<Respon
         broken_reason,
         rows: rows.iter().map(AuditView::from).collect(),
     })
+}
+
+#[derive(Template)]
+#[template(path = "office/email_edit.html")]
+struct EmailEditPage {
+    chrome: Chrome,
+    member_id: i64,
+    member_name: String,
+    user_id: i64,
+    user_name: String,
+    email: String,
+    error: Option<String>,
+}
+
+async fn email_edit_page(
+    s: &StaffCtx,
+    state: &AppState,
+    member_id: i64,
+    user_id: i64,
+    typed: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let m = members::get(&state.db, member_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit_email(s, &m) {
+        return Err(AppError::Forbidden);
+    }
+    let u = auth::service::user(&state.db, user_id)
+        .await?
+        .filter(|u| u.member_id == Some(member_id))
+        .ok_or(AppError::NotFound)?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    form_page(
+        status,
+        &EmailEditPage {
+            chrome: s.ctx.chrome("Редактирование email"),
+            member_id,
+            member_name: m.short_name,
+            user_id,
+            user_name: u.full_name,
+            email: typed.unwrap_or(u.email),
+            error,
+        },
+    )
+}
+
+async fn show_email_edit(
+    s: StaffCtx,
+    State(state): State<AppState>,
+    Path((id, uid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    email_edit_page(&s, &state, id, uid, None, None).await
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn save_email(
+    s: StaffCtx,
+    State(state): State<AppState>,
+    Path((id, uid)): Path<(i64, i64)>,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    let email = match Email::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => {
+            return email_edit_page(
+                &s,
+                &state,
+                id,
+                uid,
+                Some(f.email.trim().to_string()),
+                Some(e.to_string()),
+            )
+            .await;
+        }
+    };
+    let r = crate::auth::recovery::change_member_user_email(
+        &state.db,
+        &state.sessions,
+        &state.settings,
+        &state.secret,
+        &s.user,
+        id,
+        uid,
+        &email,
+        &s.ctx.client,
+    )
+    .await;
+    match r {
+        Ok(()) => {
+            state.mail.wake();
+            Ok(Redirect::to(&format!("/office/members/{id}?done=email")).into_response())
+        }
+        Err(e @ (AuthError::EmailTaken | AuthError::SameEmail)) => {
+            email_edit_page(
+                &s,
+                &state,
+                id,
+                uid,
+                Some(email.as_str().to_string()),
+                Some(e.to_string()),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct MailView {
+    pub id: i64,
+    pub created: String,
+    pub to: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub status_code: String,
+    pub attempts: i32,
+    pub detail: String,
+    pub failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "office/mail.html")]
+struct MailLogPage {
+    chrome: Chrome,
+    rows: Vec<MailView>,
+    queued: i64,
+    sent: i64,
+    failed: i64,
+    is_admin: bool,
+    filter: String,
+}
+
+#[derive(Deserialize, Default)]
+struct MailQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn show_mail_log(
+    s: StaffCtx,
+    State(state): State<AppState>,
+    Query(q): Query<MailQuery>,
+) -> Result<Response, AppError> {
+    let filter = match q.status.as_str() {
+        "queued" | "sent" | "failed" => Some(q.status.as_str()),
+        _ => None,
+    };
+    let rows = crate::mail::log(&state.db, filter, 300).await?;
+    let counts = crate::mail::counts(&state.db).await?;
+    let n = |k: &str| {
+        counts
+            .iter()
+            .find(|(s, _)| s == k)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    page(&MailLogPage {
+        chrome: s.ctx.chrome("Почта"),
+        queued: n("queued"),
+        sent: n("sent"),
+        failed: n("failed"),
+        is_admin: s.role == StaffRole::Admin,
+        filter: filter.unwrap_or("").to_string(),
+        rows: rows
+            .iter()
+            .map(|r| MailView {
+                id: r.id,
+                created: views::datetime(&r.created_at),
+                to: r.to_address.clone(),
+                subject: r.subject.clone(),
+                status: match r.status.as_str() {
+                    "sent" => "отправлено",
+                    "failed" => "не доставлено",
+                    _ => "в очереди",
+                },
+                status_code: r.status.clone(),
+                attempts: r.attempts,
+                detail: match r.status.as_str() {
+                    "sent" => r
+                        .sent_at
+                        .as_ref()
+                        .map(|t| format!("отправлено {}", views::datetime(t)))
+                        .unwrap_or_default(),
+                    "failed" => r.last_error.clone(),
+                    _ if r.last_error.is_empty() => "ожидает отправки".into(),
+                    _ => format!(
+                        "следующая попытка {}; ответ сервера: {}",
+                        views::datetime(&r.next_attempt_at),
+                        r.last_error
+                    ),
+                },
+                failed: r.status == "failed",
+            })
+            .collect(),
+    })
+}
+
+async fn retry_mail(
+    s: StaffCtx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    if s.role != StaffRole::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.begin().await?;
+    if crate::mail::requeue(&mut tx, id).await? {
+        audit::record(
+            &mut tx,
+            &s.user.actor(&s.ctx.client),
+            audit::Event {
+                action: "mail.requeued",
+                object_type: "outbox",
+                object_id: id.to_string(),
+                details: serde_json::json!({}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(Redirect::to("/office/mail").into_response())
 }

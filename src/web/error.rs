@@ -52,6 +52,8 @@ impl From<AuthError> for AppError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Unexpected(e) => AppError::Unexpected(e),
+            AuthError::Forbidden => AppError::Forbidden,
+            AuthError::NotFound => AppError::NotFound,
             other => AppError::Unprocessable(other.to_string()),
         }
     }

@@ -27,6 +27,7 @@ use views::Chrome;
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(crate::auth::web::routes())
+        .merge(crate::auth::web::recovery_routes())
         .merge(crate::members::web::routes())
         .merge(crate::office::web::routes())
         .fallback(not_found)

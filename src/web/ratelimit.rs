@@ -12,6 +12,16 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub struct Limits {
     login_ip: DefaultKeyedRateLimiter<String>,
     login_account: DefaultKeyedRateLimiter<String>,
+    reset_ip: DefaultKeyedRateLimiter<String>,
+    reset_account: DefaultKeyedRateLimiter<String>,
+}
+
+fn per_hour(n: u32) -> Quota {
+    Quota::per_hour(NonZeroU32::new(n.max(1)).expect("at least 1"))
+}
+
+fn wait(e: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
+    e.wait_time_from(DefaultClock::default().now()).as_secs() + 1
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -19,18 +29,17 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl Limits {
-    pub fn new(per_ip: u32, per_account: u32) -> Limits {
+    pub fn new(s: &crate::config::SecuritySettings) -> Limits {
         Limits {
-            login_ip: RateLimiter::keyed(per_minute(per_ip)),
-            login_account: RateLimiter::keyed(per_minute(per_account)),
+            login_ip: RateLimiter::keyed(per_minute(s.login_per_ip_per_minute)),
+            login_account: RateLimiter::keyed(per_minute(s.login_per_account_per_minute)),
+            reset_ip: RateLimiter::keyed(per_hour(s.reset_per_ip_per_hour)),
+            reset_account: RateLimiter::keyed(per_hour(s.reset_per_account_per_hour)),
         }
     }
 
     /// `Err(seconds to wait)` when either limit is exhausted.
     pub fn check_login(&self, ip: &str, account: &str) -> Result<(), u64> {
-        let wait = |e: governor::NotUntil<_>| {
-            e.wait_time_from(DefaultClock::default().now()).as_secs() + 1
-        };
         self.login_ip.check_key(&ip.to_string()).map_err(wait)?;
         self.login_account
             .check_key(&account.to_string())
@@ -38,12 +47,26 @@ impl Limits {
         Ok(())
     }
 
+    /// Password-reset requests: a flood gets 429, never a mail storm.
+    pub fn check_reset(&self, ip: &str, account: &str) -> Result<(), u64> {
+        self.reset_ip.check_key(&ip.to_string()).map_err(wait)?;
+        self.reset_account
+            .check_key(&account.to_string())
+            .map_err(wait)?;
+        Ok(())
+    }
+
     /// Forget idle keys so memory does not grow with every address ever seen.
     pub fn housekeeping(&self) {
-        self.login_ip.retain_recent();
-        self.login_account.retain_recent();
-        self.login_ip.shrink_to_fit();
-        self.login_account.shrink_to_fit();
+        for l in [
+            &self.login_ip,
+            &self.login_account,
+            &self.reset_ip,
+            &self.reset_account,
+        ] {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
     }
 }
 
@@ -55,7 +78,12 @@ mod tests {
 
     #[test]
     fn account_limit_applies_across_ips() {
-        let l = Limits::new(100, 3);
+        let s = crate::config::SecuritySettings {
+            login_per_ip_per_minute: 100,
+            login_per_account_per_minute: 3,
+            ..Default::default()
+        };
+        let l = Limits::new(&s);
         for i in 0..3 {
             assert!(l.check_login(&format!("10.0.0.{i}"), "a@b.ru").is_ok());
         }

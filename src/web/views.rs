@@ -109,17 +109,21 @@ impl Chrome {
     ) -> Chrome {
         let items: Vec<(&'static str, &'static str)> = match user.map(|u| u.principal) {
             None => vec![],
-            Some(Principal::Member { .. }) => {
-                vec![("Главная", "/kabinet"), ("Организация", "/kabinet/company")]
-            }
+            Some(Principal::Member { .. }) => vec![
+                ("Главная", "/kabinet"),
+                ("Организация", "/kabinet/company"),
+                ("Профиль", "/profile"),
+            ],
             Some(Principal::Staff { role }) => {
                 let mut v = vec![
                     ("Рабочий стол", "/office"),
                     ("Члены СРО", "/office/members"),
+                    ("Почта", "/office/mail"),
                 ];
                 if role == StaffRole::Admin {
                     v.push(("Журнал аудита", "/office/audit"));
                 }
+                v.push(("Профиль", "/profile"));
                 v
             }
         };

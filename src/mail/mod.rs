@@ -1,0 +1,272 @@
+//! Outgoing mail through an outbox.
+//!
+//! A use case that sends mail records it with [`enqueue`] inside its own transaction, so the
+//! mail exists exactly when the change it reports does. A background worker delivers due
+//! messages over SMTP, retrying with exponential backoff; every attempt's outcome is kept
+//! (the delivery log staff see). SMTP being down loses nothing: the messages wait.
+//!
+//! Links with one-time tokens are stored as `%%TOKEN%%`; the worker derives the token from
+//! the token row's nonce and the application secret at sending time.
+
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use askama::Template;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+
+use crate::config::{MailSettings, Settings, SmtpSecurity};
+use crate::db::{Db, DbResult, Tx};
+
+pub use store::LogRow;
+
+pub const TOKEN_PLACEHOLDER: &str = "%%TOKEN%%";
+
+/// One e-mail in the common layout: greeting, paragraphs, an optional button link, signature.
+#[derive(Template)]
+#[template(path = "email/message.txt")]
+struct TextBody<'a> {
+    m: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.html")]
+struct HtmlBody<'a> {
+    m: &'a Letter,
+}
+
+/// What a use case wants to say; rendered to text and HTML parts.
+pub struct Letter {
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    /// (lead-in text, URL) of the main link, e.g. («Перейдите по этой ссылке…», url)
+    pub link: Option<(String, String)>,
+    pub after_link: Vec<String>,
+    pub signature: Vec<String>,
+    pub token_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub member_id: Option<i64>,
+}
+
+impl Letter {
+    /// A letter signed by the SRO from config.
+    pub fn new(settings: &Settings, kind: &'static str, to: &str, subject: String) -> Letter {
+        let mut signature = vec![format!("С уважением, {}", settings.sro.short_name)];
+        signature.push(format!("{}, {}", settings.sro.phone, settings.sro.email));
+        Letter {
+            kind,
+            to: to.to_string(),
+            subject,
+            greeting: "Здравствуйте,".into(),
+            paragraphs: vec![],
+            link: None,
+            after_link: vec![],
+            signature,
+            token_id: None,
+            user_id: None,
+            member_id: None,
+        }
+    }
+}
+
+/// Record a letter in the outbox, in the caller's transaction. Call [`Mail::wake`] after commit.
+pub async fn enqueue(tx: &mut Tx, letter: &Letter) -> DbResult<i64> {
+    let text = TextBody { m: letter }
+        .render()
+        .map_err(|e| anyhow::Error::new(e).context("rendering mail text"))?;
+    let html = HtmlBody { m: letter }
+        .render()
+        .map_err(|e| anyhow::Error::new(e).context("rendering mail html"))?;
+    store::insert(
+        tx,
+        &store::NewMail {
+            kind: letter.kind,
+            to: &letter.to,
+            subject: &letter.subject,
+            text: &text,
+            html: &html,
+            token_id: letter.token_id,
+            user_id: letter.user_id,
+            member_id: letter.member_id,
+        },
+        crate::db::now(),
+    )
+    .await
+}
+
+/// The delivery side: SMTP transport, the worker's wake-up bell.
+pub struct Mail {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    settings: MailSettings,
+    wakeup: Notify,
+}
+
+impl Mail {
+    pub fn new(settings: &Settings) -> anyhow::Result<Mail> {
+        let m = &settings.mail;
+        let builder = match m.security {
+            SmtpSecurity::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&m.smtp_host)
+            }
+            SmtpSecurity::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&m.smtp_host)?
+            }
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&m.smtp_host)?,
+        };
+        let mut builder = builder
+            .port(m.smtp_port)
+            .timeout(Some(Duration::from_secs(30)));
+        if !m.username.is_empty() {
+            builder = builder.credentials(Credentials::new(m.username.clone(), m.password.clone()));
+        }
+        let name = if m.from_name.is_empty() {
+            format!("Личный кабинет {}", settings.sro.short_name)
+        } else {
+            m.from_name.clone()
+        };
+        let from = Mailbox::new(
+            Some(name),
+            m.from_address
+                .parse()
+                .map_err(|e| anyhow::anyhow!("mail.from_address: {e}"))?,
+        );
+        Ok(Mail {
+            transport: builder.build(),
+            from,
+            settings: m.clone(),
+            wakeup: Notify::new(),
+        })
+    }
+
+    /// Tell the worker there is new mail (after the enqueuing transaction committed).
+    pub fn wake(&self) {
+        self.wakeup.notify_one();
+    }
+
+    /// Deliver until stopped: due messages now, then whenever woken or every `poll_seconds`.
+    pub async fn run_worker(self: Arc<Self>, db: Db, secret: Arc<Vec<u8>>) {
+        loop {
+            if let Err(e) = self.deliver_due(&db, &secret).await {
+                tracing::error!(error = ?e, "mail worker");
+            }
+            tokio::select! {
+                _ = self.wakeup.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(self.settings.poll_seconds)) => {}
+            }
+        }
+    }
+
+    async fn deliver_due(&self, db: &Db, secret: &[u8]) -> DbResult<()> {
+        loop {
+            let now = crate::db::now();
+            let due = store::due(db, now, 20).await?;
+            if due.is_empty() {
+                return Ok(());
+            }
+            for m in due {
+                let lease = now + chrono::Duration::seconds(120);
+                if !store::claim(db, m.id, now, lease).await? {
+                    continue; // another instance took it
+                }
+                self.deliver(db, secret, m).await?;
+            }
+        }
+    }
+
+    async fn deliver(&self, db: &Db, secret: &[u8], m: store::DueMail) -> DbResult<()> {
+        let (mut text, mut html) = (m.text_body, m.html_body);
+        if let Some(nonce) = &m.token_nonce {
+            let expired = m.token_expires_at.is_some_and(|t| t <= chrono::Utc::now());
+            if m.token_used_at.is_some() || expired {
+                // A newer request replaced the link, or it expired while SMTP was down.
+                store::mark_attempt_failed(db, m.id, "не отправлено: ссылка в письме уже недействительна (запрошена новая или истёк срок)", None).await?;
+                return Ok(());
+            }
+            let token = crate::auth::model::derive_token(secret, nonce);
+            text = text.replace(TOKEN_PLACEHOLDER, &token);
+            html = html.replace(TOKEN_PLACEHOLDER, &token);
+        }
+        let message = match m.to_address.parse::<Mailbox>() {
+            Ok(to) => Message::builder()
+                .from(self.from.clone())
+                .to(to)
+                .subject(m.subject.clone())
+                .multipart(MultiPart::alternative_plain_html(text, html)),
+            Err(e) => {
+                store::mark_attempt_failed(db, m.id, &format!("неверный адрес: {e}"), None).await?;
+                return Ok(());
+            }
+        };
+        let message = match message {
+            Ok(msg) => msg,
+            Err(e) => {
+                store::mark_attempt_failed(db, m.id, &format!("письмо не собрано: {e}"), None)
+                    .await?;
+                return Ok(());
+            }
+        };
+        match self.transport.send(message).await {
+            Ok(_) => {
+                store::mark_sent(db, m.id, crate::db::now()).await?;
+                tracing::info!(outbox_id = m.id, "mail sent");
+            }
+            Err(e) => {
+                let attempts = m.attempts + 1;
+                let permanent = e.is_permanent();
+                let retry = (!permanent && attempts < self.settings.max_attempts).then(|| {
+                    let delay = backoff(
+                        self.settings.retry_base_seconds,
+                        self.settings.retry_max_seconds,
+                        attempts,
+                    );
+                    crate::db::now() + chrono::Duration::seconds(delay as i64)
+                });
+                let error: String = e.to_string().chars().take(500).collect();
+                tracing::warn!(outbox_id = m.id, attempts, permanent, error = %error, "mail not delivered");
+                store::mark_attempt_failed(db, m.id, &error, retry).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Seconds before attempt `attempts + 1`: base, 2·base, 4·base, … capped.
+fn backoff(base: u64, max: u64, attempts: i32) -> u64 {
+    let shift = (attempts - 1).clamp(0, 20) as u32;
+    base.saturating_mul(1u64 << shift).min(max)
+}
+
+pub async fn log(db: &Db, status: Option<&str>, limit: i64) -> DbResult<Vec<LogRow>> {
+    store::log(db, status, limit).await
+}
+
+pub async fn counts(db: &Db) -> DbResult<Vec<(String, i64)>> {
+    store::count_by_status(db).await
+}
+
+/// Send a failed message again (staff action). `false` when it was not failed.
+pub async fn requeue(tx: &mut Tx, id: i64) -> DbResult<bool> {
+    store::requeue(tx, id, crate::db::now()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(30, 3600, 1), 30);
+        assert_eq!(backoff(30, 3600, 2), 60);
+        assert_eq!(backoff(30, 3600, 5), 480);
+        assert_eq!(backoff(30, 3600, 12), 3600);
+        assert_eq!(backoff(30, 3600, 1000), 3600);
+    }
+}

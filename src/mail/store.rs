@@ -1,0 +1,125 @@
+//! SQL of the outbox.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{Db, DbResult, Tx};
+use crate::{on_db, on_tx};
+
+pub struct NewMail<'a> {
+    pub kind: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub token_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub member_id: Option<i64>,
+}
+
+pub async fn insert(tx: &mut Tx, m: &NewMail<'_>, now: DateTime<Utc>) -> DbResult<i64> {
+    let sql = "INSERT INTO outbox (kind, to_address, subject, text_body, html_body, token_id, user_id, member_id, \
+               status, attempts, next_attempt_at, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9) RETURNING id";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
+        .bind(m.kind)
+        .bind(m.to)
+        .bind(m.subject)
+        .bind(m.text)
+        .bind(m.html)
+        .bind(m.token_id)
+        .bind(m.user_id)
+        .bind(m.member_id)
+        .bind(now)
+        .fetch_one(c)
+        .await?))
+}
+
+/// A message due for delivery, with what is needed to derive its link's token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueMail {
+    pub id: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attempts: i32,
+    pub token_nonce: Option<String>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub token_used_at: Option<DateTime<Utc>>,
+}
+
+pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> DbResult<Vec<DueMail>> {
+    let sql = "SELECT o.id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts, \
+               t.nonce AS token_nonce, t.expires_at AS token_expires_at, t.used_at AS token_used_at \
+               FROM outbox o LEFT JOIN user_tokens t ON t.id = o.token_id \
+               WHERE o.status = 'queued' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at, o.id LIMIT $2";
+    Ok(on_db!(db, p => sqlx::query_as::<_, DueMail>(sql).bind(now).bind(limit).fetch_all(p).await?))
+}
+
+/// Take a message for delivery: only one worker (of possibly several instances) wins it, and
+/// the lease lets another retry it if this one dies while sending.
+pub async fn claim(
+    db: &Db,
+    id: i64,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> DbResult<bool> {
+    let sql = "UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND status = 'queued' AND next_attempt_at <= $2";
+    let n = on_db!(db, p => sqlx::query(sql).bind(id).bind(now).bind(lease_until).execute(p).await?.rows_affected());
+    Ok(n == 1)
+}
+
+pub async fn mark_sent(db: &Db, id: i64, now: DateTime<Utc>) -> DbResult<()> {
+    let sql = "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $2, last_error = '' WHERE id = $1";
+    on_db!(db, p => sqlx::query(sql).bind(id).bind(now).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn mark_attempt_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> DbResult<()> {
+    let (status, next) = match retry_at {
+        Some(t) => ("queued", t),
+        None => ("failed", crate::db::now()),
+    };
+    let sql = "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, next_attempt_at = $4 WHERE id = $1";
+    on_db!(db, p => sqlx::query(sql).bind(id).bind(status).bind(error).bind(next).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn requeue(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> DbResult<bool> {
+    let sql = "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND status = 'failed'";
+    let n = on_tx!(tx, c => sqlx::query(sql).bind(id).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// One line of the delivery log (never the body: it may carry a link).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LogRow {
+    pub id: i64,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+pub async fn log(db: &Db, status: Option<&str>, limit: i64) -> DbResult<Vec<LogRow>> {
+    let sql = "SELECT id, kind, to_address, subject, status, attempts, last_error, created_at, sent_at, next_attempt_at \
+               FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, LogRow>(sql).bind(status).bind(limit).fetch_all(p).await?),
+    )
+}
+
+pub async fn count_by_status(db: &Db) -> DbResult<Vec<(String, i64)>> {
+    let sql = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
+    Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(sql).fetch_all(p).await?))
+}
