@@ -40,6 +40,16 @@ impl Application {
             .await
             .with_context(|| format!("listening on {addr}"))?;
         let port = listener.local_addr()?.port();
+        let mut settings = settings;
+        if settings.server.base_url.is_empty() {
+            // Links in mail need the real address: with port 0 only the listener knows it.
+            let host = if settings.server.host == "0.0.0.0" {
+                "127.0.0.1"
+            } else {
+                &settings.server.host
+            };
+            settings.server.base_url = format!("http://{host}:{port}");
+        }
         let state = AppState {
             db,
             settings: Arc::new(settings),

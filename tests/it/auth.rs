@@ -334,6 +334,50 @@ pub struct Browserless<'a> {
 }
 
 impl Browserless<'_> {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.app.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// Submit the form on the page at `path` with that page's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.post_with_token_from(path, path, fields).await
+    }
+
+    /// Post to `path` with the CSRF token of the page at `page` (forms that live elsewhere).
+    pub async fn post_with_token_from(
+        &self,
+        page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = self.get_html(page).await.1;
+        self.post_with_page_token(&html, path, fields).await
+    }
+
+    pub async fn post_with_page_token(
+        &self,
+        html: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = csrf_in(html).unwrap_or_else(|| panic!("no CSRF token for {path}: {html}"));
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.client
+            .post(self.app.url(path))
+            .header("Origin", &self.app.address)
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
         let html = self
             .client

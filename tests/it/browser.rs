@@ -315,7 +315,12 @@ async fn staff_log_in_to_the_back_office() {
     b.type_into("#q", "ромашка").await;
     let find = b.by_text("button", "Найти").await;
     b.click(&find).await;
-    assert!(b.text().await.contains("ООО «Ромашка-Строй»"));
+    let text = b.text().await;
+    assert!(
+        text.contains("ООО «Ромашка-Строй»"),
+        "{} {text}",
+        b.url().await
+    );
     b.assert_accessible("the members list").await;
     let card = b.by_text("a", "ООО «Ромашка-Строй»").await;
     b.click(&card).await;
@@ -334,5 +339,45 @@ async fn staff_log_in_to_the_back_office() {
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
     assert!(b.url().await.contains("/login"));
+    b.quit().await;
+}
+
+/// The manual's «Инструкция по восстановлению пароля», steps 1–2, by clicking the same labels.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_recovers_the_password_by_inn_as_the_manual_says() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.start_mail_server().await;
+
+    b.goto(&app.url("/login")).await;
+    let remind = b.by_text("a", "Напомнить пароль").await;
+    b.click(&remind).await;
+    assert!(b.text().await.contains("Сброс пароля пользователя"));
+    b.assert_accessible("the reset page").await;
+    let by_inn = b.by_text("a", "Восстановить пароль по ИНН").await;
+    b.click(&by_inn).await;
+    assert!(b.text().await.contains("Пожалуйста, введите ИНН."));
+    b.type_into("#inn", MEMBER_INN).await;
+    let send = b.by_text("button", "Отправить").await;
+    b.click(&send).await;
+    let text = b.text().await;
+    assert!(text.contains("Результат действия"));
+    assert!(
+        text.contains("✓ Проверьте свою электронную почту для получения дальнейших инструкций")
+    );
+    b.assert_accessible("the result page").await;
+
+    let mail = app.wait_for_mail(MEMBER_EMAIL).await;
+    b.goto(&mail.link()).await;
+    b.type_into("#password", "Браузерный-пароль-2026").await;
+    b.type_into("#password2", "Браузерный-пароль-2026").await;
+    b.assert_accessible("the new password page").await;
+    let save = b.by_text("button", "Сохранить пароль и войти").await;
+    b.click(&save).await;
+    assert!(b.url().await.contains("/profile"), "{}", b.url().await);
+    assert!(b.text().await.contains("Пароль сохранён"));
+    b.assert_accessible("the profile").await;
     b.quit().await;
 }

@@ -22,6 +22,8 @@ pub const EXPERT_PASSWORD: &str = "Expert-2026!";
 pub const ADMIN_EMAIL: &str = "admin@sro.example";
 pub const ADMIN_PASSWORD: &str = "Admin-2026!";
 
+const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0) kabinet-tests Chrome/120.0";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -68,6 +70,9 @@ pub struct TestApp {
     pub db_url: String,
     pub client: reqwest::Client,
     pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    /// The port the app sends mail to; nothing listens there until `start_mail_server`.
+    pub smtp_port: u16,
+    smtp: std::sync::Mutex<Option<MailServer>>,
     _dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
 }
@@ -123,7 +128,12 @@ impl TestApp {
             }
         };
         let mut settings = Settings::load(&repo_path(opts.config)).expect("config loads");
+        let smtp_port = free_port();
         let mut overrides: Vec<(&str, serde_json::Value)> = vec![
+            ("mail.smtp_port", smtp_port.into()),
+            ("mail.retry_base_seconds", 1.into()),
+            ("mail.retry_max_seconds", 1.into()),
+            ("mail.poll_seconds", 1.into()),
             ("database.url", db_url.clone().into()),
             ("database.max_connections", 5.into()),
             ("server.host", "127.0.0.1".into()),
@@ -153,7 +163,7 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
-            .user_agent("Mozilla/5.0 (Windows NT 10.0) kabinet-tests Chrome/120.0")
+            .user_agent(USER_AGENT)
             .build()
             .unwrap();
         Some(TestApp {
@@ -162,6 +172,8 @@ impl TestApp {
             db_url,
             client,
             jar,
+            smtp_port,
+            smtp: std::sync::Mutex::new(None),
             _dir: dir,
             pg_drop,
         })
@@ -172,6 +184,7 @@ impl TestApp {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
+            .user_agent(USER_AGENT)
             .build()
             .unwrap()
     }
@@ -308,4 +321,153 @@ macro_rules! both_dbs {
             }
         }
     )*};
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real SMTP server on loopback (Debian's aiosmtpd) writing what it receives to a Maildir.
+pub struct MailServer {
+    child: std::process::Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A received message, decoded.
+#[derive(Debug)]
+pub struct Received {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Received {
+    /// The first link to this portal in the text part.
+    pub fn link(&self) -> String {
+        let start = self.text.find("http").expect("a link in the mail");
+        self.text[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+}
+
+impl TestApp {
+    /// Start the SMTP server on the port the app sends to, and wait until it accepts.
+    pub async fn start_mail_server(&self) {
+        let dir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.smtp_port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(dir.path().join("maildir"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd (Debian python3-aiosmtpd; scripts/test installs it)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.smtp_port))
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        *self.smtp.lock().unwrap() = Some(MailServer { child, dir });
+    }
+
+    /// Every message received so far.
+    pub fn mailbox(&self) -> Vec<Received> {
+        let guard = self.smtp.lock().unwrap();
+        let Some(server) = guard.as_ref() else {
+            return vec![];
+        };
+        let new = server.dir.path().join("maildir").join("new");
+        let mut files: Vec<_> = std::fs::read_dir(&new)
+            .map(|d| d.filter_map(|e| e.ok()).collect())
+            .unwrap_or_default();
+        files.sort_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+        files
+            .iter()
+            .map(|f| {
+                let raw = std::fs::read(f.path()).unwrap();
+                let m = mailparse::parse_mail(&raw).unwrap();
+                let h = |k: &str| {
+                    m.headers
+                        .iter()
+                        .find(|x| x.get_key().eq_ignore_ascii_case(k))
+                        .map(|x| x.get_value())
+                        .unwrap_or_default()
+                };
+                let part = |ct: &str| {
+                    m.subparts
+                        .iter()
+                        .find(|p| p.ctype.mimetype == ct)
+                        .map(|p| p.get_body().unwrap())
+                        .unwrap_or_default()
+                };
+                Received {
+                    from: h("From"),
+                    to: h("To"),
+                    subject: h("Subject"),
+                    text: part("text/plain"),
+                    html: part("text/html"),
+                }
+            })
+            .collect()
+    }
+
+    /// Wait (bounded) until `n` messages for `to` arrived; returns the newest.
+    pub async fn wait_for_mail_n(&self, to: &str, n: usize) -> Received {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let mut got: Vec<Received> = self
+                .mailbox()
+                .into_iter()
+                .filter(|m| m.to.contains(to))
+                .collect();
+            if got.len() >= n {
+                return got.pop().unwrap();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no mail for {to} within 30 s; outbox: {:?}",
+                self.outbox().await
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_for_mail(&self, to: &str) -> Received {
+        self.wait_for_mail_n(to, 1).await
+    }
+
+    /// (to, status, attempts, last_error) of every outbox row.
+    pub async fn outbox(&self) -> Vec<(String, String, i32, String)> {
+        kabinet::on_db!(&self.db, p => sqlx::query_as::<_, (String, String, i32, String)>(
+            "SELECT to_address, status, attempts, last_error FROM outbox ORDER BY id").fetch_all(p).await.unwrap())
+    }
 }

@@ -9,3 +9,4 @@ mod browser;
 mod cli;
 mod office;
 mod platform;
+mod recovery;
