@@ -242,27 +242,8 @@ pub async fn set_password_by_token(
     }
     store::set_password_hash(&mut tx, user.id, &hash).await?;
     store::delete_sessions_of(&mut tx, user.id, None).await?;
-    let session = model::random_token();
-    let expires = now + Duration::hours(i64::from(settings.security.session_idle_hours));
-    store::insert_session(
-        &mut tx,
-        &model::token_hash(&session),
-        user.id,
-        now,
-        expires,
-        &client.ip,
-        &client.user_agent,
-    )
-    .await?;
-    store::record_login(
-        &mut tx,
-        Some(user.id),
-        now,
-        &client.ip,
-        &client.user_agent,
-        true,
-    )
-    .await?;
+    let session =
+        super::service::open_session(&mut tx, &settings.security, user.id, client).await?;
     audit::record(
         &mut tx,
         &Actor {
@@ -341,6 +322,19 @@ pub async fn change_password(
     tx.commit().await?;
     cache.forget_user(user.id);
     Ok(ended)
+}
+
+/// Who may change a member user's login e-mail: the member's assigned expert, or an admin.
+pub fn may_change_email(staff: &SessionUser, member: &crate::members::Member) -> bool {
+    match staff.principal {
+        Principal::Staff {
+            role: StaffRole::Admin,
+        } => true,
+        Principal::Staff {
+            role: StaffRole::Expert,
+        } => member.expert_id == Some(staff.user_id),
+        _ => false,
+    }
 }
 
 /// «Редактирование email»: the member's expert (or an administrator) changes a member user's

@@ -168,33 +168,12 @@ pub async fn login(
         return Err(AuthError::InvalidCredentials);
     }
 
-    let token = model::random_token();
-    let now = crate::db::now();
-    let expires = now + Duration::hours(i64::from(security.session_idle_hours));
     let mut tx = db.begin().await?;
     let old = previous_token.map(model::token_hash);
     if let Some(old) = &old {
         store::delete_session(&mut tx, old).await?;
     }
-    store::insert_session(
-        &mut tx,
-        &model::token_hash(&token),
-        user.id,
-        now,
-        expires,
-        &client.ip,
-        &client.user_agent,
-    )
-    .await?;
-    store::record_login(
-        &mut tx,
-        Some(user.id),
-        now,
-        &client.ip,
-        &client.user_agent,
-        true,
-    )
-    .await?;
+    let token = open_session(&mut tx, security, user.id, client).await?;
     let actor = Actor {
         user_id: Some(user.id),
         label: user.email.clone(),
@@ -271,6 +250,31 @@ pub async fn logout(
     tx.commit().await?;
     cache.forget_token(&hash);
     Ok(())
+}
+
+/// A new session for the user (and the successful login recorded), in the caller's transaction.
+/// Returns the cookie value; only its hash is stored.
+pub(super) async fn open_session(
+    tx: &mut crate::db::Tx,
+    security: &SecuritySettings,
+    user_id: i64,
+    client: &ClientInfo,
+) -> Result<String, DbError> {
+    let token = model::random_token();
+    let now = crate::db::now();
+    let expires = now + Duration::hours(i64::from(security.session_idle_hours));
+    store::insert_session(
+        tx,
+        &model::token_hash(&token),
+        user_id,
+        now,
+        expires,
+        &client.ip,
+        &client.user_agent,
+    )
+    .await?;
+    store::record_login(tx, Some(user_id), now, &client.ip, &client.user_agent, true).await?;
+    Ok(token)
 }
 
 /// The logged-in user behind a session cookie.

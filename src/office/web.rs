@@ -254,8 +254,7 @@ struct MemberPage {
 
 /// The assigned expert and administrators may change a member user's login e-mail.
 fn may_edit_email(s: &StaffCtx, m: &Member) -> bool {
-    s.role == StaffRole::Admin
-        || (s.role == StaffRole::Expert && m.expert_id == Some(s.user.user_id))
+    crate::auth::recovery::may_change_email(&s.user, m)
 }
 
 #[derive(Deserialize, Default)]
