@@ -85,6 +85,29 @@ impl MemberRole {
     }
 }
 
+/// Parts of the cabinet a member role may work in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// The company's users: invite, change roles, block.
+    Users,
+    /// Reports and documents sent to the SRO.
+    Reports,
+    /// Invoices, payments and debts.
+    Payments,
+}
+
+impl MemberRole {
+    /// The one place that says which role may do what (pages check it through this).
+    pub fn may(self, area: Area) -> bool {
+        matches!(
+            (self, area),
+            (MemberRole::Head, _)
+                | (MemberRole::Accountant, Area::Payments)
+                | (MemberRole::Reporter, Area::Reports)
+        )
+    }
+}
+
 /// Whose side a user is on, with the role that decides what they may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
@@ -237,6 +260,19 @@ mod tests {
         assert_ne!(a, random_token());
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn roles_and_areas() {
+        assert!(MemberRole::Head.may(Area::Users) && MemberRole::Head.may(Area::Reports));
+        assert!(
+            MemberRole::Accountant.may(Area::Payments)
+                && !MemberRole::Accountant.may(Area::Reports)
+        );
+        assert!(
+            MemberRole::Reporter.may(Area::Reports) && !MemberRole::Reporter.may(Area::Payments)
+        );
+        assert!(!MemberRole::Reporter.may(Area::Users) && !MemberRole::Accountant.may(Area::Users));
     }
 
     #[test]

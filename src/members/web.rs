@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::model::Member;
 use super::service;
 use crate::auth;
+use crate::auth::model::Area;
 use crate::auth::recovery::{self, Invitation};
 use crate::auth::service::AuthError;
 use crate::auth::{MemberRole, Principal};
@@ -169,14 +170,9 @@ struct CompanyPage {
     notice: Option<&'static str>,
 }
 
+/// May this user manage the company's users? (Only «Руководитель».)
 fn is_head(m: &MemberCtx) -> bool {
-    matches!(
-        m.user.principal,
-        Principal::Member {
-            role: MemberRole::Head,
-            ..
-        }
-    )
+    matches!(m.user.principal, Principal::Member { role, .. } if role.may(Area::Users))
 }
 
 #[derive(Deserialize)]

@@ -293,7 +293,11 @@ async fn member_logs_in_sees_the_dashboard_and_logs_out() {
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
     let text = b.text().await;
-    assert!(text.contains("Вы вышли из личного кабинета"), "{}: {text}", b.url().await);
+    assert!(
+        text.contains("Вы вышли из личного кабинета"),
+        "{}: {text}",
+        b.url().await
+    );
     b.goto(&app.url("/kabinet")).await;
     assert!(
         b.url().await.contains("/login"),
