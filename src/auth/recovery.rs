@@ -92,6 +92,17 @@ fn until_text(settings: &Settings, purpose: Purpose) -> String {
     }
 }
 
+/// Put the one-time link (and how long it lives) into a letter.
+fn attach_link(letter: &mut Letter, settings: &Settings, purpose: Purpose, token_id: i64) {
+    let lead = match purpose {
+        Purpose::Reset => "Перейдите по этой ссылке для сброса пароля:",
+        Purpose::Invite => "Чтобы задать пароль и войти, перейдите по этой ссылке:",
+    };
+    letter.link = Some((lead.into(), link(settings)));
+    letter.after_link.push(until_text(settings, purpose));
+    letter.token_id = Some(token_id);
+}
+
 /// «Сброс пароля пользователя»: a link to every matching active user. The answer does not
 /// depend on whether anyone matched; the masked addresses are returned for the result page.
 pub async fn request_reset(
@@ -129,12 +140,7 @@ pub async fn request_reset(
             "Для вашей учётной записи ({}) в личном кабинете {} запрошено восстановление пароля.",
             u.email, settings.sro.short_name
         ));
-        letter.link = Some((
-            "Перейдите по этой ссылке для сброса пароля:".into(),
-            link(settings),
-        ));
-        letter.after_link.push(until_text(settings, Purpose::Reset));
-        letter.token_id = Some(token_id);
+        attach_link(&mut letter, settings, Purpose::Reset, token_id);
         letter.user_id = Some(u.id);
         letter.member_id = u.member_id;
         mail::enqueue(&mut tx, &letter).await?;
@@ -410,14 +416,7 @@ pub async fn change_member_user_email(
         "Этот адрес указан для входа в личный кабинет {} ({}) вместо прежнего. Изменение внёс сотрудник СРО {}.",
         member.short_name, user.full_name, staff.full_name
     ));
-    to_new.link = Some((
-        "Чтобы задать пароль и войти, перейдите по этой ссылке:".into(),
-        link(settings),
-    ));
-    to_new
-        .after_link
-        .push(until_text(settings, Purpose::Invite));
-    to_new.token_id = Some(token_id);
+    attach_link(&mut to_new, settings, Purpose::Invite, token_id);
     to_new.user_id = Some(user.id);
     to_new.member_id = Some(member_id);
     mail::enqueue(&mut tx, &to_new).await?;
@@ -487,14 +486,7 @@ pub async fn invite_member_user(
         settings.sro.short_name,
         invitee.role.label()
     ));
-    letter.link = Some((
-        "Чтобы задать пароль и войти, перейдите по этой ссылке:".into(),
-        link(settings),
-    ));
-    letter
-        .after_link
-        .push(until_text(settings, Purpose::Invite));
-    letter.token_id = Some(token_id);
+    attach_link(&mut letter, settings, Purpose::Invite, token_id);
     letter.user_id = Some(id);
     letter.member_id = Some(member_id);
     mail::enqueue(&mut tx, &letter).await?;

@@ -20,7 +20,7 @@ use crate::auth::{MemberRole, Principal};
 use crate::members::model::Email;
 use crate::state::AppState;
 use crate::web::views::{self, Chrome};
-use crate::web::{AppError, MemberCtx, form_page, page};
+use crate::web::{AppError, DoneQuery, MemberCtx, form_page, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -173,12 +173,6 @@ struct CompanyPage {
 /// May this user manage the company's users? (Only «Руководитель».)
 fn is_head(m: &MemberCtx) -> bool {
     matches!(m.user.principal, Principal::Member { role, .. } if role.may(Area::Users))
-}
-
-#[derive(Deserialize)]
-struct DoneQuery {
-    #[serde(default)]
-    done: String,
 }
 
 async fn show_company(

@@ -19,7 +19,7 @@ use crate::members::service::{self as members, MemberFilter};
 use crate::members::web::{ExpertView, MemberView, UserView};
 use crate::state::AppState;
 use crate::web::views::{self, Chrome};
-use crate::web::{AppError, StaffCtx, form_page, page};
+use crate::web::{AppError, DoneQuery, StaffCtx, form_page, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -255,12 +255,6 @@ struct MemberPage {
 /// The assigned expert and administrators may change a member user's login e-mail.
 fn may_edit_email(s: &StaffCtx, m: &Member) -> bool {
     crate::auth::recovery::may_change_email(&s.user, m)
-}
-
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: String,
 }
 
 async fn show_member(

@@ -106,6 +106,13 @@ pub fn client_info(parts: &Parts, state: &AppState) -> ClientInfo {
     ClientInfo { ip, user_agent }
 }
 
+/// `?done=…` after a redirect: which confirmation the page shows (post/redirect/get).
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub done: String,
+}
+
 /// Render a template into a response, or a 500 page.
 pub fn page<T: Template>(t: &T) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
