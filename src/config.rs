@@ -51,6 +51,12 @@ pub struct Settings {
     pub demo: DemoSettings,
     #[serde(default)]
     pub mail: MailSettings,
+    #[serde(default)]
+    pub storage: StorageSettings,
+    #[serde(default)]
+    pub uploads: UploadSettings,
+    #[serde(default)]
+    pub exchange: ExchangeSettings,
     /// Directory the config file lives in; relative paths (logo) are resolved against it.
     #[serde(skip)]
     pub config_dir: PathBuf,
@@ -302,6 +308,121 @@ impl Default for MailSettings {
     }
 }
 
+/// Where uploaded files live.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// `local` (a directory on this machine) or `s3` (any S3-compatible service).
+    pub backend: StorageBackend,
+    /// Local directory; empty: `<data dir>/files`.
+    pub path: String,
+    pub s3_bucket: String,
+    /// e.g. `https://storage.yandexcloud.net` or `http://127.0.0.1:9000`; empty: AWS.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    /// Allow a plain-HTTP endpoint (a storage server on the same host or network).
+    pub s3_allow_http: bool,
+    /// Blobs no database row points to are removed after this many minutes (an upload in
+    /// progress is younger than that).
+    pub orphan_grace_minutes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Local,
+    S3,
+}
+
+impl std::fmt::Debug for StorageSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageSettings")
+            .field("backend", &self.backend)
+            .field("path", &self.path)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_secret_access_key", &"***")
+            .finish()
+    }
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            backend: StorageBackend::Local,
+            path: String::new(),
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_allow_http: false,
+            orphan_grace_minutes: 60,
+        }
+    }
+}
+
+/// What members may upload; the limits are stated on the upload pages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadSettings {
+    pub max_file_mb: u64,
+    /// All files of one item (report section or letter) together.
+    pub max_item_mb: u64,
+    pub max_files_per_item: usize,
+    /// Lower-case extensions without the dot; the content must agree with the extension.
+    pub allowed_extensions: Vec<String>,
+    pub max_signature_kb: u64,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        Self {
+            max_file_mb: 50,
+            max_item_mb: 200,
+            max_files_per_item: 20,
+            allowed_extensions: [
+                "pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "rtf", "txt", "csv", "xml",
+                "jpg", "jpeg", "png", "tif", "tiff", "zip", "rar", "7z",
+            ]
+            .map(String::from)
+            .to_vec(),
+            max_signature_kb: 1024,
+        }
+    }
+}
+
+impl UploadSettings {
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_mb * 1024 * 1024
+    }
+    pub fn max_item_bytes(&self) -> u64 {
+        self.max_item_mb * 1024 * 1024
+    }
+    pub fn max_signature_bytes(&self) -> u64 {
+        self.max_signature_kb * 1024
+    }
+}
+
+/// Registration of what members send.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeSettings {
+    /// Incoming number pattern: `{seq}` the number within the year (`{seq:4}` zero-padded to
+    /// 4 digits), `{yy}` / `{yyyy}` the year.
+    pub incoming_pattern: String,
+}
+
+impl Default for ExchangeSettings {
+    fn default() -> Self {
+        Self {
+            incoming_pattern: "{seq}/{yy}".into(),
+        }
+    }
+}
+
 /// A configuration problem, already phrased as the one line the operator sees.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -400,6 +521,38 @@ impl Settings {
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");
+        }
+        if self.storage.backend == StorageBackend::S3 && self.storage.s3_bucket.trim().is_empty() {
+            return bad(
+                "storage.s3_bucket",
+                "must be set when storage.backend = \"s3\"",
+            );
+        }
+        let u = &self.uploads;
+        if u.max_file_mb == 0 || u.max_item_mb == 0 || u.max_files_per_item == 0 {
+            return bad(
+                "uploads",
+                "max_file_mb, max_item_mb and max_files_per_item must be at least 1",
+            );
+        }
+        if u.max_item_mb < u.max_file_mb {
+            return bad(
+                "uploads.max_item_mb",
+                "must not be less than uploads.max_file_mb",
+            );
+        }
+        if u.max_item_mb >= 4096 {
+            // Staff download an item as one ZIP without ZIP64 extensions.
+            return bad("uploads.max_item_mb", "must be below 4096 (4 GiB)");
+        }
+        if u.allowed_extensions.is_empty() {
+            return bad(
+                "uploads.allowed_extensions",
+                "must list at least one extension",
+            );
+        }
+        if !self.exchange.incoming_pattern.contains("{seq") {
+            return bad("exchange.incoming_pattern", "must contain {seq}");
         }
         if !self.security.secret_key.is_empty() && self.security.secret_key.len() < 32 {
             return bad("security.secret_key", "must be at least 32 characters");

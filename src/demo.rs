@@ -221,6 +221,14 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         };
         auth::create_member_user(db, &u, &actor).await?;
     }
+    // The report for 2026, due by 1 March 2027 (the usual deadline, domain.md §3).
+    crate::reports::service::create_campaign(
+        db,
+        &actor,
+        2026,
+        date(2027, 3, 1).expect("valid date"),
+    )
+    .await?;
     Ok(Some(logins()))
 }
 

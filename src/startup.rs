@@ -35,6 +35,7 @@ impl Application {
         let limits = Limits::new(&settings.security);
         let settings_cache_ms = settings.security.session_cache_ms;
         let mail = crate::mail::Mail::new(&settings)?;
+        let storage = crate::storage::Storage::new(&settings)?;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -54,6 +55,7 @@ impl Application {
             db,
             settings: Arc::new(settings),
             mail: Arc::new(mail),
+            storage,
             secret: Arc::new(secret),
             assets: Arc::new(assets),
             sro: Arc::new(sro),
@@ -88,6 +90,9 @@ impl Application {
                 if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
                     tracing::warn!(error = ?e, "removing expired sessions");
                 }
+                if let Err(e) = sweep_files(&state, None).await {
+                    tracing::warn!(error = ?e, "removing unreferenced uploads");
+                }
             }
         });
         let mailer = tokio::spawn(
@@ -109,6 +114,25 @@ impl Application {
         self.state.db.close().await;
         r
     }
+}
+
+/// Remove uploads no file row points to (older than the grace period, or `older_than`).
+pub async fn sweep_files(
+    state: &AppState,
+    older_than: Option<std::time::Duration>,
+) -> anyhow::Result<crate::storage::SweepReport> {
+    let db = state.db.clone();
+    state
+        .storage
+        .sweep(older_than, move |keys| {
+            let db = db.clone();
+            async move {
+                crate::exchange::store::known_keys(&db, &keys)
+                    .await
+                    .map_err(anyhow::Error::new)
+            }
+        })
+        .await
 }
 
 async fn shutdown_signal() {

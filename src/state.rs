@@ -21,4 +21,6 @@ pub struct AppState {
     pub sessions: Arc<crate::auth::cache::SessionCache>,
     /// SMTP delivery and the outbox worker's bell.
     pub mail: Arc<crate::mail::Mail>,
+    /// Uploaded files (local directory or S3).
+    pub storage: crate::storage::Storage,
 }

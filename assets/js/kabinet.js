@@ -27,4 +27,140 @@
       f.setAttribute('data-sent', '1');
     });
   }
+  // Upload forms: drop files onto the zone, add another file row, check sizes against the
+  // limits stated on the page before anything is sent, and show a progress bar per file.
+  var uploads = document.querySelectorAll('form[data-upload]');
+  for (var u = 0; u < uploads.length; u++) { enhanceUpload(uploads[u]); }
+
+  function enhanceUpload(form) {
+    var num = function (name) { return Number(form.getAttribute(name)) || 0; };
+    var maxFile = num('data-max-file'), maxItem = num('data-max-item'), maxFiles = num('data-max-files');
+    var maxSig = num('data-max-sig'), existingBytes = num('data-existing-bytes'), existingFiles = num('data-existing-files');
+    var rows = form.querySelector('[data-rows]');
+    var addBtn = form.querySelector('[data-add-row]');
+    var errorBox = form.querySelector('[data-size-error]');
+    var zone = form.querySelector('[data-dropzone]');
+    var submitter = null;
+    var mb = function (b) { return (b / 1048576).toFixed(1).replace('.', ',') + ' МБ'; };
+
+    function nextIndex() {
+      var max = 0, inputs = rows.querySelectorAll('input[type="file"]');
+      for (var i = 0; i < inputs.length; i++) {
+        var n = Number(inputs[i].name.replace(/^\D+_/, ''));
+        if (n > max) { max = n; }
+      }
+      return max + 1;
+    }
+    function addRow() {
+      var first = rows.querySelector('[data-row]');
+      var row = first.cloneNode(true), n = nextIndex();
+      var inputs = row.querySelectorAll('input');
+      for (var i = 0; i < inputs.length; i++) {
+        var base = inputs[i].name.replace(/_\d+$/, '');
+        inputs[i].name = base + '_' + n; inputs[i].id = base + '_' + n; inputs[i].value = '';
+      }
+      var labels = row.querySelectorAll('label');
+      for (var j = 0; j < labels.length; j++) {
+        labels[j].setAttribute('for', labels[j].getAttribute('for').replace(/_\d+$/, '_' + n));
+      }
+      var bar = row.querySelector('progress');
+      if (bar) { bar.hidden = true; bar.value = 0; }
+      rows.appendChild(row);
+      return row;
+    }
+    function fileInputs() { return rows.querySelectorAll('input[data-file-input]'); }
+    function check() {
+      var msgs = [], total = existingBytes, count = existingFiles, inputs = fileInputs();
+      for (var i = 0; i < inputs.length; i++) {
+        var f = inputs[i].files && inputs[i].files[0];
+        if (!f) { continue; }
+        if (f.size > maxFile) { msgs.push('Файл «' + f.name + '» весит ' + mb(f.size) + ', а можно не больше ' + mb(maxFile) + '.'); }
+        total += f.size; count += 1;
+      }
+      var sigs = form.querySelectorAll('input[data-sig-input]');
+      for (var k = 0; k < sigs.length; k++) {
+        var s = sigs[k].files && sigs[k].files[0];
+        if (s && s.size > maxSig) { msgs.push('Файл подписи «' + s.name + '» слишком большой для отсоединенной подписи.'); }
+      }
+      if (total > maxItem) { msgs.push('Все файлы документа вместе весят ' + mb(total) + ', а можно не больше ' + mb(maxItem) + '.'); }
+      if (count > maxFiles) { msgs.push('Файлов больше ' + maxFiles + ': отправьте часть отдельным письмом.'); }
+      errorBox.textContent = msgs.join(' ');
+      errorBox.hidden = msgs.length === 0;
+      return msgs.length === 0;
+    }
+    form.addEventListener('change', check);
+    form.addEventListener('click', function (e) {
+      var t = e.target;
+      if (t && t.tagName === 'BUTTON' && t.type === 'submit') { submitter = t; }
+    });
+    if (addBtn) {
+      addBtn.addEventListener('click', function (e) {
+        e.preventDefault();
+        addRow().querySelector('input[data-file-input]').focus();
+      });
+    }
+    if (zone && window.DataTransfer) {
+      zone.hidden = false;
+      zone.addEventListener('dragover', function (e) { e.preventDefault(); zone.className = 'dropzone over'; });
+      zone.addEventListener('dragleave', function () { zone.className = 'dropzone'; });
+      zone.addEventListener('drop', function (e) {
+        e.preventDefault();
+        zone.className = 'dropzone';
+        var files = e.dataTransfer.files;
+        for (var i = 0; i < files.length; i++) {
+          var target = null, inputs = fileInputs();
+          for (var j = 0; j < inputs.length; j++) {
+            if (!inputs[j].files || !inputs[j].files.length) { target = inputs[j]; break; }
+          }
+          if (!target) { target = addRow().querySelector('input[data-file-input]'); }
+          var dt = new DataTransfer();
+          dt.items.add(files[i]);
+          target.files = dt.files;
+        }
+        check();
+      });
+    }
+    form.addEventListener('submit', function (e) {
+      if (!check()) {
+        e.preventDefault();
+        form.removeAttribute('data-sent');
+        errorBox.focus();
+        return;
+      }
+      var xhr = new XMLHttpRequest();
+      if (!window.FormData || !xhr.upload) { return; } // the plain form post works everywhere
+      e.preventDefault();
+      var data = new FormData(form);
+      if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+      var parts = [], inputs = fileInputs();
+      for (var i = 0; i < inputs.length; i++) {
+        var f = inputs[i].files && inputs[i].files[0];
+        var bar = inputs[i].parentNode.querySelector('progress');
+        if (f && bar) { bar.hidden = false; parts.push({ bar: bar, size: f.size }); }
+      }
+      // The body carries the files in form order, so the bytes sent so far fill the bars in turn.
+      xhr.upload.onprogress = function (ev) {
+        var left = ev.loaded;
+        for (var p = 0; p < parts.length; p++) {
+          var v = Math.max(0, Math.min(parts[p].size, left));
+          parts[p].bar.value = parts[p].size ? Math.round(100 * v / parts[p].size) : 100;
+          left -= parts[p].size;
+        }
+      };
+      xhr.onload = function () {
+        if (xhr.status < 400 && xhr.responseURL) {
+          window.location.href = xhr.responseURL;
+        } else {
+          document.open(); document.write(xhr.responseText); document.close();
+        }
+      };
+      xhr.onerror = function () {
+        form.removeAttribute('data-sent');
+        errorBox.textContent = 'Связь прервалась во время отправки. Проверьте подключение к интернету и нажмите кнопку еще раз: ничего не сохранено.';
+        errorBox.hidden = false;
+      };
+      xhr.open('POST', form.action);
+      xhr.send(data);
+    });
+  }
 })();

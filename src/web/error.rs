@@ -25,6 +25,9 @@ pub enum AppError {
     Csrf,
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The object moved on since the page was shown (already sent, already registered).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("unprocessable: {0}")]
     Unprocessable(String),
     #[error("too many requests")]
@@ -93,6 +96,7 @@ impl IntoResponse for AppError {
             ),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             AppError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, Some(m)),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, Some(m)),
             AppError::TooManyRequests { retry_after_secs } => {
                 let mut r = (StatusCode::TOO_MANY_REQUESTS, ErrorMarker(None)).into_response();
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
@@ -147,6 +151,10 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         415 => (
             "Неподдерживаемый формат",
             "Данные отправлены в формате, который портал не принимает.",
+        ),
+        409 => (
+            "Документ уже изменился",
+            "Пока страница была открыта, документ изменился. Обновите страницу.",
         ),
         422 => (
             "Проверьте введённые данные",

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod error;
 pub mod ratelimit;
 pub mod session;
+pub mod upload;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::web::recovery_routes())
         .merge(crate::members::web::routes())
         .merge(crate::office::web::routes())
+        .merge(crate::reports::web::routes(&state))
+        .merge(crate::exchange::web::routes(&state))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

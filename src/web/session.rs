@@ -172,6 +172,23 @@ pub async fn csrf_layer(
             Err(AppError::Csrf)
         };
     }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        // Uploads are streamed to storage, so the token cannot wait at the end of the body:
+        // multipart forms carry it in the action URL's query, checked before the body is read.
+        let token = req.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v.into_owned())
+        });
+        return match token {
+            Some(t) if csrf_valid(&state.secret, &binding, &t) => Ok(next.run(req).await),
+            _ => Err(AppError::Csrf),
+        };
+    }
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::auth::model::Area;
 use crate::auth::{Principal, SessionUser, StaffRole};
 use crate::config::Settings;
 use crate::web::assets::Assets;
@@ -80,6 +81,8 @@ pub struct NavItem {
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
+    /// A submenu (shown on hover and keyboard focus; the item's own page lists the same links).
+    pub children: Vec<(&'static str, &'static str)>,
 }
 
 /// Who is logged in, for the header.
@@ -109,15 +112,22 @@ impl Chrome {
     ) -> Chrome {
         let items: Vec<(&'static str, &'static str)> = match user.map(|u| u.principal) {
             None => vec![],
-            Some(Principal::Member { .. }) => vec![
-                ("Главная", "/kabinet"),
-                ("Организация", "/kabinet/company"),
-                ("Профиль", "/profile"),
-            ],
+            Some(Principal::Member { role, .. }) => {
+                let mut v = vec![("Главная", "/kabinet")];
+                if role.may(Area::Reports) {
+                    v.push(("Отчеты", "/kabinet/reports"));
+                    v.push(("Журнал исходящих", "/kabinet/journal"));
+                }
+                v.push(("Организация", "/kabinet/company"));
+                v.push(("Профиль", "/profile"));
+                v
+            }
             Some(Principal::Staff { role }) => {
                 let mut v = vec![
                     ("Рабочий стол", "/office"),
+                    ("Входящие", "/office/inbox"),
                     ("Члены СРО", "/office/members"),
+                    ("Отчеты", "/office/reports"),
                     ("Почта", "/office/mail"),
                 ];
                 if role == StaffRole::Admin {
@@ -140,6 +150,15 @@ impl Chrome {
                 label,
                 href,
                 active: Some(href) == active,
+                children: if href == "/kabinet/reports" {
+                    vec![
+                        ("Отчет за текущий год", "/kabinet/reports/current"),
+                        ("Журнал исходящих сообщений", "/kabinet/journal"),
+                        ("Письмо в СРО", "/kabinet/letters/new"),
+                    ]
+                } else {
+                    vec![]
+                },
             })
             .collect();
         Chrome {

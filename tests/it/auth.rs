@@ -329,8 +329,8 @@ impl TestApp {
 
 /// Helpers of [`TestApp`] on another cookie jar.
 pub struct Browserless<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
+    pub app: &'a TestApp,
+    pub client: reqwest::Client,
 }
 
 impl Browserless<'_> {

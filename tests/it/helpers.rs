@@ -72,6 +72,8 @@ pub struct TestApp {
     pub jar: std::sync::Arc<reqwest::cookie::Jar>,
     /// The port the app sends mail to; nothing listens there until `start_mail_server`.
     pub smtp_port: u16,
+    /// The running app's state: storage and settings for checks a browser cannot make.
+    pub state: kabinet::state::AppState,
     smtp: std::sync::Mutex<Option<MailServer>>,
     _dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
@@ -140,6 +142,10 @@ impl TestApp {
             ("server.port", 0.into()),
             ("demo.enabled", false.into()),
             (
+                "storage.path",
+                dir.path().join("files").display().to_string().into(),
+            ),
+            (
                 "security.secret_key",
                 "test-secret-test-secret-test-secret-0123".into(),
             ),
@@ -153,6 +159,7 @@ impl TestApp {
             .expect("application builds");
         let port = app.port();
         let db = app.state().db.clone();
+        let state = app.state().clone();
         if opts.demo {
             kabinet::demo::load_if_empty(&db)
                 .await
@@ -173,6 +180,7 @@ impl TestApp {
             client,
             jar,
             smtp_port,
+            state,
             smtp: std::sync::Mutex::new(None),
             _dir: dir,
             pg_drop,

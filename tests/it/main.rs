@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod exchange;
 mod office;
 mod platform;
 mod recovery;

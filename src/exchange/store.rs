@@ -1,0 +1,537 @@
+//! SQL of items, their files, events, numerators and notifications.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::model::{Item, ItemFile};
+use crate::db::{Db, DbResult, Tx};
+use crate::{on_db, on_tx};
+
+const SELECT_ITEM: &str = "SELECT i.id, i.member_id, i.kind, i.section_id, i.subject, i.body, i.document_date, \
+    i.status, i.supersedes_id, i.created_by, i.created_at, i.updated_at, i.sent_at, i.sent_by, i.incoming_number, \
+    i.registered_on, i.registered_at, i.reviewed_at, i.review_comment FROM items i";
+
+const SELECT_ITEM_FILE: &str = "SELECT x.id, x.item_id, x.position, x.file_id, f.original_name AS name, \
+    f.size_bytes, f.media_type, f.sha256, f.streebog256, x.signature_file_id, s.original_name AS sig_name, \
+    s.size_bytes AS sig_size, x.sig_verdict, x.sig_signer, x.sig_inn, x.sig_valid_to \
+    FROM item_files x JOIN files f ON f.id = x.file_id LEFT JOIN files s ON s.id = x.signature_file_id";
+
+/// A file as stored (download, ZIP, sweeper).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub storage_key: String,
+    pub original_name: String,
+    pub size_bytes: i64,
+    pub media_type: String,
+    pub sha256: String,
+    pub streebog256: String,
+    pub member_id: Option<i64>,
+}
+
+pub struct NewFile<'a> {
+    pub storage_key: &'a str,
+    pub original_name: &'a str,
+    pub size_bytes: i64,
+    pub media_type: &'a str,
+    pub sha256: &'a str,
+    pub streebog256: &'a str,
+    pub member_id: Option<i64>,
+    pub uploaded_by: Option<i64>,
+}
+
+pub async fn insert_file(tx: &mut Tx, f: &NewFile<'_>) -> DbResult<i64> {
+    let sql = "INSERT INTO files (storage_key, original_name, size_bytes, media_type, sha256, streebog256, member_id, \
+               uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
+        .bind(f.storage_key)
+        .bind(f.original_name)
+        .bind(f.size_bytes)
+        .bind(f.media_type)
+        .bind(f.sha256)
+        .bind(f.streebog256)
+        .bind(f.member_id)
+        .bind(f.uploaded_by)
+        .bind(crate::db::now())
+        .fetch_one(c)
+        .await?))
+}
+
+pub async fn file(db: &Db, id: i64) -> DbResult<Option<FileRow>> {
+    let sql = "SELECT id, storage_key, original_name, size_bytes, media_type, sha256, streebog256, member_id \
+               FROM files WHERE id = $1";
+    Ok(on_db!(db, p => sqlx::query_as::<_, FileRow>(sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Which of `keys` have a row.
+pub async fn known_keys(db: &Db, keys: &[String]) -> DbResult<HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "SELECT storage_key FROM files WHERE storage_key IN ({})",
+        placeholders(1, keys.len())
+    );
+    let rows: Vec<String> = on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for k in keys {
+            q = q.bind(k);
+        }
+        q.fetch_all(p).await?
+    });
+    Ok(rows.into_iter().collect())
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub struct NewItem<'a> {
+    pub member_id: i64,
+    pub kind: &'a str,
+    pub section_id: Option<i64>,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub document_date: Option<NaiveDate>,
+    pub supersedes_id: Option<i64>,
+    pub created_by: i64,
+}
+
+pub async fn insert_item(tx: &mut Tx, i: &NewItem<'_>) -> DbResult<i64> {
+    let sql = "INSERT INTO items (member_id, kind, section_id, subject, body, document_date, status, supersedes_id, \
+               created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9) RETURNING id";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
+        .bind(i.member_id)
+        .bind(i.kind)
+        .bind(i.section_id)
+        .bind(i.subject)
+        .bind(i.body)
+        .bind(i.document_date)
+        .bind(i.supersedes_id)
+        .bind(i.created_by)
+        .bind(crate::db::now())
+        .fetch_one(c)
+        .await?))
+}
+
+pub async fn item(db: &Db, id: i64) -> DbResult<Option<Item>> {
+    let sql = format!("{SELECT_ITEM} WHERE i.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Lock an item in `status` for the rest of the transaction (touching `updated_at`), or None
+/// when it is not in that status (any more) or not the member's.
+pub async fn lock_item(
+    tx: &mut Tx,
+    id: i64,
+    member_id: Option<i64>,
+    status: &str,
+) -> DbResult<Option<Item>> {
+    let sql = "UPDATE items SET updated_at = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR member_id = $4) \
+               RETURNING id, member_id, kind, section_id, subject, body, document_date, status, supersedes_id, \
+               created_by, created_at, updated_at, sent_at, sent_by, incoming_number, registered_on, registered_at, \
+               reviewed_at, review_comment";
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, Item>(sql)
+        .bind(crate::db::now())
+        .bind(id)
+        .bind(status)
+        .bind(member_id)
+        .fetch_optional(c)
+        .await?))
+}
+
+pub async fn update_draft(
+    tx: &mut Tx,
+    id: i64,
+    subject: &str,
+    body: &str,
+    document_date: Option<NaiveDate>,
+) -> DbResult<()> {
+    let sql = "UPDATE items SET subject = $1, body = $2, document_date = $3 WHERE id = $4 AND status = 'draft'";
+    on_tx!(tx, c => sqlx::query(sql).bind(subject).bind(body).bind(document_date).bind(id).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn delete_draft(tx: &mut Tx, id: i64) -> DbResult<u64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query("DELETE FROM items WHERE id = $1 AND status = 'draft'").bind(id).execute(c).await?.rows_affected()),
+    )
+}
+
+pub async fn mark_sent(tx: &mut Tx, id: i64, by: i64, at: DateTime<Utc>) -> DbResult<u64> {
+    let sql = "UPDATE items SET status = 'sent', sent_at = $1, sent_by = $2, updated_at = $1 WHERE id = $3 AND status = 'draft'";
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(at).bind(by).bind(id).execute(c).await?.rows_affected()),
+    )
+}
+
+pub struct Registration<'a> {
+    pub year: i32,
+    pub seq: i64,
+    pub number: &'a str,
+    pub on: NaiveDate,
+    pub by: i64,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn mark_registered(tx: &mut Tx, id: i64, r: &Registration<'_>) -> DbResult<u64> {
+    let sql = "UPDATE items SET status = 'registered', incoming_year = $1, incoming_seq = $2, incoming_number = $3, \
+               registered_on = $4, registered_by = $5, registered_at = $6, updated_at = $6 WHERE id = $7 AND status = 'sent'";
+    Ok(on_tx!(tx, c => sqlx::query(sql)
+        .bind(r.year)
+        .bind(r.seq)
+        .bind(r.number)
+        .bind(r.on)
+        .bind(r.by)
+        .bind(r.at)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected()))
+}
+
+pub async fn mark_reviewed(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    by: i64,
+    comment: &str,
+    at: DateTime<Utc>,
+) -> DbResult<u64> {
+    let sql = "UPDATE items SET status = $1, reviewed_by = $2, reviewed_at = $3, review_comment = $4, updated_at = $3 \
+               WHERE id = $5 AND status = 'registered'";
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(status).bind(by).bind(at).bind(comment).bind(id).execute(c).await?.rows_affected()),
+    )
+}
+
+/// The next number of a journal's year; rolled back with the transaction, so there are no gaps.
+pub async fn next_seq(tx: &mut Tx, journal: &str, year: i32) -> DbResult<i64> {
+    let ins = "INSERT INTO numerators (journal, year, last_seq) VALUES ($1, $2, 0) ON CONFLICT (journal, year) DO NOTHING";
+    let upd = "UPDATE numerators SET last_seq = last_seq + 1 WHERE journal = $1 AND year = $2 RETURNING last_seq";
+    on_tx!(tx, c => sqlx::query(ins).bind(journal).bind(year).execute(&mut *c).await?.rows_affected());
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(upd).bind(journal).bind(year).fetch_one(c).await?),
+    )
+}
+
+pub async fn item_files(db: &Db, item_id: i64) -> DbResult<Vec<ItemFile>> {
+    items_files(db, &[item_id]).await
+}
+
+pub async fn item_files_tx(tx: &mut Tx, item_id: i64) -> DbResult<Vec<ItemFile>> {
+    let sql = format!("{SELECT_ITEM_FILE} WHERE x.item_id = $1 ORDER BY x.position, x.id");
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, ItemFile>(&sql).bind(item_id).fetch_all(c).await?))
+}
+
+/// Files of several items at once (a journal page: one query for all its rows).
+pub async fn items_files(db: &Db, item_ids: &[i64]) -> DbResult<Vec<ItemFile>> {
+    if item_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "{SELECT_ITEM_FILE} WHERE x.item_id IN ({}) ORDER BY x.item_id, x.position, x.id",
+        placeholders(1, item_ids.len())
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, ItemFile>(&sql);
+        for id in item_ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(p).await?
+    }))
+}
+
+pub struct NewItemFile<'a> {
+    pub item_id: i64,
+    pub file_id: i64,
+    pub position: i64,
+    pub signature: Option<SignatureRecord<'a>>,
+}
+
+pub struct SignatureRecord<'a> {
+    pub file_id: i64,
+    pub verdict: &'a str,
+    pub signer: &'a str,
+    pub inn: &'a str,
+    pub valid_to: Option<NaiveDate>,
+}
+
+pub async fn add_item_file(tx: &mut Tx, f: &NewItemFile<'_>) -> DbResult<i64> {
+    let sql = "INSERT INTO item_files (item_id, file_id, position, signature_file_id, sig_verdict, sig_signer, sig_inn, \
+               sig_valid_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+    let s = f.signature.as_ref();
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
+        .bind(f.item_id)
+        .bind(f.file_id)
+        .bind(f.position)
+        .bind(s.map(|s| s.file_id))
+        .bind(s.map(|s| s.verdict))
+        .bind(s.map(|s| s.signer).unwrap_or(""))
+        .bind(s.map(|s| s.inn).unwrap_or(""))
+        .bind(s.and_then(|s| s.valid_to))
+        .fetch_one(c)
+        .await?))
+}
+
+pub async fn set_signature(
+    tx: &mut Tx,
+    item_file_id: i64,
+    item_id: i64,
+    s: &SignatureRecord<'_>,
+) -> DbResult<u64> {
+    let sql = "UPDATE item_files SET signature_file_id = $1, sig_verdict = $2, sig_signer = $3, sig_inn = $4, \
+               sig_valid_to = $5 WHERE id = $6 AND item_id = $7";
+    Ok(on_tx!(tx, c => sqlx::query(sql)
+        .bind(s.file_id)
+        .bind(s.verdict)
+        .bind(s.signer)
+        .bind(s.inn)
+        .bind(s.valid_to)
+        .bind(item_file_id)
+        .bind(item_id)
+        .execute(c)
+        .await?
+        .rows_affected()))
+}
+
+pub async fn remove_item_file(tx: &mut Tx, item_id: i64, item_file_id: i64) -> DbResult<u64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query("DELETE FROM item_files WHERE id = $1 AND item_id = $2")
+        .bind(item_file_id)
+        .bind(item_id)
+        .execute(c)
+        .await?
+        .rows_affected()),
+    )
+}
+
+/// One line of an item's history.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub status: String,
+    pub actor: Option<String>,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_event(
+    tx: &mut Tx,
+    item_id: i64,
+    status: &str,
+    actor_id: Option<i64>,
+    comment: &str,
+) -> DbResult<()> {
+    let sql = "INSERT INTO item_events (item_id, status, actor_id, comment, at) VALUES ($1, $2, $3, $4, $5)";
+    on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(status).bind(actor_id).bind(comment).bind(crate::db::now()).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn events(db: &Db, item_id: i64) -> DbResult<Vec<EventRow>> {
+    let sql = "SELECT e.status, u.full_name AS actor, e.comment, e.at FROM item_events e \
+               LEFT JOIN users u ON u.id = e.actor_id WHERE e.item_id = $1 ORDER BY e.at, e.id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, EventRow>(sql).bind(item_id).fetch_all(p).await?))
+}
+
+/// The newest item of each section for a member (the section cards' status).
+pub async fn latest_by_section(db: &Db, member_id: i64, campaign_id: i64) -> DbResult<Vec<Item>> {
+    let sql = format!(
+        "{SELECT_ITEM} JOIN report_sections s ON s.id = i.section_id WHERE i.member_id = $1 AND s.campaign_id = $2 \
+         AND i.id = (SELECT MAX(j.id) FROM items j WHERE j.member_id = i.member_id AND j.section_id = i.section_id)"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(member_id).bind(campaign_id).fetch_all(p).await?),
+    )
+}
+
+/// Every item of a member for one section, newest first (its history on the card).
+pub async fn section_items(db: &Db, member_id: i64, section_id: i64) -> DbResult<Vec<Item>> {
+    let sql =
+        format!("{SELECT_ITEM} WHERE i.member_id = $1 AND i.section_id = $2 ORDER BY i.id DESC");
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(member_id).bind(section_id).fetch_all(p).await?),
+    )
+}
+
+/// The member's letter drafts, newest first.
+pub async fn letter_drafts(db: &Db, member_id: i64) -> DbResult<Vec<Item>> {
+    let sql = format!(
+        "{SELECT_ITEM} WHERE i.member_id = $1 AND i.kind = 'letter' AND i.status = 'draft' ORDER BY i.id DESC"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(member_id).fetch_all(p).await?))
+}
+
+/// Filters of the journal (member side) and the inbox (staff side).
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub member_id: Option<i64>,
+    pub kind: Option<&'static str>,
+    pub status: Option<&'static str>,
+    pub expert_id: Option<i64>,
+    /// sent in this calendar year (UTC bounds are close enough for a filter)
+    pub year: Option<i32>,
+}
+
+/// A journal or inbox row: the item plus the member's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    #[sqlx(flatten)]
+    pub item: Item,
+    pub member_name: String,
+    pub member_inn: String,
+    pub sender_name: Option<String>,
+}
+
+fn filter_sql(f: &ItemFilter) -> (String, Vec<FilterArg>) {
+    let mut conds = vec!["i.status <> 'draft'".to_string()];
+    let mut args = Vec::new();
+    let mut n = 0;
+    let mut next = |args: &mut Vec<FilterArg>, a: FilterArg| {
+        args.push(a);
+        n += 1;
+        format!("${n}")
+    };
+    if let Some(m) = f.member_id {
+        let p = next(&mut args, FilterArg::Int(m));
+        conds.push(format!("i.member_id = {p}"));
+    }
+    if let Some(k) = f.kind {
+        let p = next(&mut args, FilterArg::Text(k.to_string()));
+        conds.push(format!("i.kind = {p}"));
+    }
+    if let Some(s) = f.status {
+        let p = next(&mut args, FilterArg::Text(s.to_string()));
+        conds.push(format!("i.status = {p}"));
+    }
+    if let Some(e) = f.expert_id {
+        let p = next(&mut args, FilterArg::Int(e));
+        conds.push(format!("m.expert_id = {p}"));
+    }
+    if let Some(y) = f.year {
+        let from = NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc());
+        let to = NaiveDate::from_ymd_opt(y + 1, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc());
+        if let (Some(from), Some(to)) = (from, to) {
+            let a = next(&mut args, FilterArg::Time(from));
+            let b = next(&mut args, FilterArg::Time(to));
+            conds.push(format!("i.sent_at >= {a} AND i.sent_at < {b}"));
+        }
+    }
+    (conds.join(" AND "), args)
+}
+
+enum FilterArg {
+    Int(i64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                FilterArg::Int(v) => q.bind(*v),
+                FilterArg::Text(v) => q.bind(v.clone()),
+                FilterArg::Time(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// Sent items, newest first, one page; and how many there are in all.
+pub async fn list_items(
+    db: &Db,
+    f: &ItemFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<ItemRow>, i64)> {
+    let (cond, args) = filter_sql(f);
+    let cols = SELECT_ITEM.trim_end_matches(" FROM items i");
+    let sql = format!(
+        "{cols}, m.short_name AS member_name, m.inn AS member_inn, u.full_name AS sender_name \
+         FROM items i JOIN members m ON m.id = i.member_id LEFT JOIN users u ON u.id = i.sent_by \
+         WHERE {cond} ORDER BY i.sent_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    let count_sql =
+        format!("SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id WHERE {cond}");
+    let rows =
+        on_db!(db, p => bind_args!(sqlx::query_as::<_, ItemRow>(&sql), &args).fetch_all(p).await?);
+    let total = on_db!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(&count_sql), &args).fetch_one(p).await?);
+    Ok((rows, total))
+}
+
+/// Years in which the member (or anyone, with None) sent something, newest first.
+pub async fn sent_years(db: &Db, member_id: Option<i64>) -> DbResult<Vec<DateTime<Utc>>> {
+    // The first and last sending time are enough to list the years in between.
+    let sql = "SELECT MIN(sent_at) FROM items WHERE sent_at IS NOT NULL AND ($1 IS NULL OR member_id = $1) \
+               UNION ALL SELECT MAX(sent_at) FROM items WHERE sent_at IS NOT NULL AND ($1 IS NULL OR member_id = $1)";
+    let v: Vec<Option<DateTime<Utc>>> =
+        on_db!(db, p => sqlx::query_scalar(sql).bind(member_id).fetch_all(p).await?);
+    Ok(v.into_iter().flatten().collect())
+}
+
+pub async fn insert_notification(
+    tx: &mut Tx,
+    member_id: i64,
+    item_id: Option<i64>,
+    text: &str,
+) -> DbResult<()> {
+    let sql =
+        "INSERT INTO notifications (member_id, item_id, text, created_at) VALUES ($1, $2, $3, $4)";
+    on_tx!(tx, c => sqlx::query(sql).bind(member_id).bind(item_id).bind(text).bind(crate::db::now()).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub item_id: Option<i64>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+pub async fn notifications(db: &Db, member_id: i64, limit: i64) -> DbResult<Vec<NotificationRow>> {
+    let sql = "SELECT id, item_id, text, created_at, read_at FROM notifications WHERE member_id = $1 \
+               ORDER BY created_at DESC, id DESC LIMIT $2";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, NotificationRow>(sql).bind(member_id).bind(limit).fetch_all(p).await?),
+    )
+}
+
+pub async fn mark_notifications_read(db: &Db, member_id: i64) -> DbResult<()> {
+    let sql = "UPDATE notifications SET read_at = $1 WHERE member_id = $2 AND read_at IS NULL";
+    on_db!(db, p => sqlx::query(sql).bind(crate::db::now()).bind(member_id).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+/// Who hears about a registration or review: the user who sent the item, or, when that user
+/// is blocked, the company's head.
+pub async fn item_recipient(
+    tx: &mut Tx,
+    member_id: i64,
+    sender: Option<i64>,
+) -> DbResult<Option<(i64, String)>> {
+    let sql = "SELECT id, email FROM users WHERE member_id = $1 AND is_blocked = FALSE \
+               AND (id = $2 OR member_role = 'head') ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, id LIMIT 1";
+    Ok(
+        on_tx!(tx, c => sqlx::query_as::<_, (i64, String)>(sql).bind(member_id).bind(sender.unwrap_or(0)).fetch_optional(c).await?),
+    )
+}
+
+/// The member's current draft of a section, if any.
+pub async fn section_draft(tx: &mut Tx, member_id: i64, section_id: i64) -> DbResult<Option<i64>> {
+    let sql = "SELECT id FROM items WHERE member_id = $1 AND section_id = $2 AND status = 'draft' ORDER BY id DESC LIMIT 1";
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(member_id).bind(section_id).fetch_optional(c).await?),
+    )
+}

@@ -1,0 +1,376 @@
+//! Reporting campaigns: staff open a year's report with its sections and templates; members
+//! see the sections as cards with their own status.
+
+use chrono::NaiveDate;
+
+use super::store::{self, Campaign, Section, TemplateFile};
+use crate::audit::{self, Actor, Event};
+use crate::db::{Db, DbError};
+use crate::exchange::model::Item;
+use crate::exchange::service::Upload;
+use crate::storage::Storage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for ReportError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => ReportError::NotFound,
+            DbError::Conflict { constraint } if constraint.starts_with("report_campaigns_year") => {
+                ReportError::Invalid("Отчет за этот год уже создан".into())
+            }
+            other => ReportError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// The default sections of a new campaign (`domain.md` §3); staff edit them per SRO.
+pub const DEFAULT_SECTIONS: [(&str, &str); 9] = [
+    (
+        "Общие сведения о члене СРО (информационный лист)",
+        "Наименование, адреса, руководитель, контакты, сведения о регистрации.",
+    ),
+    (
+        "Сведения о специалистах и кадровом составе",
+        "Специалисты из Национального реестра специалистов (идентификационный номер, ФИО, должность, дата свидетельства о квалификации) и кадровый состав.",
+    ),
+    (
+        "Сведения о выполненных работах за год",
+        "Объем работ по договорам подряда за отчетный год.",
+    ),
+    (
+        "Договоры, заключенные с использованием конкурентных способов",
+        "Сведения о договорах и фактическом совокупном размере обязательств (уведомление ОДО).",
+    ),
+    (
+        "Страхование ответственности",
+        "Страхование гражданской ответственности и договорных рисков: страховщик, договор, сумма, срок.",
+    ),
+    (
+        "Имущество и материально-техническая база",
+        "Здания, помещения, техника, оборудование, средства измерений.",
+    ),
+    (
+        "Контроль качества, охрана труда, аварии и несчастные случаи",
+        "Система контроля качества, охрана труда, сведения об авариях и несчастных случаях.",
+    ),
+    (
+        "Судебные споры, претензии, предписания надзорных органов",
+        "Споры и претензии, связанные с работами, предписания органов надзора.",
+    ),
+    (
+        "Финансовая (бухгалтерская) отчетность",
+        "Бухгалтерский баланс и отчет о финансовых результатах за год.",
+    ),
+];
+
+/// Open the report for `year` with the default sections.
+pub async fn create_campaign(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    deadline: NaiveDate,
+) -> Result<i64, ReportError> {
+    if !(2000..=2100).contains(&year) {
+        return Err(ReportError::Invalid("Укажите год от 2000 до 2100".into()));
+    }
+    if deadline.year_ce().1 < year as u32 {
+        return Err(ReportError::Invalid(
+            "Срок сдачи не может быть раньше отчетного года".into(),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let title = format!("Отчет за {year} год");
+    let id = store::insert_campaign(&mut tx, year, &title, deadline, actor.user_id).await?;
+    for (i, (t, d)) in DEFAULT_SECTIONS.iter().enumerate() {
+        store::insert_section(&mut tx, id, i as i32 + 1, t, d).await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "report.campaign_create",
+            object_type: "report_campaign",
+            object_id: id.to_string(),
+            details: serde_json::json!({ "year": year, "deadline": deadline }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+use chrono::Datelike;
+
+pub async fn update_campaign(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    title: &str,
+    deadline: NaiveDate,
+) -> Result<(), ReportError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(ReportError::Invalid("Укажите название отчета".into()));
+    }
+    let mut tx = db.begin().await?;
+    if store::update_campaign(&mut tx, id, title, deadline).await? == 0 {
+        return Err(ReportError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "report.campaign_update",
+            object_type: "report_campaign",
+            object_id: id.to_string(),
+            details: serde_json::json!({ "title": title, "deadline": deadline }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_section(
+    db: &Db,
+    actor: &Actor,
+    campaign_id: i64,
+    title: &str,
+    description: &str,
+) -> Result<i64, ReportError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(ReportError::Invalid("Укажите название раздела".into()));
+    }
+    let mut tx = db.begin().await?;
+    let sections = store::sections_tx(&mut tx, campaign_id).await?;
+    let position = sections.iter().map(|s| s.position).max().unwrap_or(0) + 1;
+    let id =
+        store::insert_section(&mut tx, campaign_id, position, title, description.trim()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "report.section_add",
+            object_type: "report_section",
+            object_id: id.to_string(),
+            details: serde_json::json!({ "campaign_id": campaign_id, "title": title }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_section(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    title: &str,
+    description: &str,
+    deadline: Option<NaiveDate>,
+) -> Result<(), ReportError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(ReportError::Invalid("Укажите название раздела".into()));
+    }
+    let mut tx = db.begin().await?;
+    if store::update_section(&mut tx, id, title, description.trim(), deadline).await? == 0 {
+        return Err(ReportError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "report.section_update",
+            object_type: "report_section",
+            object_id: id.to_string(),
+            details: serde_json::json!({ "title": title, "deadline": deadline }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Move a section one place up or down (renumbering the campaign's sections 1..n).
+pub async fn move_section(db: &Db, id: i64, up: bool) -> Result<(), ReportError> {
+    let section = store::section(db, id).await?.ok_or(ReportError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let mut ids: Vec<i64> = store::sections_tx(&mut tx, section.campaign_id)
+        .await?
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let Some(i) = ids.iter().position(|x| *x == id) else {
+        return Err(ReportError::NotFound);
+    };
+    let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+    if let Some(j) = j.filter(|j| *j < ids.len()) {
+        ids.swap(i, j);
+    }
+    for (pos, sid) in ids.iter().enumerate() {
+        store::set_position(&mut tx, *sid, pos as i32 + 1).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_retired(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    retired: bool,
+) -> Result<(), ReportError> {
+    let mut tx = db.begin().await?;
+    if store::set_retired(&mut tx, id, retired).await? == 0 {
+        return Err(ReportError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: if retired {
+                "report.section_retire"
+            } else {
+                "report.section_restore"
+            },
+            object_type: "report_section",
+            object_id: id.to_string(),
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Attach a template file to a section; with `replaces`, that template is retired in the same
+/// transaction, so members never see both or neither.
+pub async fn add_template(
+    db: &Db,
+    storage: &Storage,
+    actor: &Actor,
+    section_id: i64,
+    upload: &Upload,
+    replaces: Option<i64>,
+) -> Result<i64, ReportError> {
+    let r = add_template_tx(db, storage, actor, section_id, upload, replaces).await;
+    if r.is_err() {
+        storage.discard(std::slice::from_ref(&upload.staged)).await;
+    }
+    r
+}
+
+async fn add_template_tx(
+    db: &Db,
+    storage: &Storage,
+    actor: &Actor,
+    section_id: i64,
+    upload: &Upload,
+    replaces: Option<i64>,
+) -> Result<i64, ReportError> {
+    store::section(db, section_id)
+        .await?
+        .ok_or(ReportError::NotFound)?;
+    let mut tx = db.begin().await?;
+    if let Some(old) = replaces {
+        if store::retire_template(&mut tx, old, section_id).await? == 0 {
+            return Err(ReportError::NotFound);
+        }
+    }
+    let file_id = crate::exchange::store::insert_file(
+        &mut tx,
+        &crate::exchange::store::NewFile {
+            storage_key: &upload.staged.key,
+            original_name: &upload.name,
+            size_bytes: upload.staged.size as i64,
+            media_type: &upload.media_type,
+            sha256: &upload.staged.sha256,
+            streebog256: &upload.staged.streebog256,
+            member_id: None,
+            uploaded_by: actor.user_id,
+        },
+    )
+    .await?;
+    let id =
+        store::insert_template(&mut tx, section_id, file_id, actor.user_id.unwrap_or(0)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "report.template_upload",
+            object_type: "report_section",
+            object_id: section_id.to_string(),
+            details: serde_json::json!({ "template_id": id, "name": upload.name, "replaces": replaces }),
+        },
+    )
+    .await?;
+    storage.promote(&upload.staged).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn retire_template(
+    db: &Db,
+    actor: &Actor,
+    section_id: i64,
+    template_id: i64,
+) -> Result<(), ReportError> {
+    let mut tx = db.begin().await?;
+    if store::retire_template(&mut tx, template_id, section_id).await? == 0 {
+        return Err(ReportError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "report.template_retire",
+            object_type: "report_section",
+            object_id: section_id.to_string(),
+            details: serde_json::json!({ "template_id": template_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A section as a member's card: its templates and the member's latest item for it.
+pub struct SectionCard {
+    pub section: Section,
+    pub templates: Vec<TemplateFile>,
+    pub latest: Option<Item>,
+}
+
+pub async fn cards(
+    db: &Db,
+    campaign: &Campaign,
+    member_id: i64,
+) -> Result<Vec<SectionCard>, ReportError> {
+    let sections = store::sections(db, campaign.id).await?;
+    let templates = store::templates(db, campaign.id).await?;
+    let latest = crate::exchange::store::latest_by_section(db, member_id, campaign.id).await?;
+    Ok(sections
+        .into_iter()
+        .filter(|s| !s.retired)
+        .map(|s| SectionCard {
+            templates: templates
+                .iter()
+                .filter(|t| t.section_id == s.id)
+                .cloned()
+                .collect(),
+            latest: latest.iter().find(|i| i.section_id == Some(s.id)).cloned(),
+            section: s,
+        })
+        .collect())
+}

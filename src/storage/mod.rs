@@ -1,0 +1,401 @@
+//! File storage: a local directory by default, any S3-compatible service by config, both through
+//! `object_store`.
+//!
+//! An upload is streamed to `tmp/<random>` while its SHA-256 and Streebog-256 are computed and
+//! its first bytes sniffed; nothing is held in memory beyond one part. The caller records the
+//! file in its database transaction and, before committing, [`Storage::promote`]s the blob to
+//! `blobs/<random>`. The row is what makes a file visible: a blob no row points to (an upload cut
+//! off, a transaction that failed after the promote) is an orphan, and [`Storage::sweep`]
+//! removes it once it is older than `storage.orphan_grace_minutes`.
+
+pub mod sniff;
+pub mod zip;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Settings, StorageBackend};
+
+const TMP: &str = "tmp";
+const BLOBS: &str = "blobs";
+/// Bytes kept from the start of a file to sniff its type.
+const SNIFF_BYTES: usize = 16 * 1024;
+/// Part size of a multipart write: the memory one upload holds at most (times the parts in
+/// flight below).
+const PART_BYTES: usize = 5 * 1024 * 1024;
+const PARTS_IN_FLIGHT: usize = 2;
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    grace: Duration,
+}
+
+/// A blob written under its temporary key, with what we learnt while writing it.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub tmp_key: String,
+    /// The key it gets when promoted.
+    pub key: String,
+    pub size: u64,
+    pub sha256: String,
+    pub streebog256: String,
+    /// The first bytes, for type sniffing (up to 16 KiB).
+    pub head: Vec<u8>,
+}
+
+/// Why an upload stream was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    /// The check on the first bytes refused the file (message for the user).
+    #[error("{0}")]
+    Refused(String),
+    /// The client's body stream failed (connection cut, body limit).
+    #[error("reading the upload: {0}")]
+    Body(String),
+    #[error(transparent)]
+    Storage(#[from] anyhow::Error),
+}
+
+/// What the sweeper removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub temporary: u64,
+    pub orphans: u64,
+}
+
+impl Storage {
+    pub fn new(settings: &Settings) -> anyhow::Result<Storage> {
+        let s = &settings.storage;
+        let store: Arc<dyn ObjectStore> = match s.backend {
+            StorageBackend::Local => {
+                let dir = if s.path.is_empty() {
+                    settings.data_dir().join("files")
+                } else {
+                    std::path::PathBuf::from(&s.path)
+                };
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating the file storage {}", dir.display()))?;
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                        .with_context(|| format!("opening the file storage {}", dir.display()))?
+                        .with_automatic_cleanup(true),
+                )
+            }
+            StorageBackend::S3 => {
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&s.s3_bucket)
+                    .with_region(&s.s3_region)
+                    .with_allow_http(s.s3_allow_http);
+                if !s.s3_endpoint.is_empty() {
+                    b = b.with_endpoint(&s.s3_endpoint);
+                }
+                if !s.s3_access_key_id.is_empty() {
+                    b = b
+                        .with_access_key_id(&s.s3_access_key_id)
+                        .with_secret_access_key(&s.s3_secret_access_key);
+                }
+                Arc::new(b.build().context("configuring S3 storage")?)
+            }
+        };
+        Ok(Storage {
+            store,
+            grace: Duration::from_secs(s.orphan_grace_minutes * 60),
+        })
+    }
+
+    /// Stream `body` into a temporary blob. More than `limit` bytes: the blob is removed and
+    /// `TooLarge` returned. `check_head` sees the first bytes once (up to 16 KiB, or the whole
+    /// file if shorter) and may refuse the file before the rest is stored.
+    pub async fn put_temp<S, E, F>(
+        &self,
+        body: S,
+        limit: u64,
+        mut check_head: F,
+    ) -> Result<Staged, UploadError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+        F: FnMut(&[u8]) -> Result<(), String>,
+    {
+        let name = crate::auth::model::random_token();
+        let tmp_key = format!("{TMP}/{name}");
+        let key = format!("{BLOBS}/{name}");
+        let path = StorePath::from(tmp_key.as_str());
+        let upload = self
+            .store
+            .put_multipart(&path)
+            .await
+            .context("starting an upload")?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        // Streebog is the slow one: it runs on a blocking thread beside the writes.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let streebog = tokio::task::spawn_blocking(move || streebog_of(rx));
+        let mut sha = Sha256::new();
+        let mut head = Vec::new();
+        let mut head_checked = false;
+        let mut size: u64 = 0;
+        let mut body = body;
+        let result: Result<(), UploadError> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| UploadError::Body(e.to_string()))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(UploadError::TooLarge { limit });
+                }
+                if head.len() < SNIFF_BYTES {
+                    let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                    head.extend_from_slice(&chunk[..take]);
+                }
+                if !head_checked && head.len() >= SNIFF_BYTES {
+                    head_checked = true;
+                    check_head(&head).map_err(UploadError::Refused)?;
+                }
+                sha.update(&chunk);
+                if tx.send(chunk.clone()).await.is_err() {
+                    return Err(UploadError::Storage(anyhow::anyhow!(
+                        "hashing thread ended"
+                    )));
+                }
+                writer
+                    .wait_for_capacity(PARTS_IN_FLIGHT)
+                    .await
+                    .context("writing an upload")?;
+                writer.put(chunk);
+            }
+            if !head_checked {
+                check_head(&head).map_err(UploadError::Refused)?;
+            }
+            Ok(())
+        }
+        .await;
+        drop(tx);
+        let streebog = streebog.await.context("hashing an upload");
+        match result {
+            Ok(()) => {
+                writer.finish().await.context("finishing an upload")?;
+                Ok(Staged {
+                    tmp_key,
+                    key,
+                    size,
+                    sha256: hex::encode(sha.finalize()),
+                    streebog256: streebog?,
+                    head,
+                })
+            }
+            Err(e) => {
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(error = %abort, "aborting a refused upload");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Give a staged blob its permanent key. Call inside the transaction that records it,
+    /// before the commit.
+    pub async fn promote(&self, staged: &Staged) -> anyhow::Result<()> {
+        self.store
+            .rename(
+                &StorePath::from(staged.tmp_key.as_str()),
+                &StorePath::from(staged.key.as_str()),
+            )
+            .await
+            .with_context(|| format!("promoting {}", staged.tmp_key))
+    }
+
+    /// Remove blobs of an upload that will not be recorded (best effort: the sweeper catches
+    /// what this misses).
+    pub async fn discard(&self, staged: &[Staged]) {
+        for s in staged {
+            for key in [&s.tmp_key, &s.key] {
+                match self.store.delete(&StorePath::from(key.as_str())).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => tracing::warn!(error = %e, key, "removing a discarded upload"),
+                }
+            }
+        }
+    }
+
+    /// The blob's bytes as a stream (downloads, ZIPs, re-hashing).
+    pub async fn open(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static> {
+        let got = self
+            .store
+            .get(&StorePath::from(key))
+            .await
+            .with_context(|| format!("opening {key}"))?;
+        Ok(got.into_stream().map_err(std::io::Error::other))
+    }
+
+    /// The whole blob in memory: only for small files (signatures).
+    pub async fn read_small(&self, key: &str) -> anyhow::Result<Bytes> {
+        let got = self
+            .store
+            .get(&StorePath::from(key))
+            .await
+            .with_context(|| format!("opening {key}"))?;
+        got.bytes().await.with_context(|| format!("reading {key}"))
+    }
+
+    /// Store small bytes directly under a permanent key (signature files, templates in tests).
+    pub async fn put_small(&self, bytes: Bytes) -> anyhow::Result<Staged> {
+        let name = crate::auth::model::random_token();
+        let tmp_key = format!("{TMP}/{name}");
+        let staged = Staged {
+            key: format!("{BLOBS}/{name}"),
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            streebog256: hex::encode(streebog::Streebog256::digest(&bytes)),
+            head: bytes[..bytes.len().min(SNIFF_BYTES)].to_vec(),
+            tmp_key,
+        };
+        self.store
+            .put(&StorePath::from(staged.tmp_key.as_str()), bytes.into())
+            .await
+            .context("storing a small file")?;
+        Ok(staged)
+    }
+
+    /// Every permanent key in storage (tests and the sweeper).
+    pub async fn blob_keys(&self) -> anyhow::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.store
+            .list(Some(&StorePath::from(BLOBS)))
+            .map_ok(|m| (m.location.to_string(), m.last_modified))
+            .try_collect()
+            .await
+            .context("listing stored files")
+    }
+
+    /// Remove temporary blobs and blobs no row points to, older than the grace period (or
+    /// `older_than`, when given). `is_known` answers for a batch of keys which ones have rows.
+    pub async fn sweep<F, Fut>(
+        &self,
+        older_than: Option<Duration>,
+        is_known: F,
+    ) -> anyhow::Result<SweepReport>
+    where
+        F: Fn(Vec<String>) -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<std::collections::HashSet<String>>>,
+    {
+        let grace = older_than.unwrap_or(self.grace);
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
+        let mut report = SweepReport::default();
+        let tmp: Vec<_> = self
+            .store
+            .list(Some(&StorePath::from(TMP)))
+            .try_collect()
+            .await
+            .context("listing temporary uploads")?;
+        for m in tmp {
+            if m.last_modified <= cutoff {
+                self.store.delete(&m.location).await.ok();
+                report.temporary += 1;
+            }
+        }
+        let old: Vec<String> = self
+            .blob_keys()
+            .await?
+            .into_iter()
+            .filter(|(_, at)| *at <= cutoff)
+            .map(|(k, _)| k)
+            .collect();
+        for batch in old.chunks(500) {
+            let known = is_known(batch.to_vec()).await?;
+            for key in batch.iter().filter(|k| !known.contains(*k)) {
+                self.store.delete(&StorePath::from(key.as_str())).await.ok();
+                report.orphans += 1;
+            }
+        }
+        if report != SweepReport::default() {
+            tracing::info!(
+                temporary = report.temporary,
+                orphans = report.orphans,
+                "removed unreferenced uploads"
+            );
+        }
+        Ok(report)
+    }
+}
+
+fn streebog_of(mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> String {
+    let mut h = streebog::Streebog256::new();
+    while let Some(chunk) = rx.blocking_recv() {
+        h.update(&chunk);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The last path component of a browser-supplied file name, with control characters removed
+/// and the length capped; Cyrillic and spaces are kept. Empty names become «файл».
+pub fn clean_file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .trim_start_matches('.')
+        .to_string();
+    let mut out: String = cleaned.chars().take(200).collect();
+    if out.is_empty() {
+        out = "файл".to_string();
+    }
+    out
+}
+
+/// The lower-case extension of a cleaned name, if any.
+pub fn extension(name: &str) -> Option<String> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    if stem.is_empty() || ext.is_empty() || ext.len() > 8 {
+        return None;
+    }
+    Some(ext.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_paths_but_keep_cyrillic() {
+        assert_eq!(
+            clean_file_name("C:\\Users\\Бухгалтер\\Отчет за 2026 год.docx"),
+            "Отчет за 2026 год.docx"
+        );
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("a\u{0}b\n.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name("..."), "файл");
+        assert_eq!(clean_file_name(""), "файл");
+        assert_eq!(clean_file_name(&"я".repeat(500)).chars().count(), 200);
+    }
+
+    #[test]
+    fn extensions() {
+        assert_eq!(extension("Отчет.PDF").as_deref(), Some("pdf"));
+        assert_eq!(extension("archive.tar.gz").as_deref(), Some("gz"));
+        assert_eq!(extension("README"), None);
+        assert_eq!(extension(".hidden"), None);
+    }
+
+    #[test]
+    fn streebog_matches_the_published_vector() {
+        let d = streebog::Streebog256::digest(b"The quick brown fox jumps over the lazy dog");
+        assert_eq!(
+            hex::encode(d),
+            "3e7dea7f2384b6c5a3d0e24aaa29c05e89ddd762145030ec22c71a6db8b2c1f4"
+        );
+    }
+}
