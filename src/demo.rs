@@ -276,3 +276,79 @@ pub async fn generate_members(db: &Db, count: u32) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Sent letters of the first demo company for the journal benchmark: each with one file row
+/// (its blob is not stored: the journal only lists files). Half of them registered.
+pub async fn generate_items(db: &Db, count: u32) -> anyhow::Result<()> {
+    use crate::exchange::store as x;
+    let member_id: i64 = crate::on_db!(db, p => sqlx::query_scalar("SELECT id FROM members WHERE inn = '7700123459'")
+        .fetch_one(p)
+        .await?);
+    let user_id: i64 = crate::on_db!(db, p => sqlx::query_scalar("SELECT id FROM users WHERE email = 'director@romashka-stroy.example'")
+        .fetch_one(p)
+        .await?);
+    let start = chrono::Utc::now() - chrono::Duration::days(i64::from(count) / 10 + 1);
+    let mut tx = db.begin().await?;
+    for n in 0..count {
+        let subject = format!("Письмо № {n} в СРО");
+        let item = x::insert_item(
+            &mut tx,
+            &x::NewItem {
+                member_id,
+                kind: "letter",
+                section_id: None,
+                subject: &subject,
+                body: "Направляем документы",
+                document_date: None,
+                supersedes_id: None,
+                created_by: user_id,
+            },
+        )
+        .await?;
+        let key = format!("bench/{member_id}/{n}");
+        let file = x::insert_file(
+            &mut tx,
+            &x::NewFile {
+                storage_key: &key,
+                original_name: "Документ.pdf",
+                size_bytes: 123_456,
+                media_type: "application/pdf",
+                sha256: &"0".repeat(64),
+                streebog256: &"0".repeat(64),
+                member_id: Some(member_id),
+                uploaded_by: Some(user_id),
+            },
+        )
+        .await?;
+        x::add_item_file(
+            &mut tx,
+            &x::NewItemFile {
+                item_id: item,
+                file_id: file,
+                position: 1,
+                signature: None,
+            },
+        )
+        .await?;
+        let at = start + chrono::Duration::minutes(i64::from(n) * 10);
+        x::mark_sent(&mut tx, item, user_id, crate::db::now().min(at)).await?;
+        if n % 2 == 0 {
+            let number = format!("{}/26", n + 1);
+            x::mark_registered(
+                &mut tx,
+                item,
+                &x::Registration {
+                    year: 2026,
+                    seq: i64::from(n) + 1,
+                    number: &number,
+                    on: at.date_naive(),
+                    by: user_id,
+                    at,
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -43,6 +43,9 @@ enum Command {
         /// Also generate this many extra member companies (for benchmarks).
         #[arg(long, default_value_t = 0)]
         members: u32,
+        /// Also generate this many sent letters of the first demo company (journal benchmark).
+        #[arg(long, default_value_t = 0)]
+        items: u32,
     },
     /// Create an SRO employee; the password is asked for, or read from standard input.
     CreateStaff {
@@ -132,7 +135,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("Миграции применены.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::DemoData { members } => {
+        Command::DemoData { members, items } => {
             let db = connect(&settings).await?;
             match kabinet::demo::load_if_empty(&db).await? {
                 Some(logins) => print_logins(&logins),
@@ -143,6 +146,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 kabinet::demo::generate_members(&db, members).await?;
                 println!(
                     "Сгенерировано членов СРО: {members} за {:.1} с",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if items > 0 {
+                let started = std::time::Instant::now();
+                kabinet::demo::generate_items(&db, items).await?;
+                println!(
+                    "Сгенерировано отправленных писем: {items} за {:.1} с",
                     started.elapsed().as_secs_f64()
                 );
             }

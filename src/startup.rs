@@ -36,6 +36,7 @@ impl Application {
         let settings_cache_ms = settings.security.session_cache_ms;
         let mail = crate::mail::Mail::new(&settings)?;
         let storage = crate::storage::Storage::new(&settings)?;
+        let documents = crate::documents::Documents::new().context("loading document templates")?;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -56,6 +57,7 @@ impl Application {
             settings: Arc::new(settings),
             mail: Arc::new(mail),
             storage,
+            documents,
             secret: Arc::new(secret),
             assets: Arc::new(assets),
             sro: Arc::new(sro),

@@ -23,4 +23,6 @@ pub struct AppState {
     pub mail: Arc<crate::mail::Mail>,
     /// Uploaded files (local directory or S3).
     pub storage: crate::storage::Storage,
+    /// PDF documents (fonts and templates loaded once).
+    pub documents: crate::documents::Documents,
 }

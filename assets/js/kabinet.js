@@ -159,7 +159,8 @@
         errorBox.textContent = 'Связь прервалась во время отправки. Проверьте подключение к интернету и нажмите кнопку еще раз: ничего не сохранено.';
         errorBox.hidden = false;
       };
-      xhr.open('POST', form.action);
+      // form.action would be the button named «action»: read the attribute.
+      xhr.open('POST', form.getAttribute('action'));
       xhr.send(data);
     });
   }

@@ -39,6 +39,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/kabinet/items/{id}", get(show_item))
         .route("/kabinet/items/{id}/revise", post(revise_item))
         .route("/kabinet/items/{id}/delete", post(delete_draft))
+        .route("/kabinet/items/{id}/receipt.pdf", get(download_receipt))
+        .route(
+            "/office/items/{id}/receipt.pdf",
+            get(download_office_receipt),
+        )
         .route("/kabinet/journal", get(show_journal))
         .route("/kabinet/journal.csv", get(export_journal))
         .route("/kabinet/notifications", get(show_notifications))
@@ -646,6 +651,137 @@ async fn delete_draft(
         None => "/kabinet/journal?done=deleted".to_string(),
     };
     Ok(Redirect::to(&back).into_response())
+}
+
+// ---------- receipts ----------
+
+/// «Квитанция об отправке»: what was sent, when, by whom, with sizes and digests: the member's
+/// proof of what was filed.
+async fn receipt_pdf(state: &AppState, item: &super::model::Item) -> Result<Response, AppError> {
+    use super::model::human_size;
+    use crate::documents::{Receipt, ReceiptFile, ReceiptSignature};
+    let sent_at = item.sent_at.ok_or(AppError::NotFound)?;
+    let member = crate::members::service::get(&state.db, item.member_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sender = match item.sent_by {
+        Some(id) => crate::auth::service::user(&state.db, id)
+            .await?
+            .map(|u| format!("{} ({})", u.full_name, u.email))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let kind = match (item.kind(), item.section_id) {
+        (ItemKind::Report, Some(sid)) => {
+            let year = match crate::reports::store::section(&state.db, sid).await? {
+                Some(sec) => crate::reports::store::campaign(&state.db, sec.campaign_id)
+                    .await?
+                    .map(|c| c.year),
+                None => None,
+            };
+            match year {
+                Some(y) => format!("Раздел отчета за {y} год"),
+                None => "Раздел отчета".into(),
+            }
+        }
+        _ => "Письмо".into(),
+    };
+    let sizes = |b: i64| format!("{} ({} байт)", human_size(b), group_digits(b));
+    let files = store::item_files(&state.db, item.id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let view = FileView::from(&f);
+            ReceiptFile {
+                name: f.name.clone(),
+                size: sizes(f.size_bytes),
+                sha256: f.sha256.clone(),
+                streebog256: f.streebog256.clone(),
+                signature: view.sig.map(|s| ReceiptSignature {
+                    name: s.name,
+                    size: sizes(f.sig_size.unwrap_or(0)),
+                    signer: s.signer,
+                    verdict: s.verdict.to_string(),
+                }),
+            }
+        })
+        .collect();
+    let now = crate::db::now();
+    let receipt = Receipt {
+        sro_name: state.settings.sro.short_name.clone(),
+        sro_full_name: state.settings.sro.name.clone(),
+        number: item.outgoing_number(),
+        company: member.full_name.clone(),
+        inn: member.inn.clone(),
+        sender,
+        sent_at: format!("{} (МСК)", views::datetime_seconds(&sent_at)),
+        kind,
+        subject: item.subject.clone(),
+        document_date: item.document_date.as_ref().map(views::date),
+        text: (!item.body.trim().is_empty()).then(|| item.body.clone()),
+        files,
+        generated_at: format!("{} (МСК)", views::datetime_seconds(&now)),
+        verify_hint: "Контрольные суммы позволяют убедиться, что файл не изменился: посчитайте \
+            ГОСТ Р 34.11-2012 (256 бит) или SHA-256 своего экземпляра файла и сравните с указанными."
+            .into(),
+        created_at: Some(now),
+    };
+    let docs = state.documents.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        docs.render(crate::documents::Template::Receipt, &receipt)
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(anyhow::Error::new(e)))?
+    .map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("rendering a receipt")))?;
+    let mut res = Response::new(Body::from(pdf));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(&format!("Квитанция {}.pdf", item.outgoing_number())),
+    );
+    Ok(res)
+}
+
+/// «1 234 567»
+fn group_digits(n: i64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn download_receipt(
+    m: MemberCtx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_reports(&m)?;
+    let item = store::item(&state.db, id)
+        .await?
+        .filter(|i| i.member_id == m.member_id && i.status() != ItemStatus::Draft)
+        .ok_or(AppError::NotFound)?;
+    receipt_pdf(&state, &item).await
+}
+
+async fn download_office_receipt(
+    _s: StaffCtx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let item = store::item(&state.db, id)
+        .await?
+        .filter(|i| i.status() != ItemStatus::Draft)
+        .ok_or(AppError::NotFound)?;
+    receipt_pdf(&state, &item).await
 }
 
 // ---------- member: journal ----------
@@ -1328,5 +1464,11 @@ mod tests {
         assert_eq!(unique_name(&mut seen, "a.pdf"), "a.pdf");
         assert_eq!(unique_name(&mut seen, "a.pdf"), "a (2).pdf");
         assert_eq!(unique_name(&mut seen, "a.pdf"), "a (3).pdf");
+    }
+
+    #[test]
+    fn byte_counts_are_grouped() {
+        assert_eq!(group_digits(1234567), "1\u{a0}234\u{a0}567");
+        assert_eq!(group_digits(15), "15");
     }
 }

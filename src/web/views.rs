@@ -195,6 +195,14 @@ pub fn datetime(t: &DateTime<Utc>) -> String {
     t.with_timezone(&msk).format("%d.%m.%Y %H:%M").to_string()
 }
 
+/// «23.11.2026 14:05:33» in Moscow time (receipts: to the second).
+pub fn datetime_seconds(t: &DateTime<Utc>) -> String {
+    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
+    t.with_timezone(&msk)
+        .format("%d.%m.%Y %H:%M:%S")
+        .to_string()
+}
+
 /// «—» for empty values, so tables have no holes.
 pub fn or_dash(s: &str) -> String {
     if s.trim().is_empty() {

@@ -161,6 +161,42 @@ impl Browser {
         .await;
     }
 
+    /// Put a file into a file input, as the «Выбрать файл ...» dialog would.
+    async fn attach(&self, css: &str, path: &std::path::Path) {
+        let el = self.find(css).await;
+        self.cmd(
+            "POST",
+            &format!("element/{el}/value"),
+            json!({"text": path.display().to_string()}),
+        )
+        .await;
+    }
+
+    async fn run(&self, script: &str) {
+        self.cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await;
+    }
+
+    /// Wait until the page's address contains `part` (a form posted by script navigates when
+    /// the upload is done, so the click returns before the next page).
+    async fn wait_for_url(&self, part: &str) {
+        for _ in 0..300 {
+            if self.url().await.contains(part) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the page never reached {part}: at {}\n{}",
+            self.url().await,
+            self.text().await
+        );
+    }
+
     async fn click(&self, el: &str) {
         self.cmd("POST", &format!("element/{el}/click"), json!({}))
             .await;
@@ -384,5 +420,112 @@ async fn member_recovers_the_password_by_inn_as_the_manual_says() {
     assert!(b.url().await.contains("/profile"), "{}", b.url().await);
     assert!(b.text().await.contains("Пароль сохранён"));
     b.assert_accessible("the profile").await;
+    b.quit().await;
+}
+
+/// The manual's steps 2–9 and «Завершающие шаги»: «Отчеты» → «Отчет за текущий год», the section
+/// card with its template, a real file with a real GOST detached signature to its right,
+/// «Добавить еще один документ», «Дата документа», «Текст обращения», «Сохранить», then
+/// «Сохранить и отправить»; the journal shows the status and, once the SRO registers it, the
+/// incoming number and date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_sends_the_annual_report_as_the_manual_says() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // Step 3: the SRO attached a template to the section.
+    let admin = crate::exchange::member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, html) = admin.get_html("/office/reports").await;
+    let campaign = crate::exchange::first_id(&html, "/office/reports/");
+    let page = format!("/office/reports/{campaign}");
+    let (_, html) = admin.get_html(&page).await;
+    let section = crate::exchange::first_id(&html, "/office/sections/");
+    crate::exchange::upload(
+        &admin,
+        &page,
+        &format!("/office/sections/{section}/templates"),
+        &[],
+        vec![(
+            "template",
+            "Шаблон информационного листа.pdf",
+            crate::exchange::pdf("Шаблон"),
+        )],
+    )
+    .await;
+
+    log_in(&b, &app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let reports = b.by_text("nav//a", "Отчеты").await;
+    b.click(&reports).await;
+    let current = b.by_text("main//a", "Отчет за текущий год").await;
+    b.click(&current).await;
+    let text = b.text().await;
+    assert!(text.contains("Отчет за 2026 год"), "{text}");
+    assert!(text.contains("Шаблон информационного листа.pdf"));
+    b.assert_accessible("the report's section cards").await;
+    let open = b.by_text("main//a", "Открыть раздел").await;
+    b.click(&open).await;
+    let text = b.text().await;
+    assert!(text.contains("Шаблон для заполнения"));
+    assert!(
+        text.contains("Перетащите файлы сюда ..."),
+        "the drop zone shows with scripts on"
+    );
+    b.assert_accessible("the section card").await;
+
+    let fixtures = repo_path("tests/fixtures/signatures");
+    b.attach("#file_1", &fixtures.join("otchet.pdf")).await;
+    b.attach("#sig_1", &fixtures.join("otchet.pdf.sig")).await;
+    let more = b.by_text("button", "Добавить еще один документ +").await;
+    b.click(&more).await;
+    b.attach("#file_2", &fixtures.join("curve-tc26-256-a.txt"))
+        .await;
+    b.attach("#sig_2", &fixtures.join("curve-tc26-256-a.txt.sig"))
+        .await;
+    b.run("document.getElementById('document_date').value = '2026-11-20'")
+        .await;
+    b.type_into("#body", "Направляем информационный лист за 2026 год")
+        .await;
+    let save = b.by_text("button", "Сохранить").await;
+    b.click(&save).await;
+    b.wait_for_url("done=saved").await;
+    let text = b.text().await;
+    assert!(text.contains("Черновик сохранен"), "{text}");
+    assert!(text.contains("otchet.pdf"));
+    assert!(text.contains("curve-tc26-256-a.txt"));
+    assert_eq!(
+        text.matches("Подпись соответствует файлу").count(),
+        2,
+        "{text}"
+    );
+    let send = b.by_text("button", "Сохранить и отправить").await;
+    b.click(&send).await;
+    b.wait_for_url("done=sent").await;
+    let text = b.text().await;
+    assert!(text.contains("Документ отправлен в СРО"), "{text}");
+    assert!(text.contains("Направляем информационный лист за 2026 год"));
+
+    // «Завершающие шаги»: the journal, then the incoming number and date.
+    let journal = b.by_text("nav//a", "Журнал исходящих").await;
+    b.click(&journal).await;
+    let text = b.text().await;
+    assert!(text.contains("Журнал исходящих сообщений"));
+    assert!(text.contains("Отправлено"));
+    assert!(text.contains("ожидает регистрации"));
+    b.assert_accessible("the outgoing journal").await;
+    let (_, inbox) = admin.get_html("/office/inbox").await;
+    let item = crate::exchange::first_id(&inbox, "/office/items/");
+    admin
+        .post_with_token_from(
+            &format!("/office/items/{item}"),
+            &format!("/office/items/{item}/register"),
+            &[],
+        )
+        .await;
+    b.goto(&app.url("/kabinet/journal")).await;
+    let text = b.text().await;
+    let year = chrono::Utc::now().format("%y").to_string();
+    assert!(text.contains(&format!("Входящий № 1/{year} от")), "{text}");
+    assert!(text.contains("Зарегистрировано"));
     b.quit().await;
 }

@@ -918,3 +918,58 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
 }
 
 both_dbs!(gost_signatures_are_checked_against_their_files);
+
+/// «Квитанция об отправке»: a PDF with the company, the sender, the time and every file with
+/// its size, digests and signature; its text is searchable.
+async fn the_receipt_is_proof_of_what_was_sent(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let r = upload(
+        &c,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[
+            ("subject", "Уведомление ОДО"),
+            ("body", "Направляем уведомление"),
+            ("action", "send"),
+        ],
+        vec![
+            ("file_1", "Уведомление.pdf", fixture("otchet.pdf")),
+            ("sig_1", "Уведомление.pdf.sig", fixture("otchet.pdf.sig")),
+        ],
+    )
+    .await;
+    let item = first_id(&location(&r), "/kabinet/items/");
+    let r = c.get(&format!("/kabinet/items/{item}/receipt.pdf")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("receipt.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    let streebog = {
+        use sha2::Digest;
+        hex::encode(streebog::Streebog256::digest(fixture("otchet.pdf")))
+    };
+    for expected in [
+        "Квитанция",
+        "7700123459",
+        "Ромашка-Строй",
+        "Лебедев Андрей Николаевич",
+        "Уведомление.pdf",
+        "Уведомление.pdf.sig",
+        "Уведомление ОДО",
+        &streebog,
+    ] {
+        assert!(text.contains(expected), "receipt lacks {expected}:\n{text}");
+    }
+}
+
+both_dbs!(the_receipt_is_proof_of_what_was_sent);
