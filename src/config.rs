@@ -623,10 +623,10 @@ impl Settings {
             .trim_start_matches("sqlite:");
         if self.database.url.starts_with("sqlite:") {
             let p = Path::new(db.split('?').next().unwrap_or(db));
-            if let Some(parent) = p.parent() {
-                if !parent.as_os_str().is_empty() {
-                    return parent.to_path_buf();
-                }
+            if let Some(parent) = p.parent()
+                && !parent.as_os_str().is_empty()
+            {
+                return parent.to_path_buf();
             }
         }
         PathBuf::from("data")

@@ -164,10 +164,10 @@ fn load_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     }
     let dir = settings.data_dir();
     let path = dir.join("secret.key");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        if s.trim().len() >= 32 {
-            return Ok(s.trim().as_bytes().to_vec());
-        }
+    if let Ok(s) = std::fs::read_to_string(&path)
+        && s.trim().len() >= 32
+    {
+        return Ok(s.trim().as_bytes().to_vec());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let key = crate::auth::model::random_token();

@@ -189,15 +189,15 @@ pub async fn user_of_token(db: &Db, token: &str) -> Result<Option<(User, Purpose
 
 async fn personal_words(db: &Db, user: &User) -> Result<Vec<String>, AuthError> {
     let mut words = vec![user.email.clone()];
-    if let Some(local) = user.email.split('@').next() {
-        if local.chars().count() >= 4 {
-            words.push(local.to_string());
-        }
+    if let Some(local) = user.email.split('@').next()
+        && local.chars().count() >= 4
+    {
+        words.push(local.to_string());
     }
-    if let Some(mid) = user.member_id {
-        if let Some(m) = crate::members::service::get(db, mid).await? {
-            words.push(m.inn);
-        }
+    if let Some(mid) = user.member_id
+        && let Some(m) = crate::members::service::get(db, mid).await?
+    {
+        words.push(m.inn);
     }
     Ok(words)
 }

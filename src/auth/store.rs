@@ -153,10 +153,8 @@ pub async fn record_login(
 ) -> DbResult<()> {
     let sql = "INSERT INTO login_events (user_id, at, ip, user_agent, success) VALUES ($1, $2, $3, $4, $5)";
     on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(at).bind(ip).bind(ua).bind(success).execute(c).await?.rows_affected());
-    if success {
-        if let Some(id) = user_id {
-            on_tx!(tx, c => sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1").bind(id).bind(at).execute(c).await?.rows_affected());
-        }
+    if success && let Some(id) = user_id {
+        on_tx!(tx, c => sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1").bind(id).bind(at).execute(c).await?.rows_affected());
     }
     Ok(())
 }

@@ -109,12 +109,11 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            if let Some(dir) = opts.get_filename().parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).with_context(|| {
-                        format!("creating the data directory {}", dir.display())
-                    })?;
-                }
+            if let Some(dir) = opts.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating the data directory {}", dir.display()))?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)

@@ -145,13 +145,13 @@ async fn save_item_tx(
                 Some(id) => id,
                 None => {
                     let latest = store::section_items(&state.db, member_id, section_id).await?;
-                    if let Some(l) = latest.first() {
-                        if matches!(l.status(), ItemStatus::Sent | ItemStatus::Registered) {
-                            return Err(ExchangeError::Conflict(
-                                "Раздел уже отправлен в СРО и рассматривается: изменить его нельзя"
-                                    .into(),
-                            ));
-                        }
+                    if let Some(l) = latest.first()
+                        && matches!(l.status(), ItemStatus::Sent | ItemStatus::Registered)
+                    {
+                        return Err(ExchangeError::Conflict(
+                            "Раздел уже отправлен в СРО и рассматривается: изменить его нельзя"
+                                .into(),
+                        ));
                     }
                     store::insert_item(
                         &mut tx,
@@ -224,8 +224,8 @@ async fn save_item_tx(
         }
     }
     let existing = store::item_files_tx(&mut tx, item.id).await?;
-    let mut position = existing.iter().map(|f| f.position).max().unwrap_or(0);
-    for (upload, sig) in &input.new_files {
+    let first_position = existing.iter().map(|f| f.position).max().unwrap_or(0) + 1;
+    for (position, (upload, sig)) in (first_position..).zip(&input.new_files) {
         let file_id = record_file(&mut tx, &state.storage, upload, member_id, user).await?;
         let signature = match sig {
             Some(s) => {
@@ -235,7 +235,6 @@ async fn save_item_tx(
             }
             None => None,
         };
-        position += 1;
         store::add_item_file(
             &mut tx,
             &NewItemFile {
@@ -399,10 +398,10 @@ pub async fn start_revision(
         ));
     }
     let mut tx = db.begin().await?;
-    if let Some(section_id) = old.section_id {
-        if let Some(draft) = store::section_draft(&mut tx, member_id, section_id).await? {
-            return Ok(draft); // already started
-        }
+    if let Some(section_id) = old.section_id
+        && let Some(draft) = store::section_draft(&mut tx, member_id, section_id).await?
+    {
+        return Ok(draft); // already started
     }
     let new_id = store::insert_item(
         &mut tx,

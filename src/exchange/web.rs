@@ -751,7 +751,7 @@ fn group_digits(n: i64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(c);
@@ -1294,10 +1294,10 @@ async fn office_item_page(
         view.member_name = member.short_name;
         view.member_inn = member.inn;
     }
-    if let Some(by) = item.sent_by {
-        if let Some(u) = crate::auth::service::user(&state.db, by).await? {
-            view.sender = format!("{} ({})", u.full_name, u.email);
-        }
+    if let Some(by) = item.sent_by
+        && let Some(u) = crate::auth::service::user(&state.db, by).await?
+    {
+        view.sender = format!("{} ({})", u.full_name, u.email);
     }
     let events = store::events(&state.db, id)
         .await?

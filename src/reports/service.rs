@@ -283,10 +283,10 @@ async fn add_template_tx(
         .await?
         .ok_or(ReportError::NotFound)?;
     let mut tx = db.begin().await?;
-    if let Some(old) = replaces {
-        if store::retire_template(&mut tx, old, section_id).await? == 0 {
-            return Err(ReportError::NotFound);
-        }
+    if let Some(old) = replaces
+        && store::retire_template(&mut tx, old, section_id).await? == 0
+    {
+        return Err(ReportError::NotFound);
     }
     let file_id = crate::exchange::store::insert_file(
         &mut tx,

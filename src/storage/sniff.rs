@@ -8,12 +8,12 @@
 /// message saying why it is refused.
 pub fn media_type(ext: &str, head: &[u8], display_name: &str) -> Result<&'static str, String> {
     let found = infer::get(head).map(|k| k.mime_type());
-    if let Some(m) = found {
-        if is_dangerous(m) {
-            return Err(format!(
-                "Файл «{display_name}» — исполняемая программа или скрипт, такие файлы не принимаются"
-            ));
-        }
+    if let Some(m) = found
+        && is_dangerous(m)
+    {
+        return Err(format!(
+            "Файл «{display_name}» — исполняемая программа или скрипт, такие файлы не принимаются"
+        ));
     }
     let mismatch = || {
         format!(

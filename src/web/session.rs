@@ -152,10 +152,10 @@ pub async fn csrf_layer(
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return Err(AppError::Csrf);
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        if !origin_allowed(origin, headers, &state.settings.base_url()) {
-            return Err(AppError::Csrf);
-        }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && !origin_allowed(origin, headers, &state.settings.base_url())
+    {
+        return Err(AppError::Csrf);
     }
     let Some(rs) = req.extensions().get::<RequestSession>().cloned() else {
         return Err(AppError::Csrf);
