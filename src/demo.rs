@@ -314,7 +314,7 @@ pub async fn generate_items(db: &Db, count: u32) -> anyhow::Result<()> {
                 size_bytes: 123_456,
                 media_type: "application/pdf",
                 sha256: &"0".repeat(64),
-                streebog256: &"0".repeat(64),
+                streebog256: Some(&"0".repeat(64)),
                 member_id: Some(member_id),
                 uploaded_by: Some(user_id),
             },
@@ -350,5 +350,57 @@ pub async fn generate_items(db: &Db, count: u32) -> anyhow::Result<()> {
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Printable forms as templates of the newest campaign's sections that have none, so the
+/// demo shows step 3 of the manual («в каждом разделе прикреплен соответствующий шаблон»).
+pub async fn attach_templates(state: &crate::state::AppState) -> anyhow::Result<()> {
+    use crate::reports::store as r;
+    let Some(campaign) = r::latest_campaign(&state.db).await? else {
+        return Ok(());
+    };
+    let existing = r::templates(&state.db, campaign.id).await?;
+    let actor = Actor::system("demo-data");
+    let sections: Vec<_> = r::sections(&state.db, campaign.id)
+        .await?
+        .into_iter()
+        .filter(|s| !s.retired)
+        .collect();
+    for (i, section) in sections.iter().enumerate() {
+        if existing.iter().any(|t| t.section_id == section.id) {
+            continue;
+        }
+        let form = crate::documents::SectionForm {
+            sro_name: state.settings.sro.short_name.clone(),
+            sro_full_name: state.settings.sro.name.clone(),
+            campaign: campaign.title.clone(),
+            year: campaign.year,
+            number: i + 1,
+            title: section.title.clone(),
+            description: section.description.clone(),
+        };
+        let docs = state.documents.clone();
+        let pdf = tokio::task::spawn_blocking(move || {
+            docs.render(crate::documents::Template::SectionForm, &form)
+        })
+        .await??;
+        let staged = state.storage.put_small(bytes::Bytes::from(pdf)).await?;
+        let upload = crate::exchange::service::Upload {
+            staged,
+            name: format!("Раздел {} — форма.pdf", i + 1),
+            media_type: "application/pdf".into(),
+        };
+        crate::reports::service::add_template(
+            &state.db,
+            &state.storage,
+            &actor,
+            section.id,
+            &upload,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("attaching a demo template: {e}"))?;
+    }
     Ok(())
 }

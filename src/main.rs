@@ -108,6 +108,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 None
             };
             let app = Application::build_with_db(settings.clone(), db).await?;
+            if demo.is_some() {
+                kabinet::demo::attach_templates(app.state()).await?;
+            }
             let url = if settings.server.base_url.is_empty() {
                 let host = if settings.server.host == "0.0.0.0" {
                     "127.0.0.1"

@@ -92,6 +92,7 @@ impl Application {
                 if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
                     tracing::warn!(error = ?e, "removing expired sessions");
                 }
+                crate::exchange::service::fill_digests(&state).await;
                 if let Err(e) = sweep_files(&state, None).await {
                     tracing::warn!(error = ?e, "removing unreferenced uploads");
                 }

@@ -11,7 +11,9 @@ CREATE TABLE files (
     size_bytes      INTEGER NOT NULL,
     media_type      TEXT NOT NULL,
     sha256          TEXT NOT NULL,
-    streebog256     TEXT NOT NULL,
+    -- GOST R 34.11-2012 (256): filled in right after the upload by a background task, so
+    -- the upload itself runs at disk speed (Streebog is ~8 times slower than SHA-256 here)
+    streebog256     TEXT,
     -- the company the file belongs to; NULL for the SRO's own files (report templates)
     member_id       INTEGER REFERENCES members (id),
     uploaded_by     INTEGER REFERENCES users (id),
@@ -83,9 +85,10 @@ CREATE TABLE items (
     review_comment  TEXT NOT NULL DEFAULT '',
     CONSTRAINT items_incoming_key UNIQUE (incoming_year, incoming_seq)
 );
-CREATE INDEX items_member_sent_idx ON items (member_id, sent_at);
+-- The journal's order (newest first, id breaks ties) straight from the index: no sort per page.
+CREATE INDEX items_member_sent_idx ON items (member_id, sent_at, id);
 CREATE INDEX items_member_section_idx ON items (member_id, section_id);
-CREATE INDEX items_status_idx ON items (status, sent_at);
+CREATE INDEX items_sent_idx ON items (sent_at, id);
 -- One open draft per company and report section (two browser tabs must not make two).
 CREATE UNIQUE INDEX items_one_draft_key ON items (member_id, section_id) WHERE status = 'draft' AND section_id IS NOT NULL;
 

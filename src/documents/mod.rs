@@ -27,6 +27,18 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 pub use receipt::{Receipt, ReceiptFile, ReceiptSignature};
 
+/// Data of `documents/section_form.typ`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SectionForm {
+    pub sro_name: String,
+    pub sro_full_name: String,
+    pub campaign: String,
+    pub year: i32,
+    pub number: usize,
+    pub title: String,
+    pub description: String,
+}
+
 use world::RenderWorld;
 
 /// Top-level key of the render data that, when present, holds the PDF
@@ -70,6 +82,8 @@ const FONTS: &[(&str, &[u8])] = &[
 pub enum Template {
     /// «Квитанция об отправке документов», data: [`Receipt`].
     Receipt,
+    /// The printable form of a report section (demo templates), data: [`SectionForm`].
+    SectionForm,
 }
 
 impl Template {
@@ -77,12 +91,14 @@ impl Template {
     fn path(self) -> &'static str {
         match self {
             Template::Receipt => "/receipt.typ",
+            Template::SectionForm => "/section_form.typ",
         }
     }
 
     fn source(self) -> &'static str {
         match self {
             Template::Receipt => include_str!("../../documents/receipt.typ"),
+            Template::SectionForm => include_str!("../../documents/section_form.typ"),
         }
     }
 }
@@ -134,18 +150,21 @@ struct Shared {
 /// be forgotten in [`Documents::new`].
 struct Templates {
     receipt: Source,
+    section_form: Source,
 }
 
 impl Templates {
     fn load() -> Result<Self, DocumentError> {
         Ok(Self {
             receipt: parse(Template::Receipt.path(), Template::Receipt.source())?,
+            section_form: parse(Template::SectionForm.path(), Template::SectionForm.source())?,
         })
     }
 
     fn get(&self, template: Template) -> &Source {
         match template {
             Template::Receipt => &self.receipt,
+            Template::SectionForm => &self.section_form,
         }
     }
 }

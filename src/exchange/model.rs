@@ -140,7 +140,7 @@ pub struct ItemFile {
     pub size_bytes: i64,
     pub media_type: String,
     pub sha256: String,
-    pub streebog256: String,
+    pub streebog256: Option<String>,
     pub signature_file_id: Option<i64>,
     pub sig_name: Option<String>,
     pub sig_size: Option<i64>,

@@ -31,6 +31,15 @@ impl From<DbError> for ExchangeError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::NotFound => ExchangeError::NotFound,
+            // Two tabs started the first draft of a section at the same moment (PostgreSQL;
+            // SQLite serialises writers): one wins, the other is told to reload.
+            DbError::Conflict { constraint }
+                if constraint.starts_with("items_one_draft") || constraint == "items_member_id_key" =>
+            {
+                ExchangeError::Conflict(
+                    "Черновик этого раздела только что создан в другой вкладке или другим пользователем: обновите страницу".into(),
+                )
+            }
             other => ExchangeError::Unexpected(anyhow::Error::new(other)),
         }
     }
@@ -301,7 +310,7 @@ async fn save_item_tx(
                             "kind": item.kind,
                             "subject": subject,
                             "files": files.iter().map(|f| serde_json::json!({
-                                "name": f.name, "size": f.size_bytes, "streebog256": f.streebog256,
+                                "name": f.name, "size": f.size_bytes, "sha256": f.sha256,
                                 "signature": f.sig_name,
                             })).collect::<Vec<_>>(),
                         }),
@@ -313,7 +322,40 @@ async fn save_item_tx(
         }
     }
     tx.commit().await?;
+    let st = state.clone();
+    tokio::spawn(async move { fill_digests(&st).await });
     Ok(saved)
+}
+
+/// Compute the Streebog-256 digests still missing (files uploaded moments ago). Runs after
+/// every upload and in housekeeping; two runs at once only do the same work twice.
+pub async fn fill_digests(state: &AppState) {
+    loop {
+        let batch = match store::missing_digests(&state.db, 20).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = ?e, "listing files without a digest");
+                return;
+            }
+        };
+        if batch.is_empty() {
+            return;
+        }
+        for (id, key) in batch {
+            let r = match state.storage.digest::<streebog::Streebog256>(&key).await {
+                Ok(d) => store::set_streebog(&state.db, id, &hex::encode(d))
+                    .await
+                    .map_err(anyhow::Error::new),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                // A blob that cannot be read (removed by hand, storage down) must not make this
+                // loop spin: an empty digest reads as «unknown» on the pages.
+                tracing::warn!(error = ?e, file_id = id, "computing a Streebog digest");
+                let _ = store::set_streebog(&state.db, id, "").await;
+            }
+        }
+    }
 }
 
 fn signature_record<'a>(file_id: i64, s: &'a SignatureUpload) -> SignatureRecord<'a> {
@@ -342,7 +384,7 @@ async fn record_file(
             size_bytes: u.staged.size as i64,
             media_type: &u.media_type,
             sha256: &u.staged.sha256,
-            streebog256: &u.staged.streebog256,
+            streebog256: u.staged.streebog256.as_deref(),
             member_id: Some(member_id),
             uploaded_by: Some(user.user_id),
         },
@@ -352,8 +394,8 @@ async fn record_file(
     Ok(id)
 }
 
-/// Delete a draft the member no longer wants (its files stay until the sweeper finds them
-/// unreferenced... they stay referenced by `files` rows, which is the record of the upload).
+/// Delete a draft the member no longer wants. Its uploads keep their `files` rows (the record
+/// that they were uploaded, by whom and when); only the draft and its attachments go.
 pub async fn delete_draft(
     db: &Db,
     actor: &Actor,

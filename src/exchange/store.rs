@@ -26,7 +26,7 @@ pub struct FileRow {
     pub size_bytes: i64,
     pub media_type: String,
     pub sha256: String,
-    pub streebog256: String,
+    pub streebog256: Option<String>,
     pub member_id: Option<i64>,
 }
 
@@ -36,7 +36,7 @@ pub struct NewFile<'a> {
     pub size_bytes: i64,
     pub media_type: &'a str,
     pub sha256: &'a str,
-    pub streebog256: &'a str,
+    pub streebog256: Option<&'a str>,
     pub member_id: Option<i64>,
     pub uploaded_by: Option<i64>,
 }
@@ -62,6 +62,18 @@ pub async fn file(db: &Db, id: i64) -> DbResult<Option<FileRow>> {
     let sql = "SELECT id, storage_key, original_name, size_bytes, media_type, sha256, streebog256, member_id \
                FROM files WHERE id = $1";
     Ok(on_db!(db, p => sqlx::query_as::<_, FileRow>(sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Files whose Streebog digest is still to be computed.
+pub async fn missing_digests(db: &Db, limit: i64) -> DbResult<Vec<(i64, String)>> {
+    let sql = "SELECT id, storage_key FROM files WHERE streebog256 IS NULL ORDER BY id LIMIT $1";
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, String)>(sql).bind(limit).fetch_all(p).await?))
+}
+
+pub async fn set_streebog(db: &Db, id: i64, hex: &str) -> DbResult<()> {
+    let sql = "UPDATE files SET streebog256 = $1 WHERE id = $2 AND streebog256 IS NULL";
+    on_db!(db, p => sqlx::query(sql).bind(hex).bind(id).execute(p).await?.rows_affected());
+    Ok(())
 }
 
 /// Which of `keys` have a row.
@@ -461,22 +473,26 @@ pub async fn list_items(
          FROM items i JOIN members m ON m.id = i.member_id LEFT JOIN users u ON u.id = i.sent_by \
          WHERE {cond} ORDER BY i.sent_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
     );
-    let count_sql =
-        format!("SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id WHERE {cond}");
+    // The members table is only needed for the expert filter.
+    let count_sql = if f.expert_id.is_some() {
+        format!("SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id WHERE {cond}")
+    } else {
+        format!("SELECT COUNT(*) FROM items i WHERE {cond}")
+    };
     let rows =
         on_db!(db, p => bind_args!(sqlx::query_as::<_, ItemRow>(&sql), &args).fetch_all(p).await?);
     let total = on_db!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(&count_sql), &args).fetch_one(p).await?);
     Ok((rows, total))
 }
 
-/// Years in which the member (or anyone, with None) sent something, newest first.
-pub async fn sent_years(db: &Db, member_id: Option<i64>) -> DbResult<Vec<DateTime<Utc>>> {
-    // The first and last sending time are enough to list the years in between.
-    let sql = "SELECT MIN(sent_at) FROM items WHERE sent_at IS NOT NULL AND ($1 IS NULL OR member_id = $1) \
-               UNION ALL SELECT MAX(sent_at) FROM items WHERE sent_at IS NOT NULL AND ($1 IS NULL OR member_id = $1)";
-    let v: Vec<Option<DateTime<Utc>>> =
-        on_db!(db, p => sqlx::query_scalar(sql).bind(member_id).fetch_all(p).await?);
-    Ok(v.into_iter().flatten().collect())
+/// The first and the last sending time of a member's items (the journal's year filter).
+pub async fn sent_years(db: &Db, member_id: i64) -> DbResult<Vec<DateTime<Utc>>> {
+    // Two index lookups (member_id, sent_at), not a scan.
+    let sql =
+        "SELECT MIN(sent_at), MAX(sent_at) FROM items WHERE member_id = $1 AND sent_at IS NOT NULL";
+    let (a, b): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+        on_db!(db, p => sqlx::query_as(sql).bind(member_id).fetch_one(p).await?);
+    Ok(a.into_iter().chain(b).collect())
 }
 
 pub async fn insert_notification(

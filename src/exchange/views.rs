@@ -23,7 +23,8 @@ pub struct FileView {
     pub file_id: i64,
     pub name: String,
     pub size: String,
-    pub streebog256: String,
+    /// None while it is being computed
+    pub streebog256: Option<String>,
     pub sig: Option<SigView>,
 }
 
@@ -55,7 +56,7 @@ impl From<&ItemFile> for FileView {
             file_id: f.file_id,
             name: f.name.clone(),
             size: human_size(f.size_bytes),
-            streebog256: f.streebog256.clone(),
+            streebog256: f.streebog256.clone().filter(|h| !h.is_empty()),
             sig,
         }
     }

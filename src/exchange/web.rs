@@ -224,6 +224,16 @@ async fn read_item_form(
             }
             None => None,
         };
+        let mut upload = upload;
+        if sig.is_some() && upload.staged.streebog256.is_none() {
+            // A signed file gets its GOST digest now: the check above needed it anyway.
+            let d = state
+                .storage
+                .digest::<streebog::Streebog256>(&upload.staged.tmp_key)
+                .await
+                .map_err(|e| AppError::Unexpected(e.context("hashing a signed file")))?;
+            upload.staged.streebog256 = Some(hex::encode(d));
+        }
         input.new_files.push((upload, sig));
     }
     for s in unused_sigs {
@@ -248,7 +258,7 @@ struct Digests {
     /// where the signed file's bytes are (for digests we did not compute while uploading)
     key: String,
     sha256: String,
-    streebog256: String,
+    streebog256: Option<String>,
 }
 
 /// Check a detached signature against its file: Ok with the verdict to keep, or Err with the
@@ -270,7 +280,14 @@ async fn check_signature(
         }
     };
     let digest = match parsed.digest_alg() {
-        DigestAlg::Streebog256 => hex::decode(&file.streebog256).unwrap_or_default(),
+        DigestAlg::Streebog256 => match &file.streebog256 {
+            Some(h) if !h.is_empty() => hex::decode(h).unwrap_or_default(),
+            _ => state
+                .storage
+                .digest::<streebog::Streebog256>(&file.key)
+                .await
+                .map_err(|e| AppError::Unexpected(e.context("hashing a signed file")))?,
+        },
         DigestAlg::Sha256 => hex::decode(&file.sha256).unwrap_or_default(),
         DigestAlg::Streebog512 => streebog512_of(state, &file.key).await?,
         // A digest we cannot compute: verify() says Unsupported and staff check by hand.
@@ -686,6 +703,8 @@ async fn receipt_pdf(state: &AppState, item: &super::model::Item) -> Result<Resp
         }
         _ => "Письмо".into(),
     };
+    // A receipt right after a large upload: finish its digests first.
+    service::fill_digests(state).await;
     let sizes = |b: i64| format!("{} ({} байт)", human_size(b), group_digits(b));
     let files = store::item_files(&state.db, item.id)
         .await?
@@ -696,7 +715,7 @@ async fn receipt_pdf(state: &AppState, item: &super::model::Item) -> Result<Resp
                 name: f.name.clone(),
                 size: sizes(f.size_bytes),
                 sha256: f.sha256.clone(),
-                streebog256: f.streebog256.clone(),
+                streebog256: f.streebog256.clone().unwrap_or_default(),
                 signature: view.sig.map(|s| ReceiptSignature {
                     name: s.name,
                     size: sizes(f.sig_size.unwrap_or(0)),
@@ -898,7 +917,7 @@ async fn show_journal(
     let ids: Vec<i64> = rows.iter().map(|r| r.item.id).collect();
     let files = store::items_files(&state.db, &ids).await?;
     let rows: Vec<ItemView> = rows.iter().map(|r| ItemView::from_row(r, &files)).collect();
-    let years = store::sent_years(&state.db, Some(m.member_id)).await?;
+    let years = store::sent_years(&state.db, m.member_id).await?;
     let pages = ((total + JOURNAL_PAGE - 1) / JOURNAL_PAGE).max(1);
     let base = [
         ("year", q.year.as_str()),

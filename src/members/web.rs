@@ -138,6 +138,8 @@ struct DashboardPage {
     company: MemberView,
     expert: Option<ExpertView>,
     user_name: String,
+    /// What the SRO did with the company's documents lately (reports area only).
+    notes: Option<Vec<crate::exchange::web::NoteView>>,
 }
 
 async fn show_dashboard(m: MemberCtx, State(state): State<AppState>) -> Result<Response, AppError> {
@@ -152,11 +154,18 @@ async fn show_dashboard(m: MemberCtx, State(state): State<AppState>) -> Result<R
         }),
         _ => None,
     };
+    let notes = if matches!(m.user.principal, Principal::Member { role, .. } if role.may(Area::Reports))
+    {
+        Some(crate::exchange::web::notes(&state, m.member_id, 3).await?)
+    } else {
+        None
+    };
     page(&DashboardPage {
         chrome: m.ctx.chrome("Личный кабинет"),
         company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),
+        notes,
     })
 }
 

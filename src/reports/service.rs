@@ -296,14 +296,13 @@ async fn add_template_tx(
             size_bytes: upload.staged.size as i64,
             media_type: &upload.media_type,
             sha256: &upload.staged.sha256,
-            streebog256: &upload.staged.streebog256,
+            streebog256: upload.staged.streebog256.as_deref(),
             member_id: None,
             uploaded_by: actor.user_id,
         },
     )
     .await?;
-    let id =
-        store::insert_template(&mut tx, section_id, file_id, actor.user_id.unwrap_or(0)).await?;
+    let id = store::insert_template(&mut tx, section_id, file_id, actor.user_id).await?;
     audit::record(
         &mut tx,
         actor,

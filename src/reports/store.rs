@@ -168,7 +168,12 @@ pub async fn template(db: &Db, id: i64) -> DbResult<Option<TemplateFile>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, TemplateFile>(&sql).bind(id).fetch_optional(p).await?))
 }
 
-pub async fn insert_template(tx: &mut Tx, section_id: i64, file_id: i64, by: i64) -> DbResult<i64> {
+pub async fn insert_template(
+    tx: &mut Tx,
+    section_id: i64,
+    file_id: i64,
+    by: Option<i64>,
+) -> DbResult<i64> {
     let sql = "INSERT INTO section_templates (section_id, file_id, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4) RETURNING id";
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
         .bind(section_id)

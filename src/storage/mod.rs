@@ -46,7 +46,8 @@ pub struct Staged {
     pub key: String,
     pub size: u64,
     pub sha256: String,
-    pub streebog256: String,
+    /// Computed while storing only for small files; large ones get it afterwards.
+    pub streebog256: Option<String>,
     /// The first bytes, for type sniffing (up to 16 KiB).
     pub head: Vec<u8>,
 }
@@ -137,9 +138,8 @@ impl Storage {
             .await
             .context("starting an upload")?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        // Streebog is the slow one: it runs on a blocking thread beside the writes.
-        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let streebog = tokio::task::spawn_blocking(move || streebog_of(rx));
+        // Only SHA-256 here: Streebog runs at ~100 MiB/s and would set the pace of every
+        // upload; it is computed right after the commit (`exchange::service::fill_digests`).
         let mut sha = Sha256::new();
         let mut head = Vec::new();
         let mut head_checked = false;
@@ -161,11 +161,6 @@ impl Storage {
                     check_head(&head).map_err(UploadError::Refused)?;
                 }
                 sha.update(&chunk);
-                if tx.send(chunk.clone()).await.is_err() {
-                    return Err(UploadError::Storage(anyhow::anyhow!(
-                        "hashing thread ended"
-                    )));
-                }
                 writer
                     .wait_for_capacity(PARTS_IN_FLIGHT)
                     .await
@@ -178,8 +173,6 @@ impl Storage {
             Ok(())
         }
         .await;
-        drop(tx);
-        let streebog = streebog.await.context("hashing an upload");
         match result {
             Ok(()) => {
                 writer.finish().await.context("finishing an upload")?;
@@ -188,7 +181,7 @@ impl Storage {
                     key,
                     size,
                     sha256: hex::encode(sha.finalize()),
-                    streebog256: streebog?,
+                    streebog256: None,
                     head,
                 })
             }
@@ -239,6 +232,16 @@ impl Storage {
         Ok(got.into_stream().map_err(std::io::Error::other))
     }
 
+    /// The digest of a stored blob, read as a stream.
+    pub async fn digest<D: sha2::Digest>(&self, key: &str) -> anyhow::Result<Vec<u8>> {
+        let mut stream = Box::pin(self.open(key).await?);
+        let mut h = D::new();
+        while let Some(chunk) = stream.next().await {
+            h.update(&chunk.with_context(|| format!("reading {key}"))?);
+        }
+        Ok(h.finalize().to_vec())
+    }
+
     /// The whole blob in memory: only for small files (signatures).
     pub async fn read_small(&self, key: &str) -> anyhow::Result<Bytes> {
         let got = self
@@ -257,7 +260,7 @@ impl Storage {
             key: format!("{BLOBS}/{name}"),
             size: bytes.len() as u64,
             sha256: hex::encode(Sha256::digest(&bytes)),
-            streebog256: hex::encode(streebog::Streebog256::digest(&bytes)),
+            streebog256: Some(hex::encode(streebog::Streebog256::digest(&bytes))),
             head: bytes[..bytes.len().min(SNIFF_BYTES)].to_vec(),
             tmp_key,
         };
@@ -328,14 +331,6 @@ impl Storage {
         }
         Ok(report)
     }
-}
-
-fn streebog_of(mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> String {
-    let mut h = streebog::Streebog256::new();
-    while let Some(chunk) = rx.blocking_recv() {
-        h.update(&chunk);
-    }
-    hex::encode(h.finalize())
 }
 
 /// The last path component of a browser-supplied file name, with control characters removed

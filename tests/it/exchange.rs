@@ -973,3 +973,33 @@ async fn the_receipt_is_proof_of_what_was_sent(app: TestApp) {
 }
 
 both_dbs!(the_receipt_is_proof_of_what_was_sent);
+
+/// The demo (`cargo run`) shows step 3: every section carries a printable form as its template.
+async fn demo_sections_carry_printable_forms(app: TestApp) {
+    kabinet::demo::attach_templates(&app.state).await.unwrap();
+    // Idempotent: a second start adds nothing.
+    kabinet::demo::attach_templates(&app.state).await.unwrap();
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    assert_eq!(cards.matches("— форма.pdf").count(), 9, "{cards}");
+    let before = &cards[..cards.find("Раздел 1 — форма.pdf").unwrap()];
+    let file = first_id(&before[before.rfind("/files/").unwrap()..], "/files/");
+    let pdf = c
+        .get(&format!("/files/{file}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("f.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Общие сведения о члене СРО"), "{text}");
+    assert!(text.contains("Отчет за 2026 год"));
+}
+
+both_dbs!(demo_sections_carry_printable_forms);

@@ -11,3 +11,4 @@ mod exchange;
 mod office;
 mod platform;
 mod recovery;
+mod s3;
