@@ -35,15 +35,19 @@ impl Moto {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("moto_server starts");
-        let endpoint = format!("http://127.0.0.1:{port}");
+        // Owned by the guard at once, so the process is killed and reaped on every path.
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
         let http = reqwest::Client::new();
         for _ in 0..200 {
-            if http.get(&endpoint).send().await.is_ok() {
-                return Some(Moto { child, endpoint });
+            if http.get(&moto.endpoint).send().await.is_ok() {
+                return Some(moto);
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("moto_server did not start on {endpoint}");
+        panic!("moto_server did not start on {}", moto.endpoint);
     }
 }
 
