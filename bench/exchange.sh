@@ -74,7 +74,7 @@ awk -v mb="$SIZE_MB" -v dd="$dd_secs" -v up="$up_secs" -v a="$rss_before" -v b="
     printf "| measure | value |\n|---|---|\n"
     printf "| file | %d MiB |\n", mb
     printf "| dd copy, same disk | %.2f s, %.0f MiB/s |\n", dd, mb / dd
-    printf "| HTTP upload (streamed, SHA-256 + Streebog-256) | %.2f s, %.0f MiB/s (%.0f %% of dd) |\n", up, mb / up, 100 * dd / up
+    printf "| HTTP upload (streamed, SHA-256; Streebog-256 right after) | %.2f s, %.0f MiB/s (%.0f %% of dd) |\n", up, mb / up, 100 * dd / up
     printf "| server peak RSS before → after | %.1f → %.1f MiB (+%.1f MiB) |\n", a / 1024, b / 1024, (b - a) / 1024
 }'
 

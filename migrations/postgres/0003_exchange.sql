@@ -88,6 +88,8 @@ CREATE TABLE items (
 -- The journal's order (newest first, id breaks ties) straight from the index: no sort per page.
 CREATE INDEX items_member_sent_idx ON items (member_id, sent_at, id);
 CREATE INDEX items_member_section_idx ON items (member_id, section_id);
+-- Counting a company's sent items and finding its drafts read only this index.
+CREATE INDEX items_member_status_idx ON items (member_id, status);
 CREATE INDEX items_sent_idx ON items (sent_at, id);
 -- One open draft per company and report section (two browser tabs must not make two).
 CREATE UNIQUE INDEX items_one_draft_key ON items (member_id, section_id) WHERE status = 'draft' AND section_id IS NOT NULL;

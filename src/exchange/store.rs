@@ -487,9 +487,10 @@ pub async fn list_items(
 
 /// The first and the last sending time of a member's items (the journal's year filter).
 pub async fn sent_years(db: &Db, member_id: i64) -> DbResult<Vec<DateTime<Utc>>> {
-    // Two index lookups (member_id, sent_at), not a scan.
-    let sql =
-        "SELECT MIN(sent_at), MAX(sent_at) FROM items WHERE member_id = $1 AND sent_at IS NOT NULL";
+    // Two subqueries, so each is one index lookup on (member_id, sent_at): with both
+    // aggregates in one SELECT, SQLite scans the company's rows.
+    let sql = "SELECT (SELECT MIN(sent_at) FROM items WHERE member_id = $1 AND sent_at IS NOT NULL), \
+               (SELECT MAX(sent_at) FROM items WHERE member_id = $1 AND sent_at IS NOT NULL)";
     let (a, b): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
         on_db!(db, p => sqlx::query_as(sql).bind(member_id).fetch_one(p).await?);
     Ok(a.into_iter().chain(b).collect())
