@@ -138,8 +138,8 @@ struct DashboardPage {
     company: MemberView,
     expert: Option<ExpertView>,
     user_name: String,
-    /// What the SRO did with the company's documents lately (reports area only).
-    notes: Option<Vec<crate::exchange::web::NoteView>>,
+    /// Unread notes about the company's documents (reports area only).
+    unread_notes: Option<i64>,
 }
 
 async fn show_dashboard(m: MemberCtx, State(state): State<AppState>) -> Result<Response, AppError> {
@@ -154,18 +154,15 @@ async fn show_dashboard(m: MemberCtx, State(state): State<AppState>) -> Result<R
         }),
         _ => None,
     };
-    let notes = if matches!(m.user.principal, Principal::Member { role, .. } if role.may(Area::Reports))
-    {
-        Some(crate::exchange::web::notes(&state, m.member_id, 3).await?)
-    } else {
-        None
-    };
+    let unread_notes =
+        matches!(m.user.principal, Principal::Member { role, .. } if role.may(Area::Reports))
+            .then_some(found.unread_notes);
     page(&DashboardPage {
         chrome: m.ctx.chrome("Личный кабинет"),
         company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),
-        notes,
+        unread_notes,
     })
 }
 

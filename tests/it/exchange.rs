@@ -302,6 +302,8 @@ async fn registration_numbers_are_unique_and_gap_free_under_concurrency(app: Tes
     }
     assert!(!journal.contains(&format!("Входящий № 7/{year}")));
     // The member learns of it in the cabinet and by mail (through the outbox).
+    let (_, dash) = c.get_html("/kabinet").await;
+    assert!(dash.contains("Новых уведомлений от СРО: 6"), "{dash}");
     let (_, notes) = c.get_html("/kabinet/notifications").await;
     assert!(notes.contains(&format!("входящий № 1/{year}")), "{notes}");
     let outbox = app.outbox().await;
