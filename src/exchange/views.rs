@@ -25,6 +25,8 @@ pub struct FileView {
     pub size: String,
     /// None while it is being computed
     pub streebog256: Option<String>,
+    /// The blob could not be read to compute it (an empty digest in the row).
+    pub digest_unknown: bool,
     pub sig: Option<SigView>,
 }
 
@@ -57,6 +59,7 @@ impl From<&ItemFile> for FileView {
             name: f.name.clone(),
             size: human_size(f.size_bytes),
             streebog256: f.streebog256.clone().filter(|h| !h.is_empty()),
+            digest_unknown: f.streebog256.as_deref() == Some(""),
             sig,
         }
     }

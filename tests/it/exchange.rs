@@ -1005,3 +1005,36 @@ async fn demo_sections_carry_printable_forms(app: TestApp) {
 }
 
 both_dbs!(demo_sections_carry_printable_forms);
+
+/// A file whose blob cannot be read gets no GOST digest: the page says so instead of
+/// «вычисляется…» forever.
+async fn an_unreadable_file_shows_an_unknown_digest(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let item = send_letter(&c, "Потерянный файл").await;
+    kabinet::exchange::service::fill_digests(&app.state).await;
+    let key: String = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT f.storage_key FROM files f JOIN item_files x ON x.file_id = f.id WHERE x.item_id = $1")
+        .bind(item).fetch_one(p).await.unwrap());
+    kabinet::on_db!(&app.db, p => sqlx::query("UPDATE files SET streebog256 = NULL WHERE storage_key = $1")
+        .bind(&key).execute(p).await
+        .unwrap()
+        .rows_affected());
+    let gone = kabinet::storage::Staged {
+        tmp_key: key.clone(),
+        key,
+        size: 0,
+        sha256: String::new(),
+        streebog256: None,
+        head: vec![],
+    };
+    app.state.storage.discard(&[gone]).await;
+    kabinet::exchange::service::fill_digests(&app.state).await;
+    let (_, html) = c.get_html(&format!("/kabinet/items/{item}")).await;
+    assert!(
+        html.contains("неизвестна (файл не удалось прочитать)"),
+        "{html}"
+    );
+    assert!(!html.contains("вычисляется"));
+}
+
+both_dbs!(an_unreadable_file_shows_an_unknown_digest);
