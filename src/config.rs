@@ -57,6 +57,8 @@ pub struct Settings {
     pub uploads: UploadSettings,
     #[serde(default)]
     pub exchange: ExchangeSettings,
+    #[serde(default)]
+    pub register: RegisterSettings,
     /// Directory the config file lives in; relative paths (logo) are resolved against it.
     #[serde(skip)]
     pub config_dir: PathBuf,
@@ -406,6 +408,28 @@ impl UploadSettings {
     }
 }
 
+/// The register of members and its extracts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegisterSettings {
+    /// Register number given at admission: `{seq}` (or `{seq:N}`), `{yy}` / `{yyyy}` the year
+    /// of admission.
+    pub number_pattern: String,
+    /// Who signs extracts: position and name as printed under the extract.
+    pub signer_position: String,
+    pub signer_name: String,
+}
+
+impl Default for RegisterSettings {
+    fn default() -> Self {
+        Self {
+            number_pattern: "{seq}".into(),
+            signer_position: "Генеральный директор".into(),
+            signer_name: "".into(),
+        }
+    }
+}
+
 /// Registration of what members send.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -550,6 +574,9 @@ impl Settings {
                 "uploads.allowed_extensions",
                 "must list at least one extension",
             );
+        }
+        if !self.register.number_pattern.contains("{seq") {
+            return bad("register.number_pattern", "must contain {seq}");
         }
         if !self.exchange.incoming_pattern.contains("{seq") {
             return bad("exchange.incoming_pattern", "must contain {seq}");

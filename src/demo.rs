@@ -6,9 +6,12 @@ use chrono::NaiveDate;
 use crate::audit::Actor;
 use crate::auth::service::{self as auth, MemberUserForCreate};
 use crate::auth::{MemberRole, StaffRole};
+use crate::config::Settings;
 use crate::db::Db;
 use crate::members::model::{Email, Inn, Kpp, MemberForCreate, MembershipStatus, Ogrn};
 use crate::members::service as members;
+use crate::register::model::{Entry, Inspection, Policy};
+use crate::register::service as register;
 
 pub struct DemoLogin {
     pub who: &'static str,
@@ -76,7 +79,7 @@ fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 }
 
 /// Load the demo into an empty database; `None` when there are members already.
-pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
+pub async fn load_if_empty(db: &Db, settings: &Settings) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     if members::count(db).await? > 0 {
         return Ok(None);
     }
@@ -170,10 +173,99 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoLogin>>> {
             expert_id: None,
         },
     ];
-    let mut ids = Vec::new();
-    for c in &companies {
-        ids.push(members::create(db, c, &actor).await?);
+    // Admitted through the register, so each entry starts its history at version 1.
+    let decisions = [
+        ("12", date(2019, 3, 5)),
+        ("31", date(2021, 8, 25)),
+        ("18", date(2020, 6, 2)),
+    ];
+    let mut entries = Vec::new();
+    for (c, (number, decided)) in companies.iter().zip(decisions) {
+        let suspended = c.status == MembershipStatus::Suspended;
+        entries.push((
+            Entry {
+                full_name: c.full_name.clone(),
+                short_name: c.short_name.clone(),
+                inn: c.inn.to_string(),
+                ogrn: c.ogrn.to_string(),
+                kpp: c.kpp.as_ref().map(|k| k.to_string()),
+                legal_address: c.legal_address.clone(),
+                actual_address: c.actual_address.clone(),
+                head_name: c.head_name.clone(),
+                head_position: c.head_position.clone(),
+                phone: c.phone.clone(),
+                email: c.email.clone(),
+                site: c.site.clone(),
+                register_number: c.register_number.clone(),
+                status: c.status,
+                admitted_on: c.admitted_on,
+                admission_decision_number: number.into(),
+                admission_decision_date: decided,
+                admission_effective_on: c.admitted_on,
+                terminated_on: None,
+                termination_reason: String::new(),
+                suspended_from: suspended.then(|| date(2026, 10, 1)).flatten(),
+                suspended_until: suspended.then(|| date(2026, 12, 31)).flatten(),
+                suspension_reason: if suspended {
+                    "Решение Дисциплинарной комиссии № 4 от 28.09.2026".into()
+                } else {
+                    String::new()
+                },
+                right_ordinary_from: c.admitted_on,
+                right_dangerous_from: None,
+                right_nuclear_from: None,
+                // contributions that meet the first level of either kind of SRO
+                vv_level: Some(1),
+                vv_contribution: 100_000 * 100,
+                odo_level: (c.inn.as_str() == "7700123459").then_some(1),
+                odo_contribution: if c.inn.as_str() == "7700123459" {
+                    200_000 * 100
+                } else {
+                    0
+                },
+                odo_obligations: if c.inn.as_str() == "7700123459" {
+                    12_500_000 * 100
+                } else {
+                    0
+                },
+            },
+            c.expert_id,
+        ));
     }
+    let ids = register::admit_many(
+        db,
+        settings,
+        entries,
+        "Внесение сведений в реестр (демо-данные)",
+        &actor,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo register entries: {e:?}"))?;
+    register::change(
+        db,
+        settings,
+        ids[0],
+        1,
+        "Договор страхования и плановая проверка 2026 года",
+        &actor,
+        |s| {
+            s.policies.push(Policy {
+                insurer: "АО «Страховая компания «Пример»".into(),
+                contract: "СП-2026/0457".into(),
+                sum_insured: 10_000_000 * 100,
+                valid_from: date(2026, 1, 1).expect("valid date"),
+                valid_to: date(2026, 12, 31).expect("valid date"),
+            });
+            s.inspections.push(Inspection {
+                finished_on: date(2026, 4, 17).expect("valid date"),
+                kind: "плановая выездная".into(),
+                result: "нарушений не выявлено".into(),
+            });
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo register change: {e:?}"))?;
     let users = [
         (
             ids[0],

@@ -10,6 +10,7 @@ pub mod exchange;
 pub mod mail;
 pub mod members;
 pub mod office;
+pub mod register;
 pub mod reports;
 pub mod signatures;
 pub mod startup;

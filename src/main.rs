@@ -56,10 +56,28 @@ enum Command {
         #[arg(long, default_value = "")]
         name: String,
     },
+    /// Import data from a file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Members of the register from a CSV or XLSX file (the columns of the register export).
+    /// Every row is checked first; nothing is written unless the whole file is valid.
+    Members {
+        /// The file: .csv (UTF-8 or Windows-1251) or .xlsx.
+        file: PathBuf,
+        /// Only check the file and report every bad row.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -103,7 +121,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             let db = connect(&settings).await?;
             let demo = if settings.demo.enabled {
-                kabinet::demo::load_if_empty(&db).await?
+                kabinet::demo::load_if_empty(&db, &settings).await?
             } else {
                 None
             };
@@ -140,7 +158,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::DemoData { members, items } => {
             let db = connect(&settings).await?;
-            match kabinet::demo::load_if_empty(&db).await? {
+            match kabinet::demo::load_if_empty(&db, &settings).await? {
                 Some(logins) => print_logins(&logins),
                 None => println!("Демо-компании уже есть в базе; добавляю только сгенерированные."),
             }
@@ -196,6 +214,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Import {
+            command: ImportCommand::Members { file, dry_run },
+        } => import_members(&settings, &file, dry_run).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -210,6 +231,86 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+    }
+}
+
+/// `kabinet import members FILE`: a progress bar on the terminal, then every bad row.
+async fn import_members(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write as _;
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let db = connect(settings).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tty = std::io::stderr().is_terminal();
+    let mut last_drawn = usize::MAX;
+    let mut progress = |done: usize, total: usize| {
+        if !tty || total < 200 {
+            return;
+        }
+        let percent = done * 100 / total.max(1);
+        if percent == last_drawn && done != total {
+            return;
+        }
+        last_drawn = percent;
+        let filled = percent * 40 / 100;
+        eprint!(
+            "\rПроверка строк [{}{}] {percent:>3} % ({done}/{total})",
+            "#".repeat(filled),
+            "-".repeat(40 - filled)
+        );
+        if done == total {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    };
+    let outcome = kabinet::register::import::run(
+        &db,
+        settings,
+        &name,
+        &bytes,
+        dry_run,
+        &Actor::system("cli"),
+        &mut progress,
+    )
+    .await?;
+    if let Some(e) = &outcome.file_error {
+        eprintln!("{name}: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    if !outcome.ignored_columns.is_empty() {
+        println!(
+            "Пропущены нераспознанные столбцы: {}",
+            outcome.ignored_columns.join(", ")
+        );
+    }
+    for e in &outcome.errors {
+        println!("{name}:{}: {}", e.line, e.message);
+    }
+    println!(
+        "Строк с данными: {}, без ошибок: {}, с ошибками: {}.",
+        outcome.rows,
+        outcome.valid,
+        outcome.rows - outcome.valid
+    );
+    match outcome.imported {
+        Some(n) => {
+            println!("Внесено в реестр: {n}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        None if outcome.errors.is_empty() => {
+            println!("Проверка пройдена; ничего не внесено (--dry-run).");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            println!("Файл не внесен: исправьте ошибки и повторите.");
+            Ok(ExitCode::from(1))
         }
     }
 }

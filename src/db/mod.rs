@@ -199,6 +199,17 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// The next number of a journal's year (`numerators`); rolled back with the transaction, so
+/// there are no gaps. Shared by the incoming journal and the register numbers.
+pub async fn next_seq(tx: &mut Tx, journal: &str, year: i32) -> DbResult<i64> {
+    let ins = "INSERT INTO numerators (journal, year, last_seq) VALUES ($1, $2, 0) ON CONFLICT (journal, year) DO NOTHING";
+    let upd = "UPDATE numerators SET last_seq = last_seq + 1 WHERE journal = $1 AND year = $2 RETURNING last_seq";
+    crate::on_tx!(tx, c => sqlx::query(ins).bind(journal).bind(year).execute(&mut *c).await?.rows_affected());
+    Ok(
+        crate::on_tx!(tx, c => sqlx::query_scalar::<_, i64>(upd).bind(journal).bind(year).fetch_one(c).await?),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

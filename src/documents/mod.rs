@@ -84,6 +84,8 @@ pub enum Template {
     Receipt,
     /// The printable form of a report section (demo templates), data: [`SectionForm`].
     SectionForm,
+    /// «Выписка из реестра членов СРО», data: `register::extract::ExtractDoc` with the QR code.
+    Extract,
 }
 
 impl Template {
@@ -92,6 +94,7 @@ impl Template {
         match self {
             Template::Receipt => "/receipt.typ",
             Template::SectionForm => "/section_form.typ",
+            Template::Extract => "/extract.typ",
         }
     }
 
@@ -99,6 +102,7 @@ impl Template {
         match self {
             Template::Receipt => include_str!("../../documents/receipt.typ"),
             Template::SectionForm => include_str!("../../documents/section_form.typ"),
+            Template::Extract => include_str!("../../documents/extract.typ"),
         }
     }
 }
@@ -151,6 +155,7 @@ struct Shared {
 struct Templates {
     receipt: Source,
     section_form: Source,
+    extract: Source,
 }
 
 impl Templates {
@@ -158,6 +163,7 @@ impl Templates {
         Ok(Self {
             receipt: parse(Template::Receipt.path(), Template::Receipt.source())?,
             section_form: parse(Template::SectionForm.path(), Template::SectionForm.source())?,
+            extract: parse(Template::Extract.path(), Template::Extract.source())?,
         })
     }
 
@@ -165,6 +171,7 @@ impl Templates {
         match template {
             Template::Receipt => &self.receipt,
             Template::SectionForm => &self.section_form,
+            Template::Extract => &self.extract,
         }
     }
 }

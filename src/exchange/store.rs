@@ -76,14 +76,15 @@ pub async fn set_streebog(db: &Db, id: i64, hex: &str) -> DbResult<()> {
     Ok(())
 }
 
-/// Which of `keys` have a row.
+/// Which of `keys` have a row: a stored file, or an issued extract's PDF (the register's).
 pub async fn known_keys(db: &Db, keys: &[String]) -> DbResult<HashSet<String>> {
     if keys.is_empty() {
         return Ok(HashSet::new());
     }
+    let list = placeholders(1, keys.len());
     let sql = format!(
-        "SELECT storage_key FROM files WHERE storage_key IN ({})",
-        placeholders(1, keys.len())
+        "SELECT storage_key FROM files WHERE storage_key IN ({list}) \
+         UNION SELECT storage_key FROM extracts WHERE storage_key IN ({list})"
     );
     let rows: Vec<String> = on_db!(db, p => {
         let mut q = sqlx::query_scalar::<_, String>(&sql);
@@ -221,15 +222,7 @@ pub async fn mark_reviewed(
     )
 }
 
-/// The next number of a journal's year; rolled back with the transaction, so there are no gaps.
-pub async fn next_seq(tx: &mut Tx, journal: &str, year: i32) -> DbResult<i64> {
-    let ins = "INSERT INTO numerators (journal, year, last_seq) VALUES ($1, $2, 0) ON CONFLICT (journal, year) DO NOTHING";
-    let upd = "UPDATE numerators SET last_seq = last_seq + 1 WHERE journal = $1 AND year = $2 RETURNING last_seq";
-    on_tx!(tx, c => sqlx::query(ins).bind(journal).bind(year).execute(&mut *c).await?.rows_affected());
-    Ok(
-        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(upd).bind(journal).bind(year).fetch_one(c).await?),
-    )
-}
+pub use crate::db::next_seq;
 
 pub async fn item_files(db: &Db, item_id: i64) -> DbResult<Vec<ItemFile>> {
     items_files(db, &[item_id]).await

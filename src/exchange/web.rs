@@ -1145,26 +1145,7 @@ pub async fn stream_file(
     Ok(res)
 }
 
-/// `attachment` with an ASCII fallback name and the real (Cyrillic) name per RFC 5987.
-pub fn content_disposition(name: &str) -> HeaderValue {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"))
-}
+pub use crate::web::content_disposition;
 
 // ---------- staff: inbox ----------
 

@@ -17,6 +17,7 @@ use crate::members::model::MembershipStatus;
 use crate::members::model::{Email, Member};
 use crate::members::service::{self as members, MemberFilter};
 use crate::members::web::{ExpertView, MemberView, UserView};
+use crate::register;
 use crate::state::AppState;
 use crate::web::views::{self, Chrome};
 use crate::web::{AppError, DoneQuery, StaffCtx, form_page, page};
@@ -118,6 +119,8 @@ struct MembersPage {
     statuses: Vec<StatusOption>,
     mine: bool,
     is_expert: bool,
+    can_keep: bool,
+    is_admin: bool,
     rows: Vec<Row>,
     total: i64,
     page: u32,
@@ -177,6 +180,8 @@ async fn list_members(
             .collect(),
         mine,
         is_expert: s.role == StaffRole::Expert,
+        can_keep: matches!(s.role, StaffRole::Admin | StaffRole::Expert),
+        is_admin: s.role == StaffRole::Admin,
         rows: list
             .iter()
             .map(|m| Row {
@@ -250,6 +255,18 @@ struct MemberPage {
     history: Vec<AuditView>,
     can_edit_email: bool,
     notice: Option<&'static str>,
+    register: Vec<crate::register::public::Facts>,
+    versions: Vec<VersionView>,
+    can_keep: bool,
+    updated: String,
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub at: String,
+    pub actor: String,
+    pub reason: String,
+    pub changes: Vec<crate::register::model::Change>,
 }
 
 /// The assigned expert and administrators may change a member user's login e-mail.
@@ -278,16 +295,38 @@ async fn show_member(
     };
     let users = auth::service::users_of_member(&state.db, id).await?;
     let history = audit::for_object(&state.db, "member", &id.to_string(), 20).await?;
+    let (row, snapshot) = register::service::current(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let versions = register::service::history(&state.db, id).await?;
     page(&MemberPage {
+        register: register::public::staff_facts(&snapshot),
+        versions: versions
+            .into_iter()
+            .map(|v| VersionView {
+                version: v.version,
+                at: views::datetime(&v.at),
+                actor: v.actor,
+                reason: v.reason,
+                changes: v.changes,
+            })
+            .collect(),
+        can_keep: matches!(s.role, StaffRole::Admin | StaffRole::Expert),
+        updated: views::datetime(&row.updated_at),
         chrome: s.ctx.chrome(&m.short_name),
         company: MemberView::from(&m),
         expert,
         users: users.iter().map(UserView::from).collect(),
         history: history.iter().map(AuditView::from).collect(),
         can_edit_email: may_edit_email(&s, &m),
-        notice: (q.done == "email").then_some(
-            "Адрес изменён. Уведомления отправлены на прежний и новый адреса, на новый — ссылка для установки пароля.",
-        ),
+        notice: match q.done.as_str() {
+            "email" => Some(
+                "Адрес изменён. Уведомления отправлены на прежний и новый адреса, на новый — ссылка для установки пароля.",
+            ),
+            "admitted" => Some("Член СРО внесен в реестр."),
+            "changed" => Some("Изменения сохранены как новая версия записи реестра."),
+            _ => None,
+        },
     })
 }
 

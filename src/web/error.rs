@@ -16,6 +16,12 @@ use crate::members::service::MemberError;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A wrong request parameter (the API): 400 with the reason.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 404 with a message that helps (a mistyped extract number), not the generic one.
+    #[error("not found: {0}")]
+    NotFoundWith(String),
     #[error("forbidden")]
     Forbidden,
     /// Anonymous user on a page that needs a login: redirect, then come back.
@@ -89,6 +95,8 @@ impl IntoResponse for AppError {
                 return Redirect::to(&target).into_response();
             }
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::NotFoundWith(m) => (StatusCode::NOT_FOUND, Some(m)),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m)),
             AppError::Forbidden => (StatusCode::FORBIDDEN, None),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,

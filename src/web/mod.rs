@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::office::web::routes())
         .merge(crate::reports::web::routes(&state))
         .merge(crate::exchange::web::routes(&state))
+        .merge(crate::register::web::routes())
+        .merge(crate::register::public::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -45,7 +47,8 @@ pub fn router(state: AppState) -> Router {
     let plain = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/assets/{name}", get(assets::serve_asset));
+        .route("/assets/{name}", get(assets::serve_asset))
+        .merge(crate::register::api::routes());
     Router::new()
         .merge(pages)
         .merge(plain)
@@ -223,4 +226,47 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     };
     out.headers_mut().extend(keep);
     out
+}
+
+/// `attachment` with an ASCII fallback name and the real (Cyrillic) name per RFC 5987.
+pub fn content_disposition(name: &str) -> HeaderValue {
+    disposition("attachment", name)
+}
+
+fn disposition(kind: &str, name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    HeaderValue::from_str(&format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+/// A generated file as a response: its type, its name, and whether the browser should open it
+/// (`inline`, PDFs) or save it.
+pub fn file_response(
+    body: impl Into<axum::body::Body>,
+    content_type: &'static str,
+    name: &str,
+    inline: bool,
+) -> Response {
+    let mut res = Response::new(body.into());
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        disposition(if inline { "inline" } else { "attachment" }, name),
+    );
+    res
 }

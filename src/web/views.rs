@@ -111,13 +111,19 @@ impl Chrome {
         path: &str,
     ) -> Chrome {
         let items: Vec<(&'static str, &'static str)> = match user.map(|u| u.principal) {
-            None => vec![],
+            // Visitors see what is public: the register and the check of an extract.
+            None => vec![
+                ("Реестр членов СРО", "/reestr"),
+                ("Проверка выписки", "/v"),
+                ("Вход в личный кабинет", "/login"),
+            ],
             Some(Principal::Member { role, .. }) => {
                 let mut v = vec![("Главная", "/kabinet")];
                 if role.may(Area::Reports) {
                     v.push(("Отчеты", "/kabinet/reports"));
                     v.push(("Журнал исходящих", "/kabinet/journal"));
                 }
+                v.push(("Выписка из реестра", "/kabinet/extracts"));
                 v.push(("Организация", "/kabinet/company"));
                 v.push(("Профиль", "/profile"));
                 v
@@ -150,14 +156,18 @@ impl Chrome {
                 label,
                 href,
                 active: Some(href) == active,
-                children: if href == "/kabinet/reports" {
-                    vec![
+                children: match href {
+                    "/kabinet/reports" => vec![
                         ("Отчет за текущий год", "/kabinet/reports/current"),
                         ("Журнал исходящих сообщений", "/kabinet/journal"),
                         ("Письмо в СРО", "/kabinet/letters/new"),
-                    ]
-                } else {
-                    vec![]
+                    ],
+                    "/office/members" => vec![
+                        ("Список членов", "/office/members"),
+                        ("Журнал выписок", "/office/extracts"),
+                        ("Публичный реестр", "/reestr"),
+                    ],
+                    _ => vec![],
                 },
             })
             .collect();

@@ -161,7 +161,7 @@ impl TestApp {
         let db = app.state().db.clone();
         let state = app.state().clone();
         if opts.demo {
-            kabinet::demo::load_if_empty(&db)
+            kabinet::demo::load_if_empty(&db, &settings)
                 .await
                 .expect("fixtures load");
         }

@@ -1,0 +1,476 @@
+//! The extract from the register (`domain.md` §1.2): its data, the PDF, the QR code, and the
+//! record kept for the journal and the public check.
+
+use bytes::Bytes;
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, Fund, Snapshot};
+use super::store::{self, ExtractForInsert, ExtractRow};
+use crate::audit::{self, Actor, Event};
+use crate::config::{Settings, SroKind};
+use crate::db::{Db, DbError};
+use crate::documents::{Documents, Template};
+use crate::members::model::MembershipStatus;
+use crate::storage::Storage;
+
+/// One «number | label | value» line of the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub n: String,
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub n: String,
+    pub title: String,
+    pub rows: Vec<Line>,
+}
+
+/// Everything the extract shows, display-ready. Stored with the extract: the verification page
+/// shows exactly this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtractDoc {
+    pub number: String,
+    /// «"23" ноября 2026 г.»
+    pub date_long: String,
+    pub date_short: String,
+    pub issued_at: String,
+    pub title_tail: String,
+    pub sro_full_name: String,
+    pub sro_short_name: String,
+    pub sro_contacts: String,
+    pub sro_type: String,
+    pub sro_address: String,
+    pub sro_site: String,
+    pub sro_email: String,
+    pub sro_state_number: String,
+    pub issued_to: String,
+    pub sections: Vec<Part>,
+    pub signer_position: String,
+    pub signer_name: String,
+    pub verify_url: String,
+}
+
+/// What the PDF template gets: the document plus the QR code and the PDF date.
+#[derive(Serialize)]
+struct RenderData<'a> {
+    #[serde(flatten)]
+    doc: &'a ExtractDoc,
+    qr_svg: String,
+    pdf_date: String,
+}
+
+/// The title's tail as real extracts print it (`domain.md` §1.1).
+const TITLE_TAIL: &str = "в составе единого реестра сведений о членах саморегулируемых организаций в области \
+    строительства, реконструкции, капитального ремонта, сноса объектов капитального строительства и их обязательствах";
+
+const MONTHS: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+fn d(date: &Option<chrono::NaiveDate>) -> String {
+    date.map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+fn or_dash(s: &str) -> String {
+    if s.trim().is_empty() {
+        "—".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn line(n: &str, label: &str, value: String) -> Line {
+    Line {
+        n: n.into(),
+        label: label.into(),
+        value,
+    }
+}
+
+/// The data of an extract of `s` issued at `at` to `issued_to`.
+pub fn document(
+    settings: &Settings,
+    s: &Snapshot,
+    number: &str,
+    at: DateTime<Utc>,
+    issued_to: &str,
+) -> ExtractDoc {
+    let sro = &settings.sro;
+    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
+    let local = at.with_timezone(&msk);
+    let today = local.date_naive();
+    let e = &s.entry;
+    let is_ip = e.ogrn.len() == 15;
+    let level_text = |fund: Fund, lvl: Option<i64>, contribution: i64| -> String {
+        match lvl.and_then(|n| model::level(sro.kind, fund, n, today)) {
+            Some(l) => format!(
+                "{} уровень ответственности: {} по {}; взнос — {}",
+                capitalize(l.ordinal),
+                l.limit_text(),
+                if fund == Fund::Vv {
+                    "одному договору"
+                } else {
+                    "договорам в совокупности"
+                },
+                model::rubles(contribution)
+            ),
+            None => "Нет".into(),
+        }
+    };
+    let right = |from: &Option<chrono::NaiveDate>| match from {
+        Some(f) => format!("Имеет право с {}", f.format("%d.%m.%Y")),
+        None => "Не имеет права".into(),
+    };
+    let suspension = match (e.suspended_from, e.suspended_until) {
+        (Some(f), Some(u)) => format!(
+            "Приостановлено с {} по {}{}",
+            f.format("%d.%m.%Y"),
+            u.format("%d.%m.%Y"),
+            if e.suspension_reason.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.suspension_reason)
+            }
+        ),
+        (Some(f), None) => format!(
+            "Приостановлено с {}{}",
+            f.format("%d.%m.%Y"),
+            if e.suspension_reason.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.suspension_reason)
+            }
+        ),
+        _ => "Нет".into(),
+    };
+    let work = match sro.kind {
+        SroKind::Builders => {
+            "строительство, реконструкцию, капитальный ремонт, снос объектов капитального строительства"
+        }
+        SroKind::Designers => "подготовку проектной документации",
+        SroKind::Surveyors => "выполнение инженерных изысканий",
+    };
+    let decision = match (
+        e.admission_decision_number.trim(),
+        e.admission_decision_date,
+    ) {
+        ("", None) => "—".to_string(),
+        (n, None) => format!("№ {n}"),
+        ("", Some(dt)) => format!("от {}", dt.format("%d.%m.%Y")),
+        (n, Some(dt)) => format!("№ {n} от {}", dt.format("%d.%m.%Y")),
+    };
+    let termination = match e.terminated_on {
+        Some(t) => format!(
+            "{} — {}",
+            t.format("%d.%m.%Y"),
+            or_dash(&e.termination_reason)
+        ),
+        None => "—".into(),
+    };
+    let sections = vec![
+        Part {
+            n: "1".into(),
+            title: "Сведения о члене саморегулируемой организации".into(),
+            rows: vec![
+                line("1.1", "Идентификационный номер налогоплательщика (ИНН)", e.inn.clone()),
+                line(
+                    "1.2",
+                    "Основной государственный регистрационный номер (ОГРН) или основной государственный регистрационный номер индивидуального предпринимателя (ОГРНИП)",
+                    e.ogrn.clone(),
+                ),
+                line(
+                    "1.3",
+                    "Полное наименование юридического лица / фамилия, имя, отчество индивидуального предпринимателя",
+                    e.full_name.clone(),
+                ),
+                line("1.4", "Сокращенное наименование юридического лица", if is_ip { "—".into() } else { or_dash(&e.short_name) }),
+                line(
+                    "1.5",
+                    if is_ip {
+                        "Место фактического осуществления деятельности"
+                    } else {
+                        "Адрес юридического лица"
+                    },
+                    or_dash(if is_ip { &e.actual_address } else { &e.legal_address }),
+                ),
+            ],
+        },
+        Part {
+            n: "2".into(),
+            title: "Сведения о членстве в саморегулируемой организации".into(),
+            rows: vec![
+                line(
+                    "2.1",
+                    "Регистрационный номер члена в реестре членов саморегулируемой организации",
+                    or_dash(e.register_number.as_deref().unwrap_or("")),
+                ),
+                line("2.2", "Дата регистрации в реестре членов (дата внесения сведений)", d(&e.admitted_on)),
+                line("2.3", "Номер и дата решения о приеме в члены", decision),
+                line("2.4", "Дата вступления в силу решения о приеме в члены", d(&e.admission_effective_on)),
+                line("2.5", "Сведения о членстве на дату выписки", e.status.label().into()),
+                line("2.6", "Дата и основания прекращения членства", termination),
+            ],
+        },
+        Part {
+            n: "3".into(),
+            title: "Сведения о наличии права выполнения работ и об обеспечении имущественной ответственности".into(),
+            rows: vec![
+                line(
+                    "3.1",
+                    &format!("Дата, с которой член имеет право выполнять {work} по договорам, в том числе заключаемым с использованием конкурентных способов:"),
+                    String::new(),
+                ),
+                line(
+                    "а)",
+                    "в отношении объектов капитального строительства (кроме особо опасных, технически сложных и уникальных объектов, объектов использования атомной энергии)",
+                    right(&e.right_ordinary_from),
+                ),
+                line(
+                    "б)",
+                    "в отношении особо опасных, технически сложных и уникальных объектов капитального строительства (кроме объектов использования атомной энергии)",
+                    right(&e.right_dangerous_from),
+                ),
+                line("в)", "в отношении объектов использования атомной энергии", right(&e.right_nuclear_from)),
+                line(
+                    "3.2",
+                    "Уровень ответственности по обязательствам по договору, заключаемому с использованием конкурентных способов или без них (компенсационный фонд возмещения вреда)",
+                    level_text(Fund::Vv, e.vv_level, e.vv_contribution),
+                ),
+                line(
+                    "3.3",
+                    "Уровень ответственности по обязательствам по договорам, заключаемым с использованием конкурентных способов (компенсационный фонд обеспечения договорных обязательств)",
+                    level_text(Fund::Odo, e.odo_level, e.odo_contribution),
+                ),
+                line(
+                    "3.4",
+                    "Фактический совокупный размер обязательств по договорам, заключенным с использованием конкурентных способов",
+                    if e.odo_level.is_some() { model::rubles(e.odo_obligations) } else { "—".into() },
+                ),
+                line("3.5", "Сведения о приостановлении права выполнять работы", suspension),
+            ],
+        },
+    ];
+    let mut contacts = vec![];
+    if !sro.address.is_empty() {
+        contacts.push(sro.address.clone());
+    }
+    contacts.push(format!("тел. {}", sro.phone));
+    contacts.push(sro.email.clone());
+    ExtractDoc {
+        number: number.to_string(),
+        date_long: format!(
+            "«{:02}» {} {} г.",
+            today.day(),
+            MONTHS[today.month0() as usize],
+            today.year()
+        ),
+        date_short: today.format("%d.%m.%Y").to_string(),
+        issued_at: local.format("%d.%m.%Y в %H:%M (МСК)").to_string(),
+        title_tail: TITLE_TAIL.into(),
+        sro_full_name: sro.name.clone(),
+        sro_short_name: sro.short_name.clone(),
+        sro_contacts: contacts.join(", "),
+        sro_type: format!("Саморегулируемая организация, {}", sro.kind.based_on()),
+        sro_address: or_dash(&sro.address),
+        sro_site: or_dash(&sro.site),
+        sro_email: sro.email.clone(),
+        sro_state_number: or_dash(&sro.state_register_number),
+        issued_to: issued_to.to_string(),
+        sections,
+        signer_position: settings.register.signer_position.clone(),
+        signer_name: settings.register.signer_name.clone(),
+        verify_url: verify_url(settings, number),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The public address of an extract's check; printed under the QR code.
+pub fn verify_url(settings: &Settings, number: &str) -> String {
+    format!("{}/v/{number}", settings.base_url())
+}
+
+/// The QR code of `url` as SVG (black modules on white, with the quiet zone).
+pub fn qr_svg(url: &str) -> anyhow::Result<String> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
+}
+
+/// Renders the PDF of `doc` (CPU-bound: call from a blocking thread).
+pub fn render(
+    documents: &Documents,
+    doc: &ExtractDoc,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Vec<u8>> {
+    let data = RenderData {
+        doc,
+        qr_svg: qr_svg(&doc.verify_url)?,
+        pdf_date: at.to_rfc3339(),
+    };
+    Ok(documents.render(Template::Extract, &data)?)
+}
+
+/// What is stored with an extract: the document as shown and the entry it was made from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stored {
+    pub doc: ExtractDoc,
+    pub entry: Snapshot,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("not found")]
+    NotFound,
+    #[error("Укажите, кому выдается выписка")]
+    IssuedToRequired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for ExtractError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => ExtractError::NotFound,
+            other => ExtractError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// An issued extract: its number and PDF.
+pub struct Issued {
+    pub id: i64,
+    pub number: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Issues an extract of member `member_id`'s entry as it is now: renders the PDF, stores it
+/// and records the extract with its data, in one transaction.
+pub async fn issue(
+    db: &Db,
+    settings: &Settings,
+    documents: &Documents,
+    storage: &Storage,
+    member_id: i64,
+    issued_to: &str,
+    actor: &Actor,
+) -> Result<Issued, ExtractError> {
+    let issued_to = issued_to.trim();
+    if issued_to.is_empty() {
+        return Err(ExtractError::IssuedToRequired);
+    }
+    let (row, snapshot) = super::service::current(db, member_id)
+        .await?
+        .ok_or(ExtractError::NotFound)?;
+    let at = crate::db::now();
+    let mut random = [0u8; 5];
+    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+    let number = model::extract_number(
+        at.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).expect("offset"))
+            .year(),
+        random,
+    );
+    let doc = document(settings, &snapshot, &number, at, issued_to);
+    let pdf = {
+        let documents = documents.clone();
+        let doc = doc.clone();
+        tokio::task::spawn_blocking(move || render(&documents, &doc, at))
+            .await
+            .map_err(anyhow::Error::new)??
+    };
+    let staged = storage.put_small(Bytes::from(pdf.clone())).await?;
+    let stored = Stored {
+        doc,
+        entry: snapshot,
+    };
+    let mut tx = db.begin().await?;
+    storage.promote(&staged).await?;
+    let id = store::insert_extract(
+        &mut tx,
+        &ExtractForInsert {
+            number: &number,
+            member_id,
+            member_version: row.register_version,
+            issued_at: at,
+            issued_to,
+            issued_by_user_id: actor.user_id,
+            issued_by: &actor.label,
+            snapshot: serde_json::to_string(&stored).map_err(anyhow::Error::new)?,
+            storage_key: &staged.key,
+            size_bytes: staged.size as i64,
+            sha256: &staged.sha256,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "register.extract",
+            object_type: "member",
+            object_id: member_id.to_string(),
+            details: serde_json::json!({ "number": number, "issued_to": issued_to }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Issued { id, number, pdf })
+}
+
+/// An issued extract as the check page and the journals show it.
+pub struct Found {
+    pub row: ExtractRow,
+    pub stored: Stored,
+    /// The entry changed after the extract was issued.
+    pub changed_since: bool,
+    pub status_now: MembershipStatus,
+}
+
+pub async fn find(db: &Db, number: &str) -> Result<Option<Found>, DbError> {
+    let Some(row) = store::extract_by_number(db, number).await? else {
+        return Ok(None);
+    };
+    let stored: Stored = serde_json::from_str(&row.snapshot)
+        .map_err(|e| DbError::Other(anyhow::Error::new(e).context("reading an extract's data")))?;
+    Ok(Some(Found {
+        changed_since: row.current_version != row.member_version,
+        status_now: MembershipStatus::from_code(&row.current_status)
+            .unwrap_or(MembershipStatus::Member),
+        stored,
+        row,
+    }))
+}
+
+pub async fn journal(
+    db: &Db,
+    member_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ExtractRow>, i64), DbError> {
+    store::extracts(db, member_id, limit, offset).await
+}

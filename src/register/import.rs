@@ -1,0 +1,96 @@
+//! Bulk import of members from a CSV or XLSX file: every row is checked first; nothing is
+//! written unless the whole file is valid, and then all rows go in one transaction.
+
+use super::service::{self, RegisterError};
+use super::table::{self, RowError};
+use crate::audit::Actor;
+use crate::config::Settings;
+use crate::db::Db;
+
+/// What an import (or its dry run) found and did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows that passed every check.
+    pub valid: usize,
+    pub errors: Vec<RowError>,
+    pub ignored_columns: Vec<String>,
+    /// How many members were written; `None` on a dry run or when anything was wrong.
+    pub imported: Option<usize>,
+    /// The file as a whole could not be read or written.
+    pub file_error: Option<String>,
+}
+
+/// Checks `bytes` (a file named `name`) and, unless `dry_run` or anything is wrong, admits
+/// every row. `progress(done, total)` is called as rows are checked.
+pub async fn run(
+    db: &Db,
+    settings: &Settings,
+    name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    actor: &Actor,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> anyhow::Result<Outcome> {
+    let mut out = Outcome::default();
+    let sheet = match table::read(name, bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            out.file_error = Some(e);
+            return Ok(out);
+        }
+    };
+    out.rows = sheet.rows.len();
+    let total = out.rows;
+    let checked = table::check(&sheet, settings.sro.kind, service::today(), &mut |done| {
+        progress(done, total)
+    });
+    out.ignored_columns = checked.ignored_columns;
+    out.errors = checked.errors;
+    let inns: Vec<String> = checked.entries.iter().map(|(_, e)| e.inn.clone()).collect();
+    let existing = service::existing_inns(db, &inns).await?;
+    let mut entries = Vec::with_capacity(checked.entries.len());
+    for (line, e) in checked.entries {
+        if existing.contains(&e.inn) {
+            out.errors.push(RowError {
+                line,
+                message: format!("ИНН: организация с ИНН {} уже есть в реестре", e.inn),
+            });
+        } else {
+            entries.push((e, None));
+        }
+    }
+    out.errors.sort_by_key(|e| e.line);
+    out.valid = entries.len();
+    if out.rows == 0 && out.errors.is_empty() {
+        out.file_error = Some("В файле нет строк с данными".into());
+    }
+    if dry_run || !out.errors.is_empty() || out.file_error.is_some() {
+        return Ok(out);
+    }
+    let n = entries.len();
+    match service::admit_many(
+        db,
+        settings,
+        entries,
+        &format!("Импорт из файла «{name}»"),
+        actor,
+    )
+    .await
+    {
+        Ok(_) => out.imported = Some(n),
+        Err(RegisterError::Invalid(errs)) => {
+            out.file_error = Some(format!(
+                "Файл не импортирован: {}",
+                errs.iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        Err(RegisterError::Unexpected(e)) => return Err(e),
+        Err(other) => out.file_error = Some(format!("Файл не импортирован: {other}")),
+    }
+    Ok(out)
+}

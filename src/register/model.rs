@@ -1,0 +1,869 @@
+//! The register entry of a member (`domain.md` §1.2–§1.3), the liability levels of §2, the
+//! rules an entry must keep, and the difference between two versions of it. Pure: no I/O.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::config::SroKind;
+use crate::members::model::{Inn, Kpp, MembershipStatus, Ogrn};
+
+/// Kopecks; money in the register is stored and compared in kopecks.
+pub type Kopecks = i64;
+
+/// The fields of a register entry that staff keep (the member's row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub full_name: String,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub kpp: Option<String>,
+    pub legal_address: String,
+    pub actual_address: String,
+    pub head_name: String,
+    pub head_position: String,
+    pub phone: String,
+    pub email: String,
+    pub site: String,
+    pub register_number: Option<String>,
+    pub status: MembershipStatus,
+    /// Date of entry in the register: membership starts here (315-FZ art. 7.1 part 2).
+    pub admitted_on: Option<NaiveDate>,
+    pub admission_decision_number: String,
+    pub admission_decision_date: Option<NaiveDate>,
+    pub admission_effective_on: Option<NaiveDate>,
+    pub terminated_on: Option<NaiveDate>,
+    pub termination_reason: String,
+    pub suspended_from: Option<NaiveDate>,
+    pub suspended_until: Option<NaiveDate>,
+    pub suspension_reason: String,
+    /// The right to work on objects of category а / б / в, from this date.
+    pub right_ordinary_from: Option<NaiveDate>,
+    pub right_dangerous_from: Option<NaiveDate>,
+    pub right_nuclear_from: Option<NaiveDate>,
+    pub vv_level: Option<i64>,
+    pub vv_contribution: Kopecks,
+    pub odo_level: Option<i64>,
+    pub odo_contribution: Kopecks,
+    /// Actual total obligations under contracts concluded by competitive methods.
+    pub odo_obligations: Kopecks,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub insurer: String,
+    pub contract: String,
+    pub sum_insured: Kopecks,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inspection {
+    pub finished_on: NaiveDate,
+    pub kind: String,
+    pub result: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    pub decided_on: NaiveDate,
+    pub measure: String,
+    pub reason: String,
+}
+
+/// A whole register entry as one value: what a version records and an extract shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub entry: Entry,
+    pub policies: Vec<Policy>,
+    pub inspections: Vec<Inspection>,
+    pub measures: Vec<Measure>,
+}
+
+/// One changed field of an entry, in words, for the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// A field the form shows a message under, and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// A liability level of a compensation fund (`domain.md` §2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Level {
+    pub number: i64,
+    /// «первый»
+    pub ordinal: &'static str,
+    /// Upper limit in roubles; `None` for the top level («… и более»).
+    pub limit_rub: Option<i64>,
+    /// Lower limit of the top level in roubles.
+    pub from_rub: i64,
+    pub min_contribution_rub: i64,
+}
+
+impl Level {
+    /// «не превышает 90 000 000 рублей» / «составляет 10 000 000 000 рублей и более».
+    pub fn limit_text(&self) -> String {
+        match self.limit_rub {
+            Some(l) => format!("не превышает {} рублей", group(l)),
+            None => format!("составляет {} рублей и более", group(self.from_rub)),
+        }
+    }
+}
+
+/// Which fund a level belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fund {
+    /// КФ возмещения вреда: the cost of work under one contract.
+    Vv,
+    /// КФ обеспечения договорных обязательств: total obligations under competitive contracts.
+    Odo,
+}
+
+const ORDINALS: [&str; 5] = ["первый", "второй", "третий", "четвертый", "пятый"];
+
+/// Since 15.08.2023 (435-FZ) the builders' first level is 90 million roubles; it was 60.
+pub fn builders_threshold_change() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 8, 15).expect("valid date")
+}
+
+/// The levels of `fund` for an SRO of `kind`, as the law has them on date `on`.
+pub fn levels(kind: SroKind, fund: Fund, on: NaiveDate) -> Vec<Level> {
+    // (limit in roubles, minimal contribution in roubles); the last limit opens the top level
+    let table: &[(i64, i64)] = match (kind, fund) {
+        (SroKind::Builders, Fund::Vv) => &[
+            (90_000_000, 100_000),
+            (500_000_000, 500_000),
+            (3_000_000_000, 1_500_000),
+            (10_000_000_000, 2_000_000),
+            (10_000_000_000, 5_000_000),
+        ],
+        (SroKind::Builders, Fund::Odo) => &[
+            (90_000_000, 200_000),
+            (500_000_000, 2_500_000),
+            (3_000_000_000, 4_500_000),
+            (10_000_000_000, 7_000_000),
+            (10_000_000_000, 25_000_000),
+        ],
+        (_, Fund::Vv) => &[
+            (25_000_000, 50_000),
+            (50_000_000, 150_000),
+            (300_000_000, 500_000),
+            (300_000_000, 1_000_000),
+        ],
+        (_, Fund::Odo) => &[
+            (25_000_000, 150_000),
+            (50_000_000, 350_000),
+            (300_000_000, 2_500_000),
+            (300_000_000, 3_500_000),
+        ],
+    };
+    let n = table.len();
+    table
+        .iter()
+        .enumerate()
+        .map(|(i, &(limit, min))| {
+            let limit = if kind == SroKind::Builders && i == 0 && on < builders_threshold_change() {
+                60_000_000
+            } else {
+                limit
+            };
+            Level {
+                number: i as i64 + 1,
+                ordinal: ORDINALS[i],
+                limit_rub: (i + 1 < n).then_some(limit),
+                from_rub: limit,
+                min_contribution_rub: min,
+            }
+        })
+        .collect()
+}
+
+pub fn level(kind: SroKind, fund: Fund, number: i64, on: NaiveDate) -> Option<Level> {
+    levels(kind, fund, on)
+        .into_iter()
+        .find(|l| l.number == number)
+}
+
+/// «1 234 567» with non-breaking thin grouping as Russian documents print it.
+pub fn group(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// «1 234 567,89 ₽», or «1 234 567 ₽» for whole roubles.
+pub fn rubles(k: Kopecks) -> String {
+    let r = group(k / 100);
+    let c = (k % 100).abs();
+    if c == 0 {
+        format!("{r}\u{a0}₽")
+    } else {
+        format!("{r},{c:02}\u{a0}₽")
+    }
+}
+
+/// Parses «100 000», «100000,50», «1 500 000.00 руб.» into kopecks.
+pub fn parse_rubles(s: &str) -> Result<Kopecks, String> {
+    let cleaned: String = s
+        .trim()
+        .trim_end_matches('₽')
+        .trim_end_matches("руб.")
+        .trim_end_matches("руб")
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
+        .collect();
+    if cleaned.is_empty() {
+        return Ok(0);
+    }
+    let cleaned = cleaned.replace(',', ".");
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let bad = || {
+        format!(
+            "«{}»: укажите сумму в рублях, например 100 000 или 1500,50",
+            s.trim()
+        )
+    };
+    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || whole.len() > 15 {
+        return Err(bad());
+    }
+    if frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(whole * 100 + frac)
+}
+
+/// «21.03.2024» or «2024-03-21» (what `<input type=date>` sends and what spreadsheets hold).
+pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .map(Some)
+        .map_err(|_| format!("«{s}»: дата указывается как ДД.ММ.ГГГГ"))
+}
+
+fn fmt_date(d: &Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_default()
+}
+
+impl Entry {
+    /// The rules of the register. Returns every broken rule, with the field it concerns.
+    pub fn check(&self, kind: SroKind, today: NaiveDate) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        if self.full_name.trim().is_empty() {
+            e.push(FieldError::new("full_name", "Укажите полное наименование"));
+        }
+        if self.short_name.trim().is_empty() {
+            e.push(FieldError::new(
+                "short_name",
+                "Укажите сокращенное наименование",
+            ));
+        }
+        let inn = Inn::parse(&self.inn);
+        if let Err(err) = &inn {
+            e.push(FieldError::new("inn", err.to_string()));
+        }
+        let ogrn = Ogrn::parse(&self.ogrn);
+        if let Err(err) = &ogrn {
+            e.push(FieldError::new("ogrn", err.to_string()));
+        }
+        if let (Ok(inn), Ok(ogrn)) = (&inn, &ogrn)
+            && inn.is_legal_entity() == ogrn.is_ogrnip()
+        {
+            e.push(FieldError::new(
+                "ogrn",
+                if inn.is_legal_entity() {
+                    "У юридического лица (ИНН из 10 цифр) — ОГРН из 13 цифр"
+                } else {
+                    "У индивидуального предпринимателя (ИНН из 12 цифр) — ОГРНИП из 15 цифр"
+                },
+            ));
+        }
+        if let Some(kpp) = &self.kpp
+            && let Err(err) = Kpp::parse(kpp)
+        {
+            e.push(FieldError::new("kpp", err.to_string()));
+        }
+        if !self.email.trim().is_empty()
+            && let Err(err) = crate::members::model::Email::parse(&self.email)
+        {
+            e.push(FieldError::new("email", err.to_string()));
+        }
+        if self.admitted_on.is_none() {
+            e.push(FieldError::new(
+                "admitted_on",
+                "Укажите дату внесения в реестр: членство начинается с нее",
+            ));
+        }
+        let order = |field: &'static str,
+                     start: &Option<NaiveDate>,
+                     end: &Option<NaiveDate>,
+                     what: &str,
+                     e: &mut Vec<FieldError>| {
+            if let (Some(s), Some(t)) = (start, end)
+                && t < s
+            {
+                e.push(FieldError::new(
+                    field,
+                    format!(
+                        "{what} ({}) раньше начала ({})",
+                        fmt_date(end),
+                        fmt_date(start)
+                    ),
+                ));
+            }
+        };
+        order(
+            "admission_effective_on",
+            &self.admission_decision_date,
+            &self.admission_effective_on,
+            "Дата вступления решения в силу",
+            &mut e,
+        );
+        order(
+            "terminated_on",
+            &self.admitted_on,
+            &self.terminated_on,
+            "Дата прекращения членства",
+            &mut e,
+        );
+        order(
+            "suspended_until",
+            &self.suspended_from,
+            &self.suspended_until,
+            "Окончание приостановления",
+            &mut e,
+        );
+        match self.status {
+            MembershipStatus::Excluded | MembershipStatus::Left => {
+                if self.terminated_on.is_none() {
+                    e.push(FieldError::new(
+                        "terminated_on",
+                        "Укажите дату прекращения членства",
+                    ));
+                }
+                if self.termination_reason.trim().is_empty() {
+                    e.push(FieldError::new(
+                        "termination_reason",
+                        "Укажите основание прекращения членства",
+                    ));
+                }
+            }
+            MembershipStatus::Member | MembershipStatus::Suspended => {
+                if self.terminated_on.is_some() {
+                    e.push(FieldError::new(
+                        "terminated_on",
+                        "Дата прекращения указывается только для исключенных и вышедших",
+                    ));
+                }
+            }
+        }
+        if self.status == MembershipStatus::Suspended && self.suspended_from.is_none() {
+            e.push(FieldError::new(
+                "suspended_from",
+                "Укажите, с какой даты приостановлено право",
+            ));
+        }
+        let kind_name = match kind {
+            SroKind::Builders => "в области строительства",
+            SroKind::Designers => "в области архитектурно-строительного проектирования",
+            SroKind::Surveyors => "в области инженерных изысканий",
+        };
+        for (fund, lvl, contribution, field, fund_name) in [
+            (
+                Fund::Vv,
+                self.vv_level,
+                self.vv_contribution,
+                "vv_level",
+                "КФ ВВ",
+            ),
+            (
+                Fund::Odo,
+                self.odo_level,
+                self.odo_contribution,
+                "odo_level",
+                "КФ ОДО",
+            ),
+        ] {
+            let Some(n) = lvl else { continue };
+            let all = levels(kind, fund, today);
+            match all.iter().find(|l| l.number == n) {
+                None => e.push(FieldError::new(
+                    field,
+                    format!(
+                        "Уровня ответственности {n} нет у СРО {kind_name}: уровни {fund_name} — с 1 по {}",
+                        all.len()
+                    ),
+                )),
+                Some(l) if contribution < l.min_contribution_rub * 100 => e.push(FieldError::new(
+                    if fund == Fund::Vv { "vv_contribution" } else { "odo_contribution" },
+                    format!(
+                        "Взнос в {fund_name} для {}го уровня — не менее {}",
+                        l.number,
+                        rubles(l.min_contribution_rub * 100)
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+        if self.odo_level.is_some() && self.vv_level.is_none() {
+            e.push(FieldError::new(
+                "odo_level",
+                "Уровень ответственности по КФ ОДО устанавливается только вместе с уровнем по КФ ВВ",
+            ));
+        }
+        if self.odo_level.is_none() && self.odo_obligations != 0 {
+            e.push(FieldError::new(
+                "odo_obligations",
+                "Обязательства по конкурентным договорам указываются только при уровне по КФ ОДО",
+            ));
+        }
+        e
+    }
+
+    /// The lower-cased text the searches look through (name, INN, OGRN, register number).
+    pub fn search_text(&self) -> String {
+        crate::members::model::Member::search_text(
+            &self.full_name,
+            &self.short_name,
+            &self.inn,
+            &self.ogrn,
+            self.register_number.as_deref(),
+        )
+    }
+
+    /// Each field with its Russian label, as the history compares and shows them.
+    pub fn labelled(&self) -> Vec<(&'static str, String)> {
+        let lvl = |l: Option<i64>| l.map(|n| n.to_string()).unwrap_or_default();
+        vec![
+            ("Полное наименование", self.full_name.clone()),
+            ("Сокращенное наименование", self.short_name.clone()),
+            ("ИНН", self.inn.clone()),
+            ("ОГРН/ОГРНИП", self.ogrn.clone()),
+            ("КПП", self.kpp.clone().unwrap_or_default()),
+            ("Адрес места нахождения", self.legal_address.clone()),
+            ("Фактический адрес", self.actual_address.clone()),
+            ("Руководитель", self.head_name.clone()),
+            ("Должность руководителя", self.head_position.clone()),
+            ("Телефон", self.phone.clone()),
+            ("E-mail", self.email.clone()),
+            ("Сайт", self.site.clone()),
+            (
+                "Регистрационный номер",
+                self.register_number.clone().unwrap_or_default(),
+            ),
+            ("Статус", self.status.label().to_string()),
+            ("Дата внесения в реестр", fmt_date(&self.admitted_on)),
+            (
+                "Номер решения о приеме",
+                self.admission_decision_number.clone(),
+            ),
+            (
+                "Дата решения о приеме",
+                fmt_date(&self.admission_decision_date),
+            ),
+            (
+                "Дата вступления решения в силу",
+                fmt_date(&self.admission_effective_on),
+            ),
+            ("Дата прекращения членства", fmt_date(&self.terminated_on)),
+            ("Основание прекращения", self.termination_reason.clone()),
+            ("Приостановлено с", fmt_date(&self.suspended_from)),
+            ("Приостановлено по", fmt_date(&self.suspended_until)),
+            ("Основание приостановления", self.suspension_reason.clone()),
+            (
+                "Право (а): обычные объекты, с",
+                fmt_date(&self.right_ordinary_from),
+            ),
+            (
+                "Право (б): особо опасные, технически сложные, уникальные, с",
+                fmt_date(&self.right_dangerous_from),
+            ),
+            (
+                "Право (в): объекты атомной энергии, с",
+                fmt_date(&self.right_nuclear_from),
+            ),
+            ("Уровень ответственности КФ ВВ", lvl(self.vv_level)),
+            ("Взнос в КФ ВВ", rubles(self.vv_contribution)),
+            ("Уровень ответственности КФ ОДО", lvl(self.odo_level)),
+            ("Взнос в КФ ОДО", rubles(self.odo_contribution)),
+            (
+                "Фактический совокупный размер обязательств",
+                rubles(self.odo_obligations),
+            ),
+        ]
+    }
+}
+
+impl Policy {
+    pub fn describe(&self) -> String {
+        format!(
+            "{}, договор {}, страховая сумма {}, с {} по {}",
+            self.insurer,
+            self.contract,
+            rubles(self.sum_insured),
+            self.valid_from.format("%d.%m.%Y"),
+            self.valid_to.format("%d.%m.%Y")
+        )
+    }
+
+    pub fn check(&self) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        if self.insurer.trim().is_empty() {
+            e.push(FieldError::new("insurer", "Укажите страховую компанию"));
+        }
+        if self.contract.trim().is_empty() {
+            e.push(FieldError::new(
+                "contract",
+                "Укажите номер договора страхования",
+            ));
+        }
+        if self.sum_insured <= 0 {
+            e.push(FieldError::new("sum_insured", "Укажите страховую сумму"));
+        }
+        if self.valid_to < self.valid_from {
+            e.push(FieldError::new(
+                "valid_to",
+                "Окончание действия договора раньше его начала",
+            ));
+        }
+        e
+    }
+}
+
+impl Inspection {
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} — {}",
+            self.finished_on.format("%d.%m.%Y"),
+            self.kind,
+            self.result
+        )
+    }
+}
+
+impl Measure {
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} ({})",
+            self.decided_on.format("%d.%m.%Y"),
+            self.measure,
+            self.reason
+        )
+    }
+}
+
+/// What changed from `old` to `new`, field by field; list items added and removed.
+pub fn changes(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
+    let mut out: Vec<Change> = old
+        .entry
+        .labelled()
+        .into_iter()
+        .zip(new.entry.labelled())
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, a), (_, b))| Change {
+            field: field.to_string(),
+            old: a,
+            new: b,
+        })
+        .collect();
+    fn lists(out: &mut Vec<Change>, what: &str, old: Vec<String>, new: Vec<String>) {
+        for gone in old.iter().filter(|o| !new.contains(o)) {
+            out.push(Change {
+                field: what.to_string(),
+                old: gone.clone(),
+                new: String::new(),
+            });
+        }
+        for added in new.iter().filter(|n| !old.contains(n)) {
+            out.push(Change {
+                field: what.to_string(),
+                old: String::new(),
+                new: added.clone(),
+            });
+        }
+    }
+    lists(
+        &mut out,
+        "Договор страхования",
+        old.policies.iter().map(Policy::describe).collect(),
+        new.policies.iter().map(Policy::describe).collect(),
+    );
+    lists(
+        &mut out,
+        "Проверка",
+        old.inspections.iter().map(Inspection::describe).collect(),
+        new.inspections.iter().map(Inspection::describe).collect(),
+    );
+    lists(
+        &mut out,
+        "Мера дисциплинарного воздействия",
+        old.measures.iter().map(Measure::describe).collect(),
+        new.measures.iter().map(Measure::describe).collect(),
+    );
+    out
+}
+
+/// The number of an extract: the year and 8 random characters of Crockford's base32 (no I, L,
+/// O, U), e.g. «2026-7K3M-Q9XP»: 40 random bits, so numbers cannot be guessed in sequence.
+pub fn extract_number(year: i32, random: [u8; 5]) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bits: u64 = 0;
+    for b in random {
+        bits = (bits << 8) | u64::from(b);
+    }
+    let chars: String = (0..8)
+        .rev()
+        .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    format!("{year}-{}-{}", &chars[..4], &chars[4..])
+}
+
+/// A typed-in extract number, normalised (upper case, look-alike letters mapped), or `None`
+/// when it cannot be one.
+pub fn normalize_extract_number(s: &str) -> Option<String> {
+    let s: String = s
+        .trim()
+        .chars()
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    let ok = s.len() == 14
+        && s.chars().enumerate().all(|(i, c)| match i {
+            0..=3 => c.is_ascii_digit(),
+            4 | 9 => c == '-',
+            _ => c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'U'),
+        });
+    ok.then_some(s)
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub fn sample() -> Entry {
+        Entry {
+            full_name: "Общество с ограниченной ответственностью «Пример»".into(),
+            short_name: "ООО «Пример»".into(),
+            inn: "7700123459".into(),
+            ogrn: "1027700123450".into(),
+            kpp: Some("770001001".into()),
+            legal_address: "г. Москва".into(),
+            actual_address: String::new(),
+            head_name: "Иванов Иван Иванович".into(),
+            head_position: "Генеральный директор".into(),
+            phone: String::new(),
+            email: String::new(),
+            site: String::new(),
+            register_number: Some("17".into()),
+            status: MembershipStatus::Member,
+            admitted_on: NaiveDate::from_ymd_opt(2020, 3, 1),
+            admission_decision_number: "5".into(),
+            admission_decision_date: NaiveDate::from_ymd_opt(2020, 2, 20),
+            admission_effective_on: NaiveDate::from_ymd_opt(2020, 3, 1),
+            terminated_on: None,
+            termination_reason: String::new(),
+            suspended_from: None,
+            suspended_until: None,
+            suspension_reason: String::new(),
+            right_ordinary_from: NaiveDate::from_ymd_opt(2020, 3, 1),
+            right_dangerous_from: None,
+            right_nuclear_from: None,
+            vv_level: Some(1),
+            vv_contribution: 100_000 * 100,
+            odo_level: None,
+            odo_contribution: 0,
+            odo_obligations: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tests_support::sample;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn a_valid_entry_passes() {
+        assert_eq!(sample().check(SroKind::Builders, today()), vec![]);
+    }
+
+    #[test]
+    fn levels_follow_the_kind_of_sro() {
+        assert_eq!(levels(SroKind::Builders, Fund::Vv, today()).len(), 5);
+        assert_eq!(levels(SroKind::Designers, Fund::Odo, today()).len(), 4);
+        let mut e = sample();
+        e.vv_level = Some(5);
+        e.vv_contribution = 5_000_000 * 100;
+        assert!(e.check(SroKind::Builders, today()).is_empty());
+        let errs = e.check(SroKind::Designers, today());
+        assert_eq!(errs[0].field, "vv_level");
+        assert!(errs[0].message.contains("с 1 по 4"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn the_90_million_threshold_since_15_08_2023() {
+        let before = NaiveDate::from_ymd_opt(2023, 8, 14).unwrap();
+        assert_eq!(
+            level(SroKind::Builders, Fund::Vv, 1, before)
+                .unwrap()
+                .limit_rub,
+            Some(60_000_000)
+        );
+        let l = level(SroKind::Builders, Fund::Vv, 1, builders_threshold_change()).unwrap();
+        assert_eq!(l.limit_text(), "не превышает 90\u{a0}000\u{a0}000 рублей");
+        let top = level(SroKind::Builders, Fund::Odo, 5, today()).unwrap();
+        assert_eq!(top.limit_rub, None);
+        assert!(top.limit_text().contains("и более"));
+        assert_eq!(
+            level(SroKind::Designers, Fund::Vv, 1, today())
+                .unwrap()
+                .limit_rub,
+            Some(25_000_000)
+        );
+    }
+
+    #[test]
+    fn a_contribution_below_the_minimum_is_refused() {
+        let mut e = sample();
+        e.vv_level = Some(2);
+        let errs = e.check(SroKind::Builders, today());
+        assert_eq!(errs[0].field, "vv_contribution");
+        assert!(
+            errs[0].message.contains("500\u{a0}000"),
+            "{}",
+            errs[0].message
+        );
+    }
+
+    #[test]
+    fn bad_inn_and_dates_in_the_wrong_order_are_refused() {
+        let mut e = sample();
+        e.inn = "7700123450".into();
+        e.status = MembershipStatus::Excluded;
+        e.terminated_on = NaiveDate::from_ymd_opt(2019, 1, 1);
+        let errs = e.check(SroKind::Builders, today());
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert!(fields.contains(&"inn"));
+        assert!(fields.contains(&"terminated_on"));
+        assert!(fields.contains(&"termination_reason"));
+        assert!(errs.iter().any(|e| e.message.contains("раньше начала")));
+    }
+
+    #[test]
+    fn an_entrepreneur_needs_an_ogrnip() {
+        let mut e = sample();
+        e.inn = "770012345606".into();
+        let errs = e.check(SroKind::Builders, today());
+        assert_eq!(errs[0].field, "ogrn");
+        e.ogrn = "304770012345674".into();
+        assert!(e.check(SroKind::Builders, today()).is_empty());
+    }
+
+    #[test]
+    fn money_and_dates_parse_as_people_write_them() {
+        assert_eq!(parse_rubles("100 000"), Ok(100_000 * 100));
+        assert_eq!(parse_rubles("1500,5"), Ok(150_050));
+        assert_eq!(
+            parse_rubles("2\u{a0}500\u{a0}000,00 ₽"),
+            Ok(2_500_000 * 100)
+        );
+        assert_eq!(parse_rubles(""), Ok(0));
+        assert!(parse_rubles("сто").is_err());
+        assert!(parse_rubles("1,234").is_err());
+        assert_eq!(rubles(100_000 * 100), "100\u{a0}000\u{a0}₽");
+        assert_eq!(rubles(150), "1,50\u{a0}₽");
+        assert_eq!(
+            parse_date("21.03.2024"),
+            Ok(NaiveDate::from_ymd_opt(2024, 3, 21))
+        );
+        assert_eq!(
+            parse_date("2024-03-21"),
+            Ok(NaiveDate::from_ymd_opt(2024, 3, 21))
+        );
+        assert_eq!(parse_date(" "), Ok(None));
+        assert!(parse_date("31.02.2024").is_err());
+    }
+
+    #[test]
+    fn changes_name_each_field_and_list_item() {
+        let old = Snapshot {
+            entry: sample(),
+            policies: vec![],
+            inspections: vec![],
+            measures: vec![],
+        };
+        let mut new = old.clone();
+        new.entry.vv_level = Some(2);
+        new.entry.vv_contribution = 500_000 * 100;
+        new.inspections.push(Inspection {
+            finished_on: today(),
+            kind: "плановая".into(),
+            result: "нарушений нет".into(),
+        });
+        let c = changes(&old, &new);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].field, "Уровень ответственности КФ ВВ");
+        assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("1", "2"));
+        assert_eq!(c[2].field, "Проверка");
+        assert!(changes(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn extract_numbers_are_random_looking_and_normalise() {
+        let n = extract_number(2026, [0xff, 0, 0x12, 0x34, 0x56]);
+        assert_eq!(n.len(), 14);
+        assert!(n.starts_with("2026-"));
+        assert_eq!(normalize_extract_number(&n.to_lowercase()), Some(n.clone()));
+        assert_eq!(
+            normalize_extract_number("2026-0000-000o"),
+            Some("2026-0000-0000".into())
+        );
+        assert_eq!(normalize_extract_number("2026-0000"), None);
+        assert_eq!(normalize_extract_number("../etc/passwd"), None);
+        assert_ne!(
+            extract_number(2026, [1, 2, 3, 4, 5]),
+            extract_number(2026, [1, 2, 3, 4, 6])
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! Use cases of the register: admission, versioned changes, history, import.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::model::{self, Change, Entry, FieldError, Snapshot};
+use super::store::{self, EntryRow, VersionForInsert};
+use crate::audit::{self, Actor, Event};
+use crate::config::Settings;
+use crate::db::{Db, DbError, Tx};
+
+pub use store::{PublicFilter, PublicRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The entry breaks the register's rules; the form shows each message at its field.
+    #[error("запись не прошла проверку")]
+    Invalid(Vec<FieldError>),
+    #[error("Изменений нет: запись не изменилась")]
+    NoChanges,
+    #[error("Запись уже изменил другой сотрудник. Обновите страницу: ваши изменения не сохранены.")]
+    Stale,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for RegisterError {
+    fn from(e: DbError) -> Self {
+        let field = |f: &'static str, m: &str| RegisterError::Invalid(vec![FieldError::new(f, m)]);
+        match e {
+            DbError::NotFound => RegisterError::NotFound,
+            DbError::Conflict { constraint } if constraint == "members_inn_key" => {
+                field("inn", "Организация с таким ИНН уже есть в реестре")
+            }
+            DbError::Conflict { constraint } if constraint == "members_ogrn_key" => {
+                field("ogrn", "Организация с таким ОГРН уже есть в реестре")
+            }
+            DbError::Conflict { constraint } if constraint == "members_register_number_key" => {
+                field(
+                    "register_number",
+                    "Такой регистрационный номер уже присвоен",
+                )
+            }
+            other => RegisterError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Today in Moscow: the register's dates are Moscow dates.
+pub fn today() -> NaiveDate {
+    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
+    chrono::Utc::now().with_timezone(&msk).date_naive()
+}
+
+fn reason_required(reason: &str) -> Result<(), RegisterError> {
+    if reason.trim().is_empty() {
+        return Err(RegisterError::Invalid(vec![FieldError::new(
+            "reason",
+            "Укажите основание изменения (например, «Решение Совета № 5 от 20.11.2026»)",
+        )]));
+    }
+    Ok(())
+}
+
+/// Gives the entry a register number by the configured pattern if it has none. Numbers taken
+/// by hand (imports of an existing register) are skipped.
+async fn assign_number(
+    tx: &mut Tx,
+    settings: &Settings,
+    e: &mut Entry,
+) -> Result<(), RegisterError> {
+    if e.register_number
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty())
+    {
+        return Ok(());
+    }
+    let pattern = &settings.register.number_pattern;
+    let yearly = pattern.contains("{yy");
+    let year = if yearly {
+        e.admitted_on.unwrap_or_else(today).year()
+    } else {
+        0
+    };
+    for _ in 0..10_000 {
+        let seq = crate::db::next_seq(tx, "register", year).await?;
+        let number = crate::exchange::model::incoming_number(pattern, seq, year);
+        if !store::register_number_taken(tx, &number).await? {
+            e.register_number = Some(number);
+            return Ok(());
+        }
+    }
+    Err(RegisterError::Unexpected(anyhow::anyhow!(
+        "no free register number by pattern {pattern}"
+    )))
+}
+
+async fn write_version(
+    tx: &mut Tx,
+    member_id: i64,
+    version: i64,
+    actor: &Actor,
+    reason: &str,
+    changes: &[Change],
+    snapshot: &Snapshot,
+) -> Result<(), RegisterError> {
+    store::insert_version(
+        tx,
+        &VersionForInsert {
+            member_id,
+            version,
+            at: crate::db::now(),
+            actor_user_id: actor.user_id,
+            actor: &actor.label,
+            reason: reason.trim(),
+            changes: serde_json::to_string(changes).map_err(anyhow::Error::new)?,
+            snapshot: serde_json::to_string(snapshot).map_err(anyhow::Error::new)?,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Admits a member: the entry goes into the register at version 1, with a register number.
+pub async fn admit(
+    db: &Db,
+    settings: &Settings,
+    entry: Entry,
+    expert_id: Option<i64>,
+    reason: &str,
+    actor: &Actor,
+) -> Result<i64, RegisterError> {
+    let mut ids = admit_many(db, settings, vec![(entry, expert_id)], reason, actor).await?;
+    Ok(ids.remove(0))
+}
+
+/// Admits many members in one transaction (imports): all of them or none.
+pub async fn admit_many(
+    db: &Db,
+    settings: &Settings,
+    entries: Vec<(Entry, Option<i64>)>,
+    reason: &str,
+    actor: &Actor,
+) -> Result<Vec<i64>, RegisterError> {
+    reason_required(reason)?;
+    let today = today();
+    for (e, _) in &entries {
+        let errors = e.check(settings.sro.kind, today);
+        if !errors.is_empty() {
+            return Err(RegisterError::Invalid(errors));
+        }
+    }
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::with_capacity(entries.len());
+    let at = crate::db::now();
+    for (mut e, expert) in entries {
+        assign_number(&mut tx, settings, &mut e).await?;
+        let id = store::insert_entry(&mut tx, &e, expert, at).await?;
+        let snapshot = Snapshot {
+            entry: e,
+            policies: vec![],
+            inspections: vec![],
+            measures: vec![],
+        };
+        let changes = vec![Change {
+            field: "Запись".into(),
+            old: String::new(),
+            new: "внесена в реестр".into(),
+        }];
+        write_version(&mut tx, id, 1, actor, reason, &changes, &snapshot).await?;
+        ids.push(id);
+    }
+    let details = if ids.len() == 1 {
+        serde_json::json!({ "reason": reason.trim() })
+    } else {
+        serde_json::json!({ "reason": reason.trim(), "count": ids.len() })
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: if ids.len() == 1 {
+                "register.admit"
+            } else {
+                "register.import"
+            },
+            object_type: "member",
+            object_id: match (ids.first(), ids.last()) {
+                (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
+                (Some(a), _) => a.to_string(),
+                _ => String::new(),
+            },
+            details,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// The entry as it is now, with its lists.
+pub async fn current(db: &Db, id: i64) -> Result<Option<(EntryRow, Snapshot)>, DbError> {
+    let Some(row) = store::entry(db, id).await? else {
+        return Ok(None);
+    };
+    let mut lists = store::lists_of(db, &[id]).await?;
+    let (policies, inspections, measures) = lists.remove(&id).unwrap_or_default();
+    let snapshot = Snapshot {
+        entry: row.entry(),
+        policies,
+        inspections,
+        measures,
+    };
+    Ok(Some((row, snapshot)))
+}
+
+/// Changes an entry: `edit` gets the entry as it is and changes it; the result is checked,
+/// compared, and written as the next version with `reason`, in one transaction. The page the
+/// staff member edited showed `expected_version`: if the entry moved on since, nothing is
+/// written.
+pub async fn change<F>(
+    db: &Db,
+    settings: &Settings,
+    id: i64,
+    expected_version: i64,
+    reason: &str,
+    actor: &Actor,
+    edit: F,
+) -> Result<i64, RegisterError>
+where
+    F: FnOnce(&mut Snapshot) -> Result<(), Vec<FieldError>>,
+{
+    reason_required(reason)?;
+    let mut tx = db.begin().await?;
+    let row = store::entry_tx(&mut tx, id)
+        .await?
+        .ok_or(RegisterError::NotFound)?;
+    if row.register_version != expected_version {
+        return Err(RegisterError::Stale);
+    }
+    let (policies, inspections, measures) = store::lists_tx(&mut tx, id).await?;
+    let old = Snapshot {
+        entry: row.entry(),
+        policies,
+        inspections,
+        measures,
+    };
+    let mut new = old.clone();
+    edit(&mut new).map_err(RegisterError::Invalid)?;
+    let errors = new.entry.check(settings.sro.kind, today());
+    if !errors.is_empty() {
+        return Err(RegisterError::Invalid(errors));
+    }
+    let changes = model::changes(&old, &new);
+    if changes.is_empty() {
+        return Err(RegisterError::NoChanges);
+    }
+    let version = row.register_version + 1;
+    if store::update_entry(&mut tx, id, &new.entry, version, crate::db::now()).await? == 0 {
+        return Err(RegisterError::Stale);
+    }
+    if old.policies != new.policies
+        || old.inspections != new.inspections
+        || old.measures != new.measures
+    {
+        store::replace_lists(&mut tx, id, &new).await?;
+    }
+    write_version(&mut tx, id, version, actor, reason, &changes, &new).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "register.change",
+            object_type: "member",
+            object_id: id.to_string(),
+            details: serde_json::json!({
+                "version": version,
+                "reason": reason.trim(),
+                "fields": changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// A version of an entry, for the history on the card.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub version: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub reason: String,
+    pub changes: Vec<Change>,
+}
+
+pub async fn history(db: &Db, id: i64) -> Result<Vec<Version>, DbError> {
+    Ok(store::versions(db, id)
+        .await?
+        .into_iter()
+        .map(|v| Version {
+            version: v.version,
+            at: v.at,
+            actor: v.actor_name.unwrap_or(v.actor),
+            reason: v.reason,
+            changes: serde_json::from_str(&v.changes).unwrap_or_default(),
+        })
+        .collect())
+}
+
+pub async fn search(
+    db: &Db,
+    f: &PublicFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PublicRow>, i64), DbError> {
+    store::search(db, f, limit, offset).await
+}
+
+pub async fn last_updated(db: &Db) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbError> {
+    store::last_updated(db).await
+}
+
+/// The entry with INN `inn`, or with register number `number`.
+pub async fn find(
+    db: &Db,
+    inn: Option<&str>,
+    number: Option<&str>,
+) -> Result<Option<(EntryRow, Snapshot)>, DbError> {
+    match store::entry_by_key(db, inn, number).await? {
+        Some(row) => current(db, row.id).await,
+        None => Ok(None),
+    }
+}
+
+/// Walks the whole register in id order, `chunk` entries at a time, with their lists.
+pub async fn for_each_chunk<F>(db: &Db, chunk: i64, mut f: F) -> Result<(), DbError>
+where
+    F: FnMut(Vec<(EntryRow, Snapshot)>) -> Result<(), DbError>,
+{
+    let mut after = 0;
+    loop {
+        let rows = store::entries_after(db, after, chunk).await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut lists = store::lists_of(db, &ids).await?;
+        let out = rows
+            .into_iter()
+            .map(|r| {
+                let (policies, inspections, measures) = lists.remove(&r.id).unwrap_or_default();
+                let s = Snapshot {
+                    entry: r.entry(),
+                    policies,
+                    inspections,
+                    measures,
+                };
+                (r, s)
+            })
+            .collect();
+        f(out)?;
+    }
+}
+
+/// Which of these INNs are in the register already (import checks).
+pub async fn existing_inns(db: &Db, inns: &[String]) -> Result<Vec<String>, DbError> {
+    let mut tx = db.begin().await?;
+    let found = store::member_ids_by_inn(&mut tx, inns).await?;
+    drop(tx);
+    Ok(found)
+}

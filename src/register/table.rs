@@ -1,0 +1,437 @@
+//! The register as a table: reading CSV and XLSX files for the import, writing CSV and XLSX for
+//! the exports. Columns are the fields of [`super::form`], titled by their labels, so an export
+//! can be imported back.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use chrono::NaiveDate;
+
+use super::form::{self, Field};
+use super::model::{self, Entry, Snapshot};
+use crate::config::SroKind;
+
+/// A file read into rows of text cells; `line` is the row's line in the file (1 = the header).
+pub struct Sheet {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Reads a CSV (UTF-8 or Windows-1251, `;` `,` or tab separated) or an XLSX file.
+pub fn read(file_name: &str, bytes: &[u8]) -> Result<Sheet, String> {
+    let lower = file_name.to_lowercase();
+    if lower.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else if lower.ends_with(".xls") {
+        Err("Формат XLS (Excel 97–2003) не поддерживается: сохраните файл как XLSX или CSV".into())
+    } else {
+        read_csv(bytes)
+    }
+}
+
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        // Excel on Russian Windows saves CSV in Windows-1251
+        Err(_) => encoding_rs::WINDOWS_1251.decode(bytes).0.into_owned(),
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
+    let text = decode(bytes);
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = [b';', b'\t', b',']
+        .into_iter()
+        .max_by_key(|d| first.matches(*d as char).count())
+        .unwrap_or(b';');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let headers = match records.next() {
+        Some(Ok(r)) => r.iter().map(|s| s.trim().to_string()).collect(),
+        Some(Err(e)) => return Err(format!("Строка 1: файл не читается как CSV ({e})")),
+        None => return Err("Файл пуст".into()),
+    };
+    let mut rows = Vec::new();
+    for (i, rec) in records.enumerate() {
+        let rec = rec.map_err(|e| format!("Строка {}: файл не читается как CSV ({e})", i + 2))?;
+        // the header is line 1; a quoted cell with line breaks would shift this (rare in registers)
+        let line = i + 2;
+        let cells: Vec<String> = rec.iter().map(|s| s.to_string()).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push((line, cells));
+    }
+    Ok(Sheet { headers, rows })
+}
+
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string().replace('.', ","),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => {
+            if *b {
+                "да".into()
+            } else {
+                "нет".into()
+            }
+        }
+        Data::DateTime(dt) => {
+            // Excel's serial date: days since 1899-12-30
+            let base = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date");
+            base.checked_add_signed(chrono::Duration::days(dt.as_f64().floor() as i64))
+                .map(|d| d.format("%d.%m.%Y").to_string())
+                .unwrap_or_default()
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.chars().take(10).collect(),
+        Data::Error(_) => String::new(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Sheet, String> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| format!("Файл не читается как XLSX ({e})"))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or("В файле нет листов")?
+        .map_err(|e| format!("Первый лист не читается ({e})"))?;
+    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let mut rows_iter = range.rows().enumerate();
+    let headers = match rows_iter.next() {
+        Some((_, r)) => r.iter().map(|c| cell_text(c).trim().to_string()).collect(),
+        None => return Err("Файл пуст".into()),
+    };
+    let mut rows = Vec::new();
+    for (i, r) in rows_iter {
+        let cells: Vec<String> = r.iter().map(cell_text).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push((start_row + i + 1, cells));
+    }
+    Ok(Sheet { headers, rows })
+}
+
+/// A refused row of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// What an import found in a file.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub entries: Vec<(usize, Entry)>,
+    pub errors: Vec<RowError>,
+    /// Columns that matched no field (they are ignored; the report says so).
+    pub ignored_columns: Vec<String>,
+}
+
+fn normalize(h: &str) -> String {
+    h.trim()
+        .trim_end_matches(", ₽")
+        .trim()
+        .to_lowercase()
+        .replace('ё', "е")
+}
+
+/// Checks every row of the sheet: each value, each entry's rules, and duplicates inside the
+/// file. `progress` is called after each row (the command line draws a bar with it).
+pub fn check(
+    sheet: &Sheet,
+    kind: SroKind,
+    today: NaiveDate,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Checked {
+    let mut out = Checked::default();
+    let by_name: HashMap<String, &'static Field> = form::fields()
+        .flat_map(|f| [(normalize(f.label), f), (normalize(f.name), f)])
+        .collect();
+    let columns: Vec<Option<&'static Field>> = sheet
+        .headers
+        .iter()
+        .map(|h| by_name.get(&normalize(h)).copied())
+        .collect();
+    for (h, c) in sheet.headers.iter().zip(&columns) {
+        if c.is_none() && !h.trim().is_empty() {
+            out.ignored_columns.push(h.clone());
+        }
+    }
+    for required in form::fields().filter(|f| f.required && f.name != "status") {
+        if !columns
+            .iter()
+            .any(|c| c.is_some_and(|c| c.name == required.name))
+        {
+            out.errors.push(RowError {
+                line: 1,
+                message: format!("Нет столбца «{}»", required.label),
+            });
+        }
+    }
+    if !out.errors.is_empty() {
+        return out;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, (line, cells)) in sheet.rows.iter().enumerate() {
+        let get = |name: &str| -> String {
+            columns
+                .iter()
+                .position(|c| c.is_some_and(|c| c.name == name))
+                .and_then(|i| cells.get(i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let label = |field: &str| {
+            form::fields()
+                .find(|f| f.name == field)
+                .map(|f| f.label)
+                .unwrap_or("")
+        };
+        match form::parse(&get) {
+            Err(errs) => {
+                for e in errs {
+                    out.errors.push(RowError {
+                        line: *line,
+                        message: format!("{}: {}", label(e.field), e.message),
+                    });
+                }
+            }
+            Ok(entry) => {
+                let errs = entry.check(kind, today);
+                for e in &errs {
+                    out.errors.push(RowError {
+                        line: *line,
+                        message: format!("{}: {}", label(e.field), e.message),
+                    });
+                }
+                let mut dup = false;
+                for (what, key) in [
+                    ("ИНН", Some(entry.inn.clone())),
+                    ("ОГРН", Some(entry.ogrn.clone())),
+                    ("регистрационный номер", entry.register_number.clone()),
+                ] {
+                    let Some(key) = key else { continue };
+                    if let Some(first) = seen.insert(format!("{what}:{key}"), *line) {
+                        out.errors.push(RowError {
+                            line: *line,
+                            message: format!("{what} {key} уже есть в строке {first} этого файла"),
+                        });
+                        dup = true;
+                    }
+                }
+                if errs.is_empty() && !dup {
+                    out.entries.push((*line, entry));
+                }
+            }
+        }
+        progress(i + 1);
+    }
+    out
+}
+
+/// Columns of the exports.
+pub fn headers(public: bool) -> Vec<String> {
+    let mut h: Vec<String> = form::fields()
+        .filter(|f| !public || is_public(f.name))
+        .map(|f| f.label.to_string())
+        .collect();
+    h.push("Договоры страхования".into());
+    h.push("Проверки".into());
+    h.push("Меры дисциплинарного воздействия".into());
+    h.push("Дата обновления".into());
+    h
+}
+
+/// Fields the public register shows: what the law publishes, not the contacts staff keep for
+/// their own work (e-mail, КПП).
+pub fn is_public(name: &str) -> bool {
+    !matches!(name, "email" | "kpp")
+}
+
+/// One row of an export. For an entrepreneur the public row leaves out the address of
+/// residence (personal data); the place of activity stays.
+pub fn row(s: &Snapshot, updated_at: &chrono::DateTime<chrono::Utc>, public: bool) -> Vec<String> {
+    let v = form::values(&s.entry);
+    let ip = s.entry.ogrn.len() == 15;
+    let mut out: Vec<String> = form::fields()
+        .filter(|f| !public || is_public(f.name))
+        .map(|f| {
+            if public && ip && f.name == "legal_address" {
+                String::new()
+            } else {
+                v.get(f.name).cloned().unwrap_or_default()
+            }
+        })
+        .collect();
+    out.push(
+        s.policies
+            .iter()
+            .map(model::Policy::describe)
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    out.push(
+        s.inspections
+            .iter()
+            .map(model::Inspection::describe)
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    out.push(
+        s.measures
+            .iter()
+            .map(model::Measure::describe)
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    out.push(crate::web::views::datetime(updated_at));
+    out
+}
+
+/// A CSV line for Excel: `;`-separated, quoted where needed, formulas neutralised.
+pub fn csv_line(cells: &[String]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| {
+            let c = if c.starts_with(['=', '+', '-', '@']) {
+                format!("'{c}")
+            } else {
+                c.clone()
+            };
+            if c.contains([';', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    line.push_str("\r\n");
+    line
+}
+
+/// The whole table as an XLSX workbook.
+pub fn xlsx(headers: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Реестр")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold().set_text_wrap();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+        sheet.set_column_width(c as u16, 18)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            // text cells: INNs and OGRNs must not become numbers with lost zeros
+            sheet.write_string(r as u32 + 1, c as u16, v)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(book.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn an_export_line_reads_back_as_the_same_entry() {
+        let e = crate::register::model::tests_support::sample();
+        let s = Snapshot {
+            entry: e.clone(),
+            policies: vec![],
+            inspections: vec![],
+            measures: vec![],
+        };
+        let csv = format!(
+            "{}{}",
+            csv_line(&headers(false)),
+            csv_line(&row(&s, &chrono::Utc::now(), false))
+        );
+        let sheet = read("r.csv", csv.as_bytes()).unwrap();
+        let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
+        assert_eq!(checked.errors, vec![]);
+        assert_eq!(checked.entries, vec![(2, e)]);
+        assert_eq!(checked.ignored_columns.len(), 4);
+    }
+
+    #[test]
+    fn windows_1251_comma_separated_with_bad_rows() {
+        let text = "ИНН,ОГРН/ОГРНИП,Полное наименование,Сокращенное наименование,Дата регистрации в реестре\n\
+                    7700123459,1027700123450,ООО «Альфа»,Альфа,01.02.2020\n\
+                    7700123450,1027700123450,ООО «Бета»,Бета,01.02.2020\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        let sheet = read("r.csv", &bytes).unwrap();
+        let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
+        assert_eq!(checked.entries.len(), 1);
+        let lines: Vec<_> = checked
+            .errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(lines[0].0, 3);
+        assert!(lines[0].1.starts_with("ИНН: "), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 3 && m.contains("уже есть в строке 2")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let sheet = read(
+            "r.csv",
+            "ИНН;Полное наименование\n7700123459;x\n".as_bytes(),
+        )
+        .unwrap();
+        let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
+        assert!(
+            checked
+                .errors
+                .iter()
+                .any(|e| e.line == 1 && e.message.contains("ОГРН"))
+        );
+        assert!(checked.entries.is_empty());
+    }
+
+    #[test]
+    fn xlsx_round_trip() {
+        let e = crate::register::model::tests_support::sample();
+        let s = Snapshot {
+            entry: e.clone(),
+            policies: vec![],
+            inspections: vec![],
+            measures: vec![],
+        };
+        let bytes = xlsx(&headers(false), &[row(&s, &chrono::Utc::now(), false)]).unwrap();
+        let sheet = read("r.xlsx", &bytes).unwrap();
+        let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
+        assert_eq!(checked.errors, vec![]);
+        assert_eq!(checked.entries, vec![(2, e)]);
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(
+            csv_line(&["=1+1".into(), "a;b".into()]),
+            "'=1+1;\"a;b\"\r\n"
+        );
+    }
+}
