@@ -11,4 +11,5 @@ mod exchange;
 mod office;
 mod platform;
 mod recovery;
+mod register;
 mod s3;
