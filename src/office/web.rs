@@ -241,6 +241,10 @@ fn action_label(action: &str) -> &str {
         "auth.password_set" => "Пароль установлен по приглашению",
         "auth.password_changed" => "Пароль изменён в профиле",
         "mail.requeued" => "Письмо отправлено повторно",
+        "register.admit" => "Член СРО внесен в реестр",
+        "register.import" => "Члены СРО внесены в реестр (импорт)",
+        "register.change" => "Изменена запись реестра",
+        "register.extract" => "Выдана выписка из реестра",
         other => other,
     }
 }

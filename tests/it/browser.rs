@@ -529,3 +529,70 @@ async fn member_sends_the_annual_report_as_the_manual_says() {
     assert!(text.contains("Зарегистрировано"));
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_gets_an_extract_and_a_visitor_finds_the_company_in_the_register() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+
+    // The member: «Получить выписку» on the dashboard makes the PDF at once
+    log_in(&b, &app, MEMBER_INN, MEMBER_PASSWORD).await;
+    b.wait_for_url("/kabinet").await;
+    let get = b.by_text("button", "Получить выписку").await;
+    b.click(&get).await;
+    b.wait_for_url("/pdf").await;
+    let url = b.url().await;
+    let number = url
+        .split("/kabinet/extracts/")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches("/pdf")
+        .to_string();
+    // the extracts journal lists it, from the menu
+    b.goto(&app.url("/kabinet")).await;
+    let menu = b.by_text("a", "Выписка из реестра").await;
+    b.click(&menu).await;
+    b.wait_for_url("/kabinet/extracts").await;
+    let text = b.text().await;
+    assert!(
+        text.contains(&number) && text.contains("сведения не менялись"),
+        "{text}"
+    );
+    b.assert_accessible("the member's extracts").await;
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+
+    // A visitor, no login: the public register, a search in Russian, the card
+    b.goto(&app.url("/reestr")).await;
+    b.assert_accessible("the public register").await;
+    b.type_into("#q", "ромашка").await;
+    let find = b.by_text("button", "Найти").await;
+    b.click(&find).await;
+    b.wait_for_url("q=").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Найдено: 1") && text.contains("ООО «Ромашка-Строй»"),
+        "{text}"
+    );
+    let link = b.by_text("a", "ООО «Ромашка-Строй»").await;
+    b.click(&link).await;
+    b.wait_for_url("/reestr/7700123459").await;
+    let text = b.text().await;
+    assert!(text.contains("Сведения о членстве") && text.contains("Уровень ответственности"));
+    b.assert_accessible("a member's public card").await;
+    // … and checks the extract the company gave them, by its number
+    let check = b.by_text("a", "Проверка выписки").await;
+    b.click(&check).await;
+    b.wait_for_url("/v").await;
+    b.type_into("#number", &number.to_lowercase()).await;
+    let button = b.by_text("button", "Проверить").await;
+    b.click(&button).await;
+    b.wait_for_url(&number).await;
+    let text = b.text().await;
+    assert!(text.contains("Выписка подлинная и актуальна"), "{text}");
+    assert!(text.contains("7700123459"));
+    b.assert_accessible("the check of an extract").await;
+    b.quit().await;
+}
