@@ -401,10 +401,10 @@ fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), Stri
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    if !types.is_empty()
-        && !types.contains(&actual)
-        && !(actual == "integer" && types.contains(&"number"))
-    {
+    let allowed = types.is_empty()
+        || types.contains(&actual)
+        || (actual == "integer" && types.contains(&"number"));
+    if !allowed {
         return Err(format!("{at}: {actual}, the document says {types:?}"));
     }
     if let (Value::Object(o), Some(props)) =
