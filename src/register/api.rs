@@ -70,8 +70,10 @@ pub struct MemberSummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegisterPage {
     pub items: Vec<MemberSummary>,
-    /// Entries that match the search.
+    /// Entries that match the search; a text search stops counting at 1000.
     pub total: i64,
+    /// `false` when `total` stopped at the cap: there are more.
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
     pub pages: i64,
@@ -322,12 +324,13 @@ async fn list(
     if page < 1 {
         return Err(AppError::BadRequest("page — число от 1".into()));
     }
-    let (rows, total) =
-        service::search(&state.db, &filter, per_page, (page - 1) * per_page).await?;
+    let found = service::search(&state.db, &filter, per_page, (page - 1) * per_page).await?;
+    let total = found.total;
     let updated = service::last_updated(&state.db).await?;
     let body = RegisterPage {
-        items: rows.iter().map(|r| summary(&state, r)).collect(),
+        items: found.rows.iter().map(|r| summary(&state, r)).collect(),
         total,
+        total_exact: found.exact,
         page,
         per_page,
         pages: (total + per_page - 1) / per_page,

@@ -45,7 +45,16 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// The filter, or a message saying which parameter is wrong.
     pub fn filter(&self) -> Result<PublicFilter, String> {
-        let q = self.q.trim().to_lowercase();
+        // a plain substring: LIKE's wildcards and escape are not searchable characters here
+        let q: String = self
+            .q
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '%' | '_' | '\\'))
+            .take(200)
+            .collect();
+        let q = q.trim().to_string();
         let status = if self.status.trim().is_empty() {
             None
         } else {
@@ -73,7 +82,7 @@ impl SearchQuery {
             )
         };
         Ok(PublicFilter {
-            query: (!q.is_empty()).then_some(q.chars().take(200).collect()),
+            query: (!q.is_empty()).then_some(q),
             status,
             vv_level,
             odo_level: None,
@@ -104,6 +113,7 @@ struct RegisterPage {
     levels: Vec<i64>,
     rows: Vec<RowView>,
     total: i64,
+    exact: bool,
     page: i64,
     pages: i64,
     prev_href: Option<String>,
@@ -119,10 +129,15 @@ async fn show_register(
 ) -> Result<Response, AppError> {
     let filter = q.filter();
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
-    let (rows, total) = match &filter {
+    let found = match &filter {
         Ok(f) => service::search(&state.db, f, PER_PAGE, (page_no - 1) * PER_PAGE).await?,
-        Err(_) => (vec![], 0),
+        Err(_) => service::SearchPage {
+            rows: vec![],
+            total: 0,
+            exact: true,
+        },
     };
+    let (rows, total) = (found.rows, found.total);
     let updated = service::last_updated(&state.db)
         .await?
         .map(|t| views::datetime(&t))
@@ -177,6 +192,7 @@ async fn show_register(
             })
             .collect(),
         total,
+        exact: found.exact,
         page: page_no,
         pages,
         prev_href: (page_no > 1).then(|| href(page_no - 1)),

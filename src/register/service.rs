@@ -8,7 +8,7 @@ use crate::audit::{self, Actor, Event};
 use crate::config::Settings;
 use crate::db::{Db, DbError, Tx};
 
-pub use store::{PublicFilter, PublicRow};
+pub use store::{COUNT_CAP, PublicFilter, PublicRow, SearchPage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -315,7 +315,7 @@ pub async fn search(
     f: &PublicFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<PublicRow>, i64), DbError> {
+) -> Result<SearchPage, DbError> {
     store::search(db, f, limit, offset).await
 }
 

@@ -482,37 +482,46 @@ pub struct PublicRow {
     pub vv_level: Option<i64>,
     pub odo_level: Option<i64>,
     pub updated_at: DateTime<Utc>,
-    /// The number of rows matching the filter (a window count: one scan, one query).
+}
+
+/// A page of a search and how many entries match.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub rows: Vec<PublicRow>,
+    /// Matching entries; a text search stops counting past [`COUNT_CAP`].
     pub total: i64,
+    /// `false` when the count stopped at the cap («более 1000»).
+    pub exact: bool,
 }
 
-fn like_pattern(q: &str) -> String {
-    format!(
-        "%{}%",
-        q.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
-}
+/// A text search counts matches up to this many: enough to page through, cheap on a big register.
+pub const COUNT_CAP: i64 = 1000;
 
-/// One page of the register by the filter, ordered by name, with the total in every row.
-pub async fn search(
-    db: &Db,
-    f: &PublicFilter,
-    limit: i64,
-    offset: i64,
-) -> DbResult<(Vec<PublicRow>, i64)> {
+/// One page of the register by the filter, in register order (order of entry, as official
+/// registers list members).
+///
+/// The text condition is answered from a trigram index: FTS5 on SQLite (`members_fts`, whose
+/// rowids come in order, so a page stops after its rows) and pg_trgm on PostgreSQL. The query
+/// is a plain substring: `%`, `_` and `\` are dropped by the caller.
+pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbResult<SearchPage> {
+    let sqlite = matches!(db, Db::Sqlite(..));
     let mut conds = Vec::new();
     let mut text_args: Vec<String> = Vec::new();
     let mut int_args: Vec<i64> = Vec::new();
     // text arguments come first, then integers: placeholders are numbered in that order
-    if let Some(q) = &f.query {
-        text_args.push(like_pattern(q));
-        conds.push(format!(
-            "m.search_text LIKE ${} ESCAPE '\\'",
-            text_args.len()
-        ));
-    }
+    let from = match &f.query {
+        Some(q) => {
+            text_args.push(format!("%{q}%"));
+            if sqlite {
+                conds.push("t.search_text LIKE $1".to_string());
+                "members_fts t JOIN members m ON m.id = t.rowid"
+            } else {
+                conds.push("m.search_text LIKE $1".to_string());
+                "members m"
+            }
+        }
+        None => "members m",
+    };
     if let Some(s) = f.status {
         text_args.push(s.to_string());
         conds.push(format!("m.status = ${}", text_args.len()));
@@ -531,11 +540,16 @@ pub async fn search(
     } else {
         format!(" WHERE {}", conds.join(" AND "))
     };
+    let order = if sqlite && f.query.is_some() {
+        "t.rowid"
+    } else {
+        "m.id"
+    };
     let n = base + int_args.len();
     let sql = format!(
         "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.register_number, m.status, m.admitted_on, \
-         m.terminated_on, m.vv_level, m.odo_level, m.updated_at, COUNT(*) OVER () AS total \
-         FROM members m{wh} ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}",
+         m.terminated_on, m.vv_level, m.odo_level, m.updated_at \
+         FROM {from}{wh} ORDER BY {order} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
@@ -545,21 +559,26 @@ pub async fn search(
         for a in &int_args { q = q.bind(a); }
         q.bind(limit).bind(offset).fetch_all(p).await?
     });
-    let total = match rows.first() {
-        Some(r) => r.total,
-        // an empty page past the end: count separately (rare)
-        None if offset > 0 => {
-            let count_sql = format!("SELECT COUNT(*) FROM members m{wh}");
-            on_db!(db, p => {
-                let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-                for a in &text_args { q = q.bind(a); }
-                for a in &int_args { q = q.bind(a); }
-                q.fetch_one(p).await?
-            })
-        }
-        None => 0,
+    let count_sql = if f.query.is_some() {
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {from}{wh} LIMIT {}) c",
+            COUNT_CAP + 1
+        )
+    } else {
+        format!("SELECT COUNT(*) FROM {from}{wh}")
     };
-    Ok((rows, total))
+    let counted = on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
+        for a in &text_args { q = q.bind(a); }
+        for a in &int_args { q = q.bind(a); }
+        q.fetch_one(p).await?
+    });
+    let exact = f.query.is_none() || counted <= COUNT_CAP;
+    Ok(SearchPage {
+        rows,
+        total: counted.min(if exact { i64::MAX } else { COUNT_CAP }),
+        exact,
+    })
 }
 
 /// When the register last changed.

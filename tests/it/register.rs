@@ -124,6 +124,7 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
     let (_, form) = admin.get_html(&edit).await;
     assert!(form.contains("name=\"version\" value=\"1\""));
     let changed = new_member(&[
+        ("short_name", "ООО «Новый Проект Плюс»"),
         ("vv_level", "2"),
         ("vv_contribution", "150 000"),
         ("register_number", "П-0001"),
@@ -208,6 +209,25 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
     let (_, public) = api_json(&app, "/api/v1/register/inn/7707083893").await;
     assert_eq!(public["insurance"][0]["contract"], "П-77");
     assert_eq!(public["vv"]["level"], 2);
+
+    // The search index follows the entry: found by its name, and by a 2-letter part too
+    let (_, found) = api_json(
+        &app,
+        "/api/v1/register?q=%D0%BD%D0%BE%D0%B2%D1%8B%D0%B9+%D0%BF%D1%80%D0%BE%D0%B5%D0%BA%D1%82",
+    )
+    .await;
+    assert_eq!(found["total"], 1, "«новый проект»");
+    assert_eq!(found["total_exact"], true);
+    let (_, found) = api_json(&app, "/api/v1/register?q=%D0%BF-").await;
+    assert_eq!(
+        found["total"], 1,
+        "«п-»: shorter than a trigram, still found"
+    );
+    let (_, found) = api_json(&app, "/api/v1/register?q=%D0%BF%D0%BB%D1%8E%D1%81").await;
+    assert_eq!(
+        found["items"][0]["short_name"], "ООО «Новый Проект Плюс»",
+        "renamed: found by the new name"
+    );
 
     // The registrar reads the register but does not keep it
     let registrar = member(&app, "registrar@sro.example", "Registrar-2026!").await;
