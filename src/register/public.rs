@@ -161,7 +161,7 @@ async fn show_register(
         .iter()
         .map(|l| l.number)
         .collect();
-    let mut res = page(&RegisterPage {
+    page(&RegisterPage {
         chrome: ctx.chrome("Реестр членов СРО"),
         q: q.q.trim().to_string(),
         status: q.status.trim().to_string(),
@@ -199,15 +199,7 @@ async fn show_register(
         next_href: (page_no < pages).then(|| href(page_no + 1)),
         updated,
         error: filter.err(),
-    })?;
-    if res.status().is_success() && ctx.user.is_none() {
-        // the same for everyone: a short public cache spares the database on busy days
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=60"),
-        );
-    }
-    Ok(res)
+    })
 }
 
 /// A group of «label: value» lines of the public card.

@@ -509,8 +509,35 @@ pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbRes
     let mut text_args: Vec<String> = Vec::new();
     let mut int_args: Vec<i64> = Vec::new();
     // text arguments come first, then integers: placeholders are numbered in that order
-    let from = match &f.query {
-        Some(q) => {
+    // Digits (an INN, OGRN or register number being typed) match the start of those columns
+    // through their b-tree indexes; anything else is a substring of the name or the numbers,
+    // answered from the trigram index.
+    let digits = f
+        .query
+        .as_deref()
+        .filter(|q| q.chars().all(|c| c.is_ascii_digit()));
+    let from = match (&f.query, digits) {
+        (Some(_), Some(d)) if sqlite => {
+            // bytewise ranges: every string that starts with «123» is in ["123", "12:")
+            let mut upper = d.to_string();
+            upper.pop();
+            upper.push((d.as_bytes()[d.len() - 1] + 1) as char);
+            text_args.push(d.to_string());
+            text_args.push(upper);
+            conds.push(
+                "((m.inn >= $1 AND m.inn < $2) OR (m.ogrn >= $1 AND m.ogrn < $2) \
+                 OR (m.register_number >= $1 AND m.register_number < $2))"
+                    .to_string(),
+            );
+            "members m"
+        }
+        (Some(_), Some(d)) => {
+            text_args.push(format!("{d}%"));
+            conds
+                .push("(m.inn LIKE $1 OR m.ogrn LIKE $1 OR m.register_number LIKE $1)".to_string());
+            "members m"
+        }
+        (Some(q), None) => {
             text_args.push(format!("%{q}%"));
             if sqlite {
                 conds.push("t.search_text LIKE $1".to_string());
@@ -520,7 +547,7 @@ pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbRes
                 "members m"
             }
         }
-        None => "members m",
+        (None, _) => "members m",
     };
     if let Some(s) = f.status {
         text_args.push(s.to_string());
@@ -540,16 +567,17 @@ pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbRes
     } else {
         format!(" WHERE {}", conds.join(" AND "))
     };
-    let order = if sqlite && f.query.is_some() {
+    let order = if from.starts_with("members_fts") {
         "t.rowid"
     } else {
         "m.id"
     };
     let n = base + int_args.len();
+    // The page's ids first (an index walk, even deep into the register), then their rows.
     let sql = format!(
         "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.register_number, m.status, m.admitted_on, \
-         m.terminated_on, m.vv_level, m.odo_level, m.updated_at \
-         FROM {from}{wh} ORDER BY {order} LIMIT ${} OFFSET ${}",
+         m.terminated_on, m.vv_level, m.odo_level, m.updated_at FROM members m \
+         WHERE m.id IN (SELECT m.id FROM {from}{wh} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY m.id",
         n + 1,
         n + 2
     );
@@ -567,7 +595,7 @@ pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbRes
     } else {
         format!("SELECT COUNT(*) FROM {from}{wh}")
     };
-    let counted = on_db!(db, p => {
+    let counted: i64 = on_db!(db, p => {
         let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
         for a in &text_args { q = q.bind(a); }
         for a in &int_args { q = q.bind(a); }
