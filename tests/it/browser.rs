@@ -356,6 +356,8 @@ async fn staff_log_in_to_the_back_office() {
     b.type_into("#q", "ромашка").await;
     let find = b.by_text("button", "Найти").await;
     b.click(&find).await;
+    // a click returns before the next page has loaded: wait for it (flaked under load)
+    b.wait_for_url("/office/members?").await;
     let text = b.text().await;
     assert!(
         text.contains("ООО «Ромашка-Строй»"),
@@ -365,11 +367,13 @@ async fn staff_log_in_to_the_back_office() {
     b.assert_accessible("the members list").await;
     let card = b.by_text("a", "ООО «Ромашка-Строй»").await;
     b.click(&card).await;
+    b.wait_for_url("/office/members/1").await;
     assert!(b.text().await.contains("История изменений"));
     b.assert_accessible("the member card").await;
 
     let audit = b.by_text("a", "Журнал аудита").await;
     b.click(&audit).await;
+    b.wait_for_url("/office/audit").await;
     assert!(b.text().await.contains("Цепочка записей цела"));
     b.assert_accessible("the audit log").await;
 
@@ -379,7 +383,7 @@ async fn staff_log_in_to_the_back_office() {
 
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
-    assert!(b.url().await.contains("/login"));
+    b.wait_for_url("/login").await;
     b.quit().await;
 }
 
