@@ -143,6 +143,38 @@ struct MeasureRow {
     reason: String,
 }
 
+impl From<PolicyRow> for Policy {
+    fn from(r: PolicyRow) -> Policy {
+        Policy {
+            insurer: r.insurer,
+            contract: r.contract,
+            sum_insured: r.sum_insured,
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+        }
+    }
+}
+
+impl From<InspectionRow> for Inspection {
+    fn from(r: InspectionRow) -> Inspection {
+        Inspection {
+            finished_on: r.finished_on,
+            kind: r.kind,
+            result: r.result,
+        }
+    }
+}
+
+impl From<MeasureRow> for Measure {
+    fn from(r: MeasureRow) -> Measure {
+        Measure {
+            decided_on: r.decided_on,
+            measure: r.measure,
+            reason: r.reason,
+        }
+    }
+}
+
 /// The lists of the entries with the given ids, in their order of entry.
 pub type Lists = (Vec<Policy>, Vec<Inspection>, Vec<Measure>);
 
@@ -184,27 +216,13 @@ pub async fn lists_of(db: &Db, ids: &[i64]) -> DbResult<std::collections::HashMa
         q.fetch_all(p).await?
     });
     for r in policies {
-        out.entry(r.member_id).or_default().0.push(Policy {
-            insurer: r.insurer,
-            contract: r.contract,
-            sum_insured: r.sum_insured,
-            valid_from: r.valid_from,
-            valid_to: r.valid_to,
-        });
+        out.entry(r.member_id).or_default().0.push(r.into());
     }
     for r in inspections {
-        out.entry(r.member_id).or_default().1.push(Inspection {
-            finished_on: r.finished_on,
-            kind: r.kind,
-            result: r.result,
-        });
+        out.entry(r.member_id).or_default().1.push(r.into());
     }
     for r in measures {
-        out.entry(r.member_id).or_default().2.push(Measure {
-            decided_on: r.decided_on,
-            measure: r.measure,
-            reason: r.reason,
-        });
+        out.entry(r.member_id).or_default().2.push(r.into());
     }
     Ok(out)
 }
@@ -221,32 +239,9 @@ pub async fn lists_tx(tx: &mut Tx, id: i64) -> DbResult<Lists> {
         "SELECT member_id, decided_on, measure, reason FROM member_measures \
          WHERE member_id = $1 ORDER BY decided_on, id").bind(id).fetch_all(c).await?);
     Ok((
-        policies
-            .into_iter()
-            .map(|r| Policy {
-                insurer: r.insurer,
-                contract: r.contract,
-                sum_insured: r.sum_insured,
-                valid_from: r.valid_from,
-                valid_to: r.valid_to,
-            })
-            .collect(),
-        inspections
-            .into_iter()
-            .map(|r| Inspection {
-                finished_on: r.finished_on,
-                kind: r.kind,
-                result: r.result,
-            })
-            .collect(),
-        measures
-            .into_iter()
-            .map(|r| Measure {
-                decided_on: r.decided_on,
-                measure: r.measure,
-                reason: r.reason,
-            })
-            .collect(),
+        policies.into_iter().map(Policy::from).collect(),
+        inspections.into_iter().map(Inspection::from).collect(),
+        measures.into_iter().map(Measure::from).collect(),
     ))
 }
 

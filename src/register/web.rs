@@ -870,6 +870,23 @@ struct ImportPage {
     imported: Option<usize>,
 }
 
+impl ImportPage {
+    /// The page before any file: the form, and no report.
+    fn new(chrome: Chrome, dry_run: bool) -> ImportPage {
+        ImportPage {
+            chrome,
+            error: None,
+            file_name: String::new(),
+            dry_run,
+            checked_rows: 0,
+            valid_rows: 0,
+            errors: vec![],
+            ignored: String::new(),
+            imported: None,
+        }
+    }
+}
+
 fn require_admin(s: &StaffCtx) -> Result<(), AppError> {
     if s.role == StaffRole::Admin {
         Ok(())
@@ -880,17 +897,7 @@ fn require_admin(s: &StaffCtx) -> Result<(), AppError> {
 
 async fn show_import(s: StaffCtx) -> Result<Response, AppError> {
     require_admin(&s)?;
-    page(&ImportPage {
-        chrome: s.ctx.chrome("Импорт реестра"),
-        error: None,
-        file_name: String::new(),
-        dry_run: true,
-        checked_rows: 0,
-        valid_rows: 0,
-        errors: vec![],
-        ignored: String::new(),
-        imported: None,
-    })
+    page(&ImportPage::new(s.ctx.chrome("Импорт реестра"), true))
 }
 
 async fn import(
@@ -920,17 +927,7 @@ async fn import(
             _ => {}
         }
     }
-    let mut p = ImportPage {
-        chrome: s.ctx.chrome("Импорт реестра"),
-        error: None,
-        file_name: String::new(),
-        dry_run,
-        checked_rows: 0,
-        valid_rows: 0,
-        errors: vec![],
-        ignored: String::new(),
-        imported: None,
-    };
+    let mut p = ImportPage::new(s.ctx.chrome("Импорт реестра"), dry_run);
     let Some((name, bytes)) = file else {
         p.error = Some("Выберите файл CSV или XLSX".into());
         return form_page(StatusCode::UNPROCESSABLE_ENTITY, &p);

@@ -600,10 +600,16 @@ async fn public_register_and_api_follow_the_openapi_document(app: TestApp) {
     assert!(!csv.contains("office@romashka-stroy.example"));
 }
 
-fn pdftotext(pdf: &[u8]) -> String {
+/// The PDF in a temporary file (the tools read files).
+fn temp_pdf(pdf: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.pdf");
     std::fs::write(&path, pdf).unwrap();
+    (dir, path)
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let (_dir, path) = temp_pdf(pdf);
     let out = Command::new("pdftotext")
         .arg(&path)
         .arg("-")
@@ -615,9 +621,7 @@ fn pdftotext(pdf: &[u8]) -> String {
 
 /// The QR code of the PDF's first page, read the way a phone would: rendered, then scanned.
 fn qr_of(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.pdf");
-    std::fs::write(&path, pdf).unwrap();
+    let (dir, path) = temp_pdf(pdf);
     let png = dir.path().join("page");
     let ok = Command::new("pdftoppm")
         .args(["-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile"])
