@@ -474,3 +474,31 @@ pub async fn journal(
 ) -> Result<(Vec<ExtractRow>, i64), DbError> {
     store::extracts(db, member_id, limit, offset).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extract_renders_with_its_qr_code_and_every_section() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/poso.toml");
+        let settings = Settings::load(&path).expect("config");
+        let snapshot = Snapshot {
+            entry: crate::register::model::tests_support::sample(),
+            policies: vec![],
+            inspections: vec![],
+            measures: vec![],
+        };
+        let at = chrono::Utc::now();
+        let doc = document(&settings, &snapshot, "2026-ABCD-EFGH", at, "АО «Заказчик»");
+        assert_eq!(doc.sections.len(), 3);
+        assert_eq!(
+            doc.sections[2].rows[4].value.split(':').next(),
+            Some("Первый уровень ответственности")
+        );
+        assert!(doc.verify_url.ends_with("/v/2026-ABCD-EFGH"));
+        let pdf = render(&Documents::new().unwrap(), &doc, at).expect("renders");
+        assert!(pdf.starts_with(b"%PDF"));
+        assert!(qr_svg(&doc.verify_url).unwrap().starts_with("<?xml"));
+    }
+}
