@@ -318,6 +318,7 @@ async fn member_logs_in_sees_the_dashboard_and_logs_out() {
 
     let company = b.by_text("a", "Организация").await;
     b.click(&company).await;
+    b.wait_for_url("/kabinet/company").await;
     assert!(b.text().await.contains("Пользователи личного кабинета"));
     b.assert_accessible("the company page").await;
 
@@ -328,6 +329,8 @@ async fn member_logs_in_sees_the_dashboard_and_logs_out() {
 
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
+    // the click returns before the next page has loaded (CI saw the old page's text)
+    b.wait_for_url("/login").await;
     let text = b.text().await;
     assert!(
         text.contains("Вы вышли из личного кабинета"),
