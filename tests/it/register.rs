@@ -600,6 +600,16 @@ async fn public_register_and_api_follow_the_openapi_document(app: TestApp) {
     assert!(!csv.contains("office@romashka-stroy.example"));
 }
 
+/// The value of the first `name="…"` attribute in `html`.
+fn attr<'a>(html: &'a str, name: &str) -> &'a str {
+    html.split(&format!("{name}=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {name}= in {html}"))
+        .split('"')
+        .next()
+        .unwrap()
+}
+
 /// The PDF in a temporary file (the tools read files).
 fn temp_pdf(pdf: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -767,49 +777,19 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
         .to_string();
     let mut fields: Vec<(String, String)> = vec![];
     for part in form.split("<input id=\"f-").skip(1) {
-        let name = part
-            .split("name=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let value = part
-            .split("value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        fields.push((
-            name.to_string(),
-            value
-                .replace("&#34;", "\"")
-                .replace("&#39;", "'")
-                .replace("&amp;", "&"),
-        ));
+        let value = attr(part, "value")
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+        fields.push((attr(part, "name").to_string(), value));
     }
     for part in form.split("<select id=\"f-").skip(1) {
-        let name = part
-            .split("name=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let value = part
-            .split("\" selected")
-            .next()
-            .unwrap()
-            .rsplit("value=\"")
-            .next()
-            .unwrap();
-        let value = if part.contains(" selected") {
-            value
-        } else {
-            ""
+        // the selected option's value, or empty when none is selected
+        let value = match part.split("\" selected").next() {
+            Some(before) if part.contains(" selected") => before.rsplit("value=\"").next().unwrap(),
+            _ => "",
         };
-        fields.push((name.to_string(), value.to_string()));
+        fields.push((attr(part, "name").to_string(), value.to_string()));
     }
     fields.retain(|(k, _)| k != "phone" && k != "reason");
     fields.push(("phone".into(), "+7 (495) 111-22-33".into()));
