@@ -182,6 +182,10 @@ pub struct SecuritySettings {
     pub invite_token_hours: u32,
     pub reset_per_ip_per_hour: u32,
     pub reset_per_account_per_hour: u32,
+    /// Look-ups of extract numbers on the public check page from one address: a guesser gets 429.
+    pub extract_checks_per_ip_per_minute: u32,
+    /// Extracts one member company may issue itself (each is a PDF kept for good).
+    pub extracts_per_member_per_hour: u32,
 }
 
 impl std::fmt::Debug for SecuritySettings {
@@ -213,6 +217,8 @@ impl Default for SecuritySettings {
             invite_token_hours: 72,
             reset_per_ip_per_hour: 30,
             reset_per_account_per_hour: 5,
+            extract_checks_per_ip_per_minute: 60,
+            extracts_per_member_per_hour: 30,
         }
     }
 }

@@ -550,6 +550,10 @@ async fn show_check(
     State(state): State<AppState>,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
+    state
+        .limits
+        .check_extract_lookup(&ctx.client.ip)
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let unknown = || {
         AppError::NotFoundWith(
             "Выписки с таким номером нет. Проверьте номер: он напечатан в правом верхнем углу выписки и под QR-кодом."

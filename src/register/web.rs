@@ -716,6 +716,10 @@ async fn issue_member_extract(
     m: MemberCtx,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
+    state
+        .limits
+        .check_extract_issue(m.member_id)
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let company = service::current(&state.db, m.member_id)
         .await?
         .ok_or(AppError::NotFound)?

@@ -14,6 +14,8 @@ pub struct Limits {
     login_account: DefaultKeyedRateLimiter<String>,
     reset_ip: DefaultKeyedRateLimiter<String>,
     reset_account: DefaultKeyedRateLimiter<String>,
+    extract_check_ip: DefaultKeyedRateLimiter<String>,
+    extract_member: DefaultKeyedRateLimiter<i64>,
 }
 
 fn per_hour(n: u32) -> Quota {
@@ -35,6 +37,8 @@ impl Limits {
             login_account: RateLimiter::keyed(per_minute(s.login_per_account_per_minute)),
             reset_ip: RateLimiter::keyed(per_hour(s.reset_per_ip_per_hour)),
             reset_account: RateLimiter::keyed(per_hour(s.reset_per_account_per_hour)),
+            extract_check_ip: RateLimiter::keyed(per_minute(s.extract_checks_per_ip_per_minute)),
+            extract_member: RateLimiter::keyed(per_hour(s.extracts_per_member_per_hour)),
         }
     }
 
@@ -56,8 +60,25 @@ impl Limits {
         Ok(())
     }
 
+    /// A look-up of an extract number on the public page: numbers are random, but a guesser
+    /// should not get to try many.
+    pub fn check_extract_lookup(&self, ip: &str) -> Result<(), u64> {
+        self.extract_check_ip
+            .check_key(&ip.to_string())
+            .map_err(wait)
+    }
+
+    /// An extract a member company issues itself.
+    pub fn check_extract_issue(&self, member_id: i64) -> Result<(), u64> {
+        self.extract_member.check_key(&member_id).map_err(wait)
+    }
+
     /// Forget idle keys so memory does not grow with every address ever seen.
     pub fn housekeeping(&self) {
+        self.extract_check_ip.retain_recent();
+        self.extract_check_ip.shrink_to_fit();
+        self.extract_member.retain_recent();
+        self.extract_member.shrink_to_fit();
         for l in [
             &self.login_ip,
             &self.login_account,

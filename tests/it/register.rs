@@ -815,3 +815,44 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
         "the check says the entry changed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_checks_and_issues_are_rate_limited() {
+    let opts = Options {
+        overrides: vec![
+            ("security.extract_checks_per_ip_per_minute", 3.into()),
+            ("security.extracts_per_member_per_hour", 2.into()),
+        ],
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await.unwrap();
+    // a member issues two extracts; the third within the hour waits, with Retry-After
+    let m = member(&app, "director@romashka-stroy.example", "Romashka-2026!").await;
+    for _ in 0..2 {
+        let r = m
+            .post_with_token_from("/kabinet", "/kabinet/extracts", &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let r = m
+        .post_with_token_from("/kabinet", "/kabinet/extracts", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let (_, journal) = m.get_html("/kabinet/extracts").await;
+    assert!(
+        journal.contains("Выдано выписок: 2"),
+        "the refused one was not made"
+    );
+    // a visitor guessing numbers: three look-ups, then 429 with a Russian page
+    let visitor = TestApp::client_for(&app);
+    for _ in 0..3 {
+        assert_eq!(
+            visitor.get("/v/2026-0000-0000").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    let (s, html) = visitor.get_html("/v/2026-0000-0001").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Слишком много попыток"));
+}
