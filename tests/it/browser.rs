@@ -424,7 +424,7 @@ async fn member_recovers_the_password_by_inn_as_the_manual_says() {
     b.assert_accessible("the new password page").await;
     let save = b.by_text("button", "Сохранить пароль и войти").await;
     b.click(&save).await;
-    assert!(b.url().await.contains("/profile"), "{}", b.url().await);
+    b.wait_for_url("/profile").await;
     assert!(b.text().await.contains("Пароль сохранён"));
     b.assert_accessible("the profile").await;
     b.quit().await;
@@ -466,12 +466,14 @@ async fn member_sends_the_annual_report_as_the_manual_says() {
     b.click(&reports).await;
     let current = b.by_text("main//a", "Отчет за текущий год").await;
     b.click(&current).await;
+    b.wait_for_url("/kabinet/reports/current").await;
     let text = b.text().await;
     assert!(text.contains("Отчет за 2026 год"), "{text}");
     assert!(text.contains("Шаблон информационного листа.pdf"));
     b.assert_accessible("the report's section cards").await;
     let open = b.by_text("main//a", "Открыть раздел").await;
     b.click(&open).await;
+    b.wait_for_url("/kabinet/reports/sections/").await;
     let text = b.text().await;
     assert!(text.contains("Шаблон для заполнения"));
     assert!(
@@ -515,6 +517,7 @@ async fn member_sends_the_annual_report_as_the_manual_says() {
     // «Завершающие шаги»: the journal, then the incoming number and date.
     let journal = b.by_text("nav//a", "Журнал исходящих").await;
     b.click(&journal).await;
+    b.wait_for_url("/kabinet/journal").await;
     let text = b.text().await;
     assert!(text.contains("Журнал исходящих сообщений"));
     assert!(text.contains("Отправлено"));
