@@ -49,7 +49,10 @@ pub async fn run(
     out.ignored_columns = checked.ignored_columns;
     out.errors = checked.errors;
     let inns: Vec<String> = checked.entries.iter().map(|(_, e)| e.inn.clone()).collect();
-    let existing = service::existing_inns(db, &inns).await?;
+    let existing: std::collections::HashSet<String> = service::existing_inns(db, &inns)
+        .await?
+        .into_iter()
+        .collect();
     let mut entries = Vec::with_capacity(checked.entries.len());
     for (line, e) in checked.entries {
         if existing.contains(&e.inn) {

@@ -460,28 +460,28 @@ async fn export_csv(State(state): State<AppState>) -> Result<Response, AppError>
         if tx.send(Ok(head)).await.is_err() {
             return;
         }
-        let sender = tx.clone();
-        let mut chunks = Vec::new();
-        let walked = service::for_each_chunk(&state.db, 1000, |chunk| {
-            let mut out = String::new();
-            for (r, s) in chunk {
-                out.push_str(&table::csv_line(&table::row(&s, &r.updated_at, true)));
-            }
-            chunks.push(out);
-            Ok(())
-        })
-        .await;
-        // chunks are sent after the walk: the walk's closure cannot await
-        for c in chunks {
-            if sender.send(Ok(c)).await.is_err() {
+        // one chunk of entries at a time: memory stays flat however large the register
+        let mut after = 0;
+        loop {
+            let entries = match service::chunk_after(&state.db, after, 1000).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!(error = ?e, "open data export failed");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            };
+            let Some((last, _)) = entries.last() else {
                 return;
+            };
+            after = last.id;
+            let mut out = String::new();
+            for (r, s) in &entries {
+                out.push_str(&table::csv_line(&table::row(s, &r.updated_at, true)));
             }
-        }
-        if let Err(e) = walked {
-            tracing::error!(error = ?e, "open data export failed");
-            let _ = sender
-                .send(Err(std::io::Error::other("export failed")))
-                .await;
+            if tx.send(Ok(out)).await.is_err() {
+                return; // the client went away
+            }
         }
     });
     let stream =

@@ -204,15 +204,7 @@ pub async fn current(db: &Db, id: i64) -> Result<Option<(EntryRow, Snapshot)>, D
     let Some(row) = store::entry(db, id).await? else {
         return Ok(None);
     };
-    let mut lists = store::lists_of(db, &[id]).await?;
-    let (policies, inspections, measures) = lists.remove(&id).unwrap_or_default();
-    let snapshot = Snapshot {
-        entry: row.entry(),
-        policies,
-        inspections,
-        measures,
-    };
-    Ok(Some((row, snapshot)))
+    Ok(with_lists(db, vec![row]).await?.pop())
 }
 
 /// Changes an entry: `edit` gets the entry as it is and changes it; the result is checked,
@@ -329,10 +321,10 @@ pub async fn find(
     inn: Option<&str>,
     number: Option<&str>,
 ) -> Result<Option<(EntryRow, Snapshot)>, DbError> {
-    match store::entry_by_key(db, inn, number).await? {
-        Some(row) => current(db, row.id).await,
-        None => Ok(None),
-    }
+    let Some(row) = store::entry_by_key(db, inn, number).await? else {
+        return Ok(None);
+    };
+    Ok(with_lists(db, vec![row]).await?.pop())
 }
 
 /// Walks the whole register in id order, `chunk` entries at a time, with their lists.
@@ -342,34 +334,46 @@ where
 {
     let mut after = 0;
     loop {
-        let rows = store::entries_after(db, after, chunk).await?;
-        let Some(last) = rows.last() else {
+        let entries = chunk_after(db, after, chunk).await?;
+        let Some((last, _)) = entries.last() else {
             return Ok(());
         };
         after = last.id;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut lists = store::lists_of(db, &ids).await?;
-        let out = rows
-            .into_iter()
-            .map(|r| {
-                let (policies, inspections, measures) = lists.remove(&r.id).unwrap_or_default();
-                let s = Snapshot {
-                    entry: r.entry(),
-                    policies,
-                    inspections,
-                    measures,
-                };
-                (r, s)
-            })
-            .collect();
-        f(out)?;
+        f(entries)?;
     }
+}
+
+/// Up to `n` entries with ids after `after`, with their lists (exports walk the register with
+/// it; an empty result is the end).
+pub async fn chunk_after(
+    db: &Db,
+    after: i64,
+    n: i64,
+) -> Result<Vec<(EntryRow, Snapshot)>, DbError> {
+    let rows = store::entries_after(db, after, n).await?;
+    with_lists(db, rows).await
+}
+
+/// The entries' snapshots: their lists in three queries, whatever the number of entries.
+async fn with_lists(db: &Db, rows: Vec<EntryRow>) -> Result<Vec<(EntryRow, Snapshot)>, DbError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut lists = store::lists_of(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (policies, inspections, measures) = lists.remove(&r.id).unwrap_or_default();
+            let s = Snapshot {
+                entry: r.entry(),
+                policies,
+                inspections,
+                measures,
+            };
+            (r, s)
+        })
+        .collect())
 }
 
 /// Which of these INNs are in the register already (import checks).
 pub async fn existing_inns(db: &Db, inns: &[String]) -> Result<Vec<String>, DbError> {
-    let mut tx = db.begin().await?;
-    let found = store::member_ids_by_inn(&mut tx, inns).await?;
-    drop(tx);
-    Ok(found)
+    store::inns_present(db, inns).await
 }

@@ -619,7 +619,8 @@ pub async fn entries_after(db: &Db, after_id: i64, limit: i64) -> DbResult<Vec<E
     )
 }
 
-pub async fn member_ids_by_inn(tx: &mut Tx, inns: &[String]) -> DbResult<Vec<String>> {
+/// Which of `inns` are in the register (a read: no transaction, so no SQLite write lock).
+pub async fn inns_present(db: &Db, inns: &[String]) -> DbResult<Vec<String>> {
     let mut found = Vec::new();
     for chunk in inns.chunks(500) {
         let placeholders = (1..=chunk.len())
@@ -627,10 +628,10 @@ pub async fn member_ids_by_inn(tx: &mut Tx, inns: &[String]) -> DbResult<Vec<Str
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("SELECT inn FROM members WHERE inn IN ({placeholders})");
-        let rows = on_tx!(tx, c => {
+        let rows = on_db!(db, p => {
             let mut q = sqlx::query_scalar::<_, String>(&sql);
             for i in chunk { q = q.bind(i); }
-            q.fetch_all(c).await?
+            q.fetch_all(p).await?
         });
         found.extend(rows);
     }

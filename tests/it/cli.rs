@@ -8,7 +8,8 @@ use reqwest::StatusCode;
 use crate::both_dbs;
 use crate::helpers::*;
 
-fn kabinet(app: &TestApp) -> Command {
+/// The `kabinet` binary on the test app's database.
+pub fn kabinet(app: &TestApp) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kabinet"));
     c.arg("--config")
         .arg(repo_path("config/sopo.toml"))

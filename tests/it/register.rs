@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::auth::Browserless;
 use crate::both_dbs;
+use crate::cli::kabinet;
 use crate::exchange::{first_id, member};
 use crate::helpers::*;
 
@@ -242,16 +243,6 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
     ));
 }
 
-fn kabinet_cli(app: &TestApp) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kabinet"));
-    c.arg("--config")
-        .arg(repo_path("config/sopo.toml"))
-        .env("KABINET__DATABASE__URL", &app.db_url)
-        .env("KABINET__DEMO__ENABLED", "false")
-        .env("KABINET__LOG__LEVEL", "warn");
-    c
-}
-
 const HEADER: &str = "ИНН;ОГРН/ОГРНИП;Полное наименование;Сокращенное наименование;Дата регистрации в реестре;Статус;Уровень ответственности КФ ВВ;Взнос в КФ ВВ, ₽;Примечание\n";
 
 async fn import_upload(
@@ -303,7 +294,7 @@ async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let bad_path = dir.path().join("reestr.csv");
     std::fs::write(&bad_path, &bad).unwrap();
-    let out = kabinet_cli(&app)
+    let out = kabinet(&app)
         .args(["import", "members"])
         .arg(&bad_path)
         .output()
@@ -324,7 +315,7 @@ async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
     assert!(!unmappable);
     let good_path = dir.path().join("good.csv");
     std::fs::write(&good_path, &cp1251).unwrap();
-    let out = kabinet_cli(&app)
+    let out = kabinet(&app)
         .args(["import", "members", "--dry-run"])
         .arg(&good_path)
         .output()
@@ -340,7 +331,7 @@ async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
         before,
         "a dry run writes nothing"
     );
-    let out = kabinet_cli(&app)
+    let out = kabinet(&app)
         .args(["import", "members"])
         .arg(&good_path)
         .output()
