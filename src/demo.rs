@@ -6,12 +6,10 @@ use chrono::NaiveDate;
 use crate::audit::Actor;
 use crate::auth::service::{self as auth, MemberUserForCreate};
 use crate::auth::{MemberRole, StaffRole};
-use crate::config::Settings;
-use crate::db::Db;
-use crate::members::model::{Email, Inn, Kpp, MemberForCreate, MembershipStatus, Ogrn};
-use crate::members::service as members;
-use crate::register::model::{Entry, Inspection, Policy};
+use crate::core::Core;
+use crate::register::model::{Entry, Inspection, MemberForCreate, MembershipStatus, Policy};
 use crate::register::service as register;
+use crate::requisites::{Email, Inn, Kpp, Ogrn};
 
 pub struct DemoLogin {
     pub who: &'static str,
@@ -79,8 +77,9 @@ fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 }
 
 /// Load the demo into an empty database; `None` when there are members already.
-pub async fn load_if_empty(db: &Db, settings: &Settings) -> anyhow::Result<Option<Vec<DemoLogin>>> {
-    if members::count(db).await? > 0 {
+pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>> {
+    let db = &core.db;
+    if register::count(db).await? > 0 {
         return Ok(None);
     }
     let actor = Actor::system("demo-data");
@@ -233,8 +232,7 @@ pub async fn load_if_empty(db: &Db, settings: &Settings) -> anyhow::Result<Optio
         ));
     }
     let ids = register::admit_many(
-        db,
-        settings,
+        core,
         entries,
         "Внесение сведений в реестр (демо-данные)",
         &actor,
@@ -242,8 +240,7 @@ pub async fn load_if_empty(db: &Db, settings: &Settings) -> anyhow::Result<Optio
     .await
     .map_err(|e| anyhow::anyhow!("demo register entries: {e:?}"))?;
     register::change(
-        db,
-        settings,
+        core,
         ids[0],
         1,
         "Договор страхования и плановая проверка 2026 года",
@@ -326,8 +323,9 @@ pub async fn load_if_empty(db: &Db, settings: &Settings) -> anyhow::Result<Optio
 
 /// Bulk member companies for benchmarks: valid requisites, one user each
 /// (`member<N>@bench.example`, password `Bench-2026!`), inserted in large transactions.
-pub async fn generate_members(db: &Db, count: u32) -> anyhow::Result<()> {
-    let start = members::count(db).await? as u32;
+pub async fn generate_members(core: &Core, count: u32) -> anyhow::Result<()> {
+    let db = &core.db;
+    let start = register::count(db).await? as u32;
     let hash = crate::auth::model::hash_password("Bench-2026!");
     let actor = Actor::system("demo-data");
     let mut batch = Vec::with_capacity(1000);
@@ -356,7 +354,7 @@ pub async fn generate_members(db: &Db, count: u32) -> anyhow::Result<()> {
             expert_id: None,
         });
         if batch.len() == 1000 || i + 1 == start + count {
-            let ids = members::create_many(db, &batch, &actor).await?;
+            let ids = register::create_bulk(db, &batch, &actor).await?;
             let users: Vec<(i64, String, String)> = ids
                 .iter()
                 .zip(&batch)
@@ -369,86 +367,21 @@ pub async fn generate_members(db: &Db, count: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sent letters of the first demo company for the journal benchmark: each with one file row
-/// (its blob is not stored: the journal only lists files). Half of them registered.
-pub async fn generate_items(db: &Db, count: u32) -> anyhow::Result<()> {
-    use crate::exchange::store as x;
-    let member_id: i64 = crate::on_db!(db, p => sqlx::query_scalar("SELECT id FROM members WHERE inn = '7700123459'")
+/// Sent letters of the first demo company for the journal benchmark.
+pub async fn generate_items(core: &Core, count: u32) -> anyhow::Result<()> {
+    let member_id: i64 = crate::on_db!(&core.db, p => sqlx::query_scalar("SELECT id FROM members WHERE inn = '7700123459'")
         .fetch_one(p)
         .await?);
-    let user_id: i64 = crate::on_db!(db, p => sqlx::query_scalar("SELECT id FROM users WHERE email = 'director@romashka-stroy.example'")
+    let user_id: i64 = crate::on_db!(&core.db, p => sqlx::query_scalar("SELECT id FROM users WHERE email = 'director@romashka-stroy.example'")
         .fetch_one(p)
         .await?);
-    let start = chrono::Utc::now() - chrono::Duration::days(i64::from(count) / 10 + 1);
-    let mut tx = db.begin().await?;
-    for n in 0..count {
-        let subject = format!("Письмо № {n} в СРО");
-        let item = x::insert_item(
-            &mut tx,
-            &x::NewItem {
-                member_id,
-                kind: "letter",
-                section_id: None,
-                subject: &subject,
-                body: "Направляем документы",
-                document_date: None,
-                supersedes_id: None,
-                created_by: user_id,
-            },
-        )
-        .await?;
-        let key = format!("bench/{member_id}/{n}");
-        let file = x::insert_file(
-            &mut tx,
-            &x::NewFile {
-                storage_key: &key,
-                original_name: "Документ.pdf",
-                size_bytes: 123_456,
-                media_type: "application/pdf",
-                sha256: &"0".repeat(64),
-                streebog256: Some(&"0".repeat(64)),
-                member_id: Some(member_id),
-                uploaded_by: Some(user_id),
-            },
-        )
-        .await?;
-        x::add_item_file(
-            &mut tx,
-            &x::NewItemFile {
-                item_id: item,
-                file_id: file,
-                position: 1,
-                signature: None,
-            },
-        )
-        .await?;
-        let at = start + chrono::Duration::minutes(i64::from(n) * 10);
-        x::mark_sent(&mut tx, item, user_id, crate::db::now().min(at)).await?;
-        if n % 2 == 0 {
-            let number = format!("{}/26", n + 1);
-            x::mark_registered(
-                &mut tx,
-                item,
-                &x::Registration {
-                    year: 2026,
-                    seq: i64::from(n) + 1,
-                    number: &number,
-                    on: at.date_naive(),
-                    by: user_id,
-                    at,
-                },
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
+    crate::exchange::bench::generate_sent_letters(core, member_id, user_id, count).await
 }
 
 /// Printable forms as templates of the newest campaign's sections that have none, so the
 /// demo shows step 3 of the manual («в каждом разделе прикреплен соответствующий шаблон»).
-pub async fn attach_templates(state: &crate::state::AppState) -> anyhow::Result<()> {
-    use crate::reports::store as r;
+pub async fn attach_templates(state: &Core) -> anyhow::Result<()> {
+    use crate::reports::service as r;
     let Some(campaign) = r::latest_campaign(&state.db).await? else {
         return Ok(());
     };
@@ -478,7 +411,7 @@ pub async fn attach_templates(state: &crate::state::AppState) -> anyhow::Result<
         })
         .await??;
         let staged = state.storage.put_small(bytes::Bytes::from(pdf)).await?;
-        let upload = crate::exchange::service::Upload {
+        let upload = crate::files::Upload {
             staged,
             name: format!("Раздел {} — форма.pdf", i + 1),
             media_type: "application/pdf".into(),

@@ -1,20 +1,38 @@
 //! Kabinet: the member portal of a self-regulatory organisation (СРО) and its back office.
+//! `ARCHITECTURE.md` at the root is the map: layers, who owns which table, how a request flows.
 
+// Infrastructure: no slice, no HTTP.
 pub mod audit;
-pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod core;
+pub mod csvout;
 pub mod db;
-pub mod demo;
 pub mod documents;
-pub mod exchange;
+pub mod files;
+pub mod fmt;
 pub mod mail;
+pub mod numbering;
+pub mod requisites;
+pub mod signatures;
+pub mod storage;
+pub mod telemetry;
+pub mod tokens;
+pub mod validation;
+
+// Slices, lowest first: each may use the ones above it in this list.
+pub mod auth;
+pub mod exchange;
 pub mod members;
 pub mod office;
 pub mod register;
 pub mod reports;
-pub mod signatures;
-pub mod startup;
+
+// The web kit the slices' pages share.
 pub mod state;
-pub mod storage;
-pub mod telemetry;
 pub mod web;
+
+// Composition root.
+pub mod demo;
+pub mod routes;
+pub mod startup;

@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 
 use kabinet::audit::{self, Actor, Verification};
 use kabinet::auth::StaffRole;
+use kabinet::clock::Clock;
 use kabinet::config::Settings;
 use kabinet::db::Db;
-use kabinet::members::model::Email;
-use kabinet::startup::Application;
+use kabinet::requisites::Email;
+use kabinet::startup::{Application, build_core};
 
 #[derive(Parser)]
 #[command(
@@ -111,7 +112,12 @@ fn main() -> ExitCode {
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
+    let db = Db::connect(
+        &settings.database.url,
+        settings.database.max_connections,
+        Clock::system(),
+    )
+    .await?;
     db.migrate().await?;
     Ok(db)
 }
@@ -120,14 +126,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => {
             let db = connect(&settings).await?;
+            let app = Application::build_with_db(settings.clone(), db).await?;
             let demo = if settings.demo.enabled {
-                kabinet::demo::load_if_empty(&db, &settings).await?
+                kabinet::demo::load_if_empty(&app.state().core).await?
             } else {
                 None
             };
-            let app = Application::build_with_db(settings.clone(), db).await?;
             if demo.is_some() {
-                kabinet::demo::attach_templates(app.state()).await?;
+                kabinet::demo::attach_templates(&app.state().core).await?;
             }
             let url = if settings.server.base_url.is_empty() {
                 let host = if settings.server.host == "0.0.0.0" {
@@ -157,14 +163,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::DemoData { members, items } => {
-            let db = connect(&settings).await?;
-            match kabinet::demo::load_if_empty(&db, &settings).await? {
+            let core = build_core(settings.clone(), connect(&settings).await?)?;
+            match kabinet::demo::load_if_empty(&core).await? {
                 Some(logins) => print_logins(&logins),
                 None => println!("Демо-компании уже есть в базе; добавляю только сгенерированные."),
             }
             if members > 0 {
                 let started = std::time::Instant::now();
-                kabinet::demo::generate_members(&db, members).await?;
+                kabinet::demo::generate_members(&core, members).await?;
                 println!(
                     "Сгенерировано членов СРО: {members} за {:.1} с",
                     started.elapsed().as_secs_f64()
@@ -172,7 +178,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
             if items > 0 {
                 let started = std::time::Instant::now();
-                kabinet::demo::generate_items(&db, items).await?;
+                kabinet::demo::generate_items(&core, items).await?;
                 println!(
                     "Сгенерировано отправленных писем: {items} за {:.1} с",
                     started.elapsed().as_secs_f64()
@@ -220,7 +226,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let db = Db::connect(&settings.database.url, 2).await?;
+            let db = Db::connect(&settings.database.url, 2, Clock::system()).await?;
             match audit::verify(&db).await? {
                 Verification::Intact { entries } => {
                     println!("Журнал аудита цел: {entries} записей, цепочка хэшей не нарушена.");
@@ -243,7 +249,7 @@ async fn import_members(
 ) -> anyhow::Result<ExitCode> {
     use std::io::Write as _;
     let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let db = connect(settings).await?;
+    let core = build_core(settings.clone(), connect(settings).await?)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -271,8 +277,7 @@ async fn import_members(
         let _ = std::io::stderr().flush();
     };
     let outcome = kabinet::register::import::run(
-        &db,
-        settings,
+        &core,
         &name,
         &bytes,
         dry_run,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::clock::Clock;
 use crate::config::Settings;
+use crate::core::Core;
 use crate::db::Db;
 use crate::state::AppState;
 use crate::web::assets::Assets;
@@ -23,20 +25,26 @@ pub struct Application {
 impl Application {
     /// Connect and migrate the database, load assets, bind the listener (port 0: any free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// The same on a given clock: tests keep a handle to it and move time forward.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+        let db = Db::connect(
+            &settings.database.url,
+            settings.database.max_connections,
+            clock,
+        )
+        .await?;
         db.migrate().await?;
         Self::build_with_db(settings, db).await
     }
 
     pub async fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
-        let secret = load_secret(&settings)?;
         let assets = Assets::load(&settings)?;
         let sro = SroView::new(&settings, &assets);
         let limits = Limits::new(&settings.security);
         let settings_cache_ms = settings.security.session_cache_ms;
-        let mail = crate::mail::Mail::new(&settings)?;
-        let storage = crate::storage::Storage::new(&settings)?;
-        let documents = crate::documents::Documents::new().context("loading document templates")?;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -52,18 +60,16 @@ impl Application {
             };
             settings.server.base_url = format!("http://{host}:{port}");
         }
+        let core = build_core(settings, db)?;
+        let clock = core.clock.clone();
         let state = AppState {
-            db,
-            settings: Arc::new(settings),
-            mail: Arc::new(mail),
-            storage,
-            documents,
-            secret: Arc::new(secret),
+            core,
             assets: Arc::new(assets),
             sro: Arc::new(sro),
             limits: Arc::new(limits),
             sessions: Arc::new(crate::auth::cache::SessionCache::new(
                 std::time::Duration::from_millis(settings_cache_ms),
+                clock,
             )),
         };
         Ok(Application {
@@ -92,8 +98,8 @@ impl Application {
                 if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
                     tracing::warn!(error = ?e, "removing expired sessions");
                 }
-                crate::exchange::service::fill_digests(&state).await;
-                if let Err(e) = sweep_files(&state, None).await {
+                crate::files::fill_digests(&state.db, &state.storage).await;
+                if let Err(e) = sweep_files(&state.core, None).await {
                     tracing::warn!(error = ?e, "removing unreferenced uploads");
                 }
             }
@@ -104,7 +110,7 @@ impl Application {
                 .clone()
                 .run_worker(self.state.db.clone(), self.state.secret.clone()),
         );
-        let app = crate::web::router(self.state.clone());
+        let app = crate::routes::router(self.state.clone());
         let r = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -119,20 +125,34 @@ impl Application {
     }
 }
 
-/// Remove uploads no file row points to (older than the grace period, or `older_than`).
+/// The core the services take, from the settings and a migrated database (the server and the
+/// command line build it alike).
+pub fn build_core(settings: Settings, db: Db) -> anyhow::Result<Core> {
+    Ok(Core {
+        secret: Arc::new(load_secret(&settings)?),
+        mail: Arc::new(crate::mail::Mail::new(&settings)?),
+        storage: crate::storage::Storage::new(&settings)?,
+        documents: crate::documents::Documents::new().context("loading document templates")?,
+        clock: db.clock().clone(),
+        settings: Arc::new(settings),
+        db,
+    })
+}
+
+/// Remove blobs no row points to (older than the grace period, or `older_than`): rows are
+/// stored files and issued extracts' PDFs.
 pub async fn sweep_files(
-    state: &AppState,
+    core: &Core,
     older_than: Option<std::time::Duration>,
 ) -> anyhow::Result<crate::storage::SweepReport> {
-    let db = state.db.clone();
-    state
-        .storage
+    let db = core.db.clone();
+    core.storage
         .sweep(older_than, move |keys| {
             let db = db.clone();
             async move {
-                crate::exchange::store::known_keys(&db, &keys)
-                    .await
-                    .map_err(anyhow::Error::new)
+                let mut known = crate::files::known_keys(&db, &keys).await?;
+                known.extend(crate::register::extract::known_keys(&db, &keys).await?);
+                Ok(known)
             }
         })
         .await
@@ -171,7 +191,7 @@ fn load_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
         return Ok(s.trim().as_bytes().to_vec());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let key = crate::auth::model::random_token();
+    let key = crate::tokens::random_token();
     write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
     Ok(key.into_bytes())
 }

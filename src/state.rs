@@ -1,28 +1,28 @@
-//! Shared state of the running application, cloned into every handler.
+//! Shared state of the running web application, cloned into every handler: the [`Core`] the
+//! services take, and what only the web layer uses (assets, the page chrome's SRO, rate limits,
+//! the session cache).
 
 use std::sync::Arc;
 
-use crate::config::Settings;
-use crate::db::Db;
+use crate::core::Core;
 use crate::web::assets::Assets;
 use crate::web::ratelimit::Limits;
 use crate::web::views::SroView;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
-    pub settings: Arc<Settings>,
-    /// Key of the CSRF HMAC.
-    pub secret: Arc<Vec<u8>>,
+    pub core: Core,
     pub assets: Arc<Assets>,
     pub sro: Arc<SroView>,
     pub limits: Arc<Limits>,
     /// Resolved sessions, kept for `security.session_cache_ms`.
     pub sessions: Arc<crate::auth::cache::SessionCache>,
-    /// SMTP delivery and the outbox worker's bell.
-    pub mail: Arc<crate::mail::Mail>,
-    /// Uploaded files (local directory or S3).
-    pub storage: crate::storage::Storage,
-    /// PDF documents (fonts and templates loaded once).
-    pub documents: crate::documents::Documents,
+}
+
+/// Handlers read `state.db`, `state.settings`, … straight from the core.
+impl std::ops::Deref for AppState {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }

@@ -5,6 +5,7 @@
 //! the end cannot be seen from the table alone; the last hash is also logged on every write.)
 
 mod store;
+mod views;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::db::{Db, DbResult, Tx};
 
 pub use store::AuditRow;
+pub use views::{AuditView, action_label};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -51,7 +53,7 @@ pub struct Event<'a> {
 pub async fn record(tx: &mut Tx, actor: &Actor, event: Event<'_>) -> DbResult<()> {
     tx.lock_chain(CHAIN_LOCK).await?;
     let (last_id, prev_hash) = store::last(tx).await?.unwrap_or((0, GENESIS.to_string()));
-    let at = crate::db::now();
+    let at = tx.now();
     let details = event.details.to_string();
     let entry = Entry {
         id: last_id + 1,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::service::SessionUser;
+use crate::clock::Clock;
 
 struct Entry {
     user: SessionUser,
@@ -21,6 +22,8 @@ struct Entry {
 
 pub struct SessionCache {
     ttl: Duration,
+    /// The application's clock: a session the clock says has expired is never served.
+    clock: Clock,
     entries: Mutex<HashMap<String, Entry>>,
 }
 
@@ -28,9 +31,10 @@ pub struct SessionCache {
 const MAX_ENTRIES: usize = 50_000;
 
 impl SessionCache {
-    pub fn new(ttl: Duration) -> SessionCache {
+    pub fn new(ttl: Duration, clock: Clock) -> SessionCache {
         SessionCache {
             ttl,
+            clock,
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -41,7 +45,7 @@ impl SessionCache {
         }
         let entries = self.entries.lock().expect("cache lock");
         let e = entries.get(token_hash)?;
-        (e.loaded.elapsed() < self.ttl && e.expires_at > Utc::now()).then(|| e.user.clone())
+        (e.loaded.elapsed() < self.ttl && e.expires_at > self.clock.now()).then(|| e.user.clone())
     }
 
     pub fn put(&self, token_hash: &str, user: SessionUser, expires_at: DateTime<Utc>) {
@@ -96,7 +100,7 @@ mod tests {
 
     #[test]
     fn entries_expire_and_can_be_forgotten() {
-        let c = SessionCache::new(Duration::from_secs(60));
+        let c = SessionCache::new(Duration::from_secs(60), Clock::system());
         let later = Utc::now() + chrono::Duration::hours(1);
         c.put("a", user(1), later);
         c.put("b", user(2), later);
@@ -110,7 +114,7 @@ mod tests {
             c.get("c").is_none(),
             "an expired session is never served from the cache"
         );
-        let off = SessionCache::new(Duration::ZERO);
+        let off = SessionCache::new(Duration::ZERO, Clock::system());
         off.put("a", user(1), later);
         assert!(off.get("a").is_none());
     }

@@ -1,10 +1,17 @@
-//! Authentication: users, passwords, sessions, login by e-mail or INN.
+//! Authentication and users: passwords, sessions, login by e-mail or INN, one-time links,
+//! the company's users and the rules of who may do what.
+//!
+//! Owns `users`, `sessions`, `login_events` and `user_tokens`. Reads the register's `members`
+//! through two listed read models (login by INN, `store::member_brief`).
 
 pub mod cache;
 pub mod model;
 pub mod recovery;
+pub mod rules;
 pub mod service;
 pub mod store;
+pub mod users;
+pub mod views;
 pub mod web;
 
 pub use model::{MemberRole, Principal, StaffRole, User};

@@ -2,9 +2,6 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 
 /// A role of an SRO employee in the back office.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,29 +82,6 @@ impl MemberRole {
     }
 }
 
-/// Parts of the cabinet a member role may work in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    /// The company's users: invite, change roles, block.
-    Users,
-    /// Reports and documents sent to the SRO.
-    Reports,
-    /// Invoices, payments and debts.
-    Payments,
-}
-
-impl MemberRole {
-    /// The one place that says which role may do what (pages check it through this).
-    pub fn may(self, area: Area) -> bool {
-        matches!(
-            (self, area),
-            (MemberRole::Head, _)
-                | (MemberRole::Accountant, Area::Payments)
-                | (MemberRole::Reporter, Area::Reports)
-        )
-    }
-}
-
 /// Whose side a user is on, with the role that decides what they may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
@@ -177,18 +151,6 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("no user has this password: timing equaliser"))
 }
 
-/// 256 random bits, URL-safe: session cookies and one-time links.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random generator is available");
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Tokens are stored only as their SHA-256, so a copy of the database lets nobody in.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Passwords that fail the minimum: shown on the form as is.
 pub fn password_problem(password: &str, personal: &[&str]) -> Option<&'static str> {
     const COMMON: &[&str] = &[
@@ -254,28 +216,6 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_random_and_hashed() {
-        let a = random_token();
-        assert_eq!(a.len(), 43);
-        assert_ne!(a, random_token());
-        assert_eq!(token_hash(&a).len(), 64);
-        assert_ne!(token_hash(&a), a);
-    }
-
-    #[test]
-    fn roles_and_areas() {
-        assert!(MemberRole::Head.may(Area::Users) && MemberRole::Head.may(Area::Reports));
-        assert!(
-            MemberRole::Accountant.may(Area::Payments)
-                && !MemberRole::Accountant.may(Area::Reports)
-        );
-        assert!(
-            MemberRole::Reporter.may(Area::Reports) && !MemberRole::Reporter.may(Area::Payments)
-        );
-        assert!(!MemberRole::Reporter.may(Area::Users) && !MemberRole::Accountant.may(Area::Users));
-    }
-
-    #[test]
     fn password_rules() {
         assert!(password_problem("short", &[]).is_some());
         assert!(password_problem("Password123", &[]).is_some());
@@ -283,29 +223,5 @@ mod tests {
         assert!(password_problem("x7700123459x", &["7700123459"]).is_some());
         assert!(password_problem("aaaaaaaaaaaa", &[]).is_some());
         assert!(password_problem("Сосна-Берёза-2026", &["ivanov@firm.ru", "7700123459"]).is_none());
-    }
-}
-
-/// The token of a one-time link, from its row's nonce: HMAC(secret, nonce). Only the nonce and
-/// the token's SHA-256 are stored, so the database alone cannot produce a working link.
-pub fn derive_token(secret: &[u8], nonce: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(b"one-time-link\0");
-    mac.update(nonce.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
-
-#[cfg(test)]
-mod token_tests {
-    use super::*;
-
-    #[test]
-    fn derived_tokens_depend_on_secret_and_nonce() {
-        let a = derive_token(b"secret-one-secret-one-secret-one", "n1");
-        assert_eq!(a.len(), 43, "256 bits");
-        assert_eq!(a, derive_token(b"secret-one-secret-one-secret-one", "n1"));
-        assert_ne!(a, derive_token(b"secret-one-secret-one-secret-one", "n2"));
-        assert_ne!(a, derive_token(b"secret-two-secret-two-secret-two", "n1"));
     }
 }

@@ -1,7 +1,7 @@
 //! Use cases of authentication. No HTTP here: the web layer turns forms into these calls.
 
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use super::cache::SessionCache;
 use super::model::{self, MemberRole, Principal, StaffRole, User};
@@ -9,7 +9,7 @@ use super::store;
 use crate::audit::{self, Actor, Event};
 use crate::config::SecuritySettings;
 use crate::db::{Db, DbError};
-use crate::members::model::{Email, Inn, RequisiteError};
+use crate::requisites::{Email, Inn, RequisiteError};
 
 /// Where a request came from; recorded with logins and audit entries.
 #[derive(Debug, Clone, Default)]
@@ -169,7 +169,7 @@ pub async fn login(
     }
 
     let mut tx = db.begin().await?;
-    let old = previous_token.map(model::token_hash);
+    let old = previous_token.map(crate::tokens::token_hash);
     if let Some(old) = &old {
         store::delete_session(&mut tx, old).await?;
     }
@@ -211,7 +211,7 @@ async fn record_failure(
     store::record_login(
         &mut tx,
         user_id,
-        crate::db::now(),
+        db.now(),
         &client.ip,
         &client.user_agent,
         false,
@@ -228,7 +228,7 @@ pub async fn logout(
     client: &ClientInfo,
     cache: &SessionCache,
 ) -> Result<(), AuthError> {
-    let hash = model::token_hash(token);
+    let hash = crate::tokens::token_hash(token);
     let mut tx = db.begin().await?;
     store::delete_session(&mut tx, &hash).await?;
     let actor = Actor {
@@ -260,12 +260,12 @@ pub(super) async fn open_session(
     user_id: i64,
     client: &ClientInfo,
 ) -> Result<String, DbError> {
-    let token = model::random_token();
-    let now = crate::db::now();
+    let token = crate::tokens::random_token();
+    let now = tx.now;
     let expires = now + Duration::hours(i64::from(security.session_idle_hours));
     store::insert_session(
         tx,
-        &model::token_hash(&token),
+        &crate::tokens::token_hash(&token),
         user_id,
         now,
         expires,
@@ -327,14 +327,14 @@ pub async fn session_user(
     cache: &SessionCache,
     token: &str,
 ) -> Result<Option<SessionUser>, DbError> {
-    let hash = model::token_hash(token);
+    let hash = crate::tokens::token_hash(token);
     if let Some(user) = cache.get(&hash) {
         return Ok(Some(user));
     }
     let Some(row) = store::session(db, &hash).await? else {
         return Ok(None);
     };
-    let now = Utc::now();
+    let now = db.now();
     let too_old = row.created_at + Duration::hours(i64::from(security.session_max_hours)) < now;
     if row.expires_at < now || too_old || row.is_blocked {
         store::delete_session_now(db, &hash).await?;
@@ -343,7 +343,7 @@ pub async fn session_user(
     let mut expires_at = row.expires_at;
     if now - row.last_seen_at > Duration::seconds(60) {
         expires_at = now + Duration::hours(i64::from(security.session_idle_hours));
-        store::touch_session(db, &hash, crate::db::now(), expires_at).await?;
+        store::touch_session(db, &hash, now, expires_at).await?;
     }
     let absolute_end = row.created_at + Duration::hours(i64::from(security.session_max_hours));
     let principal = match row.kind.as_str() {
@@ -486,7 +486,7 @@ pub async fn recent_logins(
 }
 
 pub async fn sweep_sessions(db: &Db) -> Result<u64, DbError> {
-    store::delete_expired_sessions(db, Utc::now()).await
+    store::delete_expired_sessions(db, db.now()).await
 }
 
 /// One «Руководитель» user per member, all with the same precomputed hash (bulk data only).

@@ -63,7 +63,7 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> DbResult<i64> {
         .bind(u.member_id)
         .bind(u.member_role)
         .bind(u.staff_role)
-        .bind(crate::db::now())
+        .bind(tx.now)
         .fetch_one(c)
         .await?))
 }
@@ -277,4 +277,21 @@ pub async fn active_users_of_member(db: &Db, inn: &str) -> DbResult<Vec<User>> {
         "{SELECT_USER} WHERE member_id = (SELECT id FROM members WHERE inn = $1) AND is_blocked = FALSE ORDER BY id LIMIT 20"
     );
     Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(inn).fetch_all(p).await?))
+}
+
+/// What auth needs of a member company: its INN (passwords must not contain it), its short
+/// name (letters) and its expert (who may change its users' e-mails). A read model of the
+/// register's `members` table, listed in ARCHITECTURE.md.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberBrief {
+    pub inn: String,
+    pub short_name: String,
+    pub expert_id: Option<i64>,
+}
+
+pub async fn member_brief(db: &Db, member_id: i64) -> DbResult<Option<MemberBrief>> {
+    let sql = "SELECT inn, short_name, expert_id FROM members WHERE id = $1";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, MemberBrief>(sql).bind(member_id).fetch_optional(p).await?),
+    )
 }

@@ -3,19 +3,32 @@
 //! The SQL is portable (`$1` placeholders, `RETURNING`, no dialect functions), so each store
 //! function writes its query once and runs it on whichever pool is configured through
 //! [`on_db!`] / [`on_tx!`]. Migrations live in `migrations/{sqlite,postgres}` under the same names.
+//!
+//! The handle carries the application's [`Clock`]: stores stamp rows with `tx.now()` or
+//! `db.now()`, so a test that moves the clock moves every timestamp with it.
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::clock::Clock;
+
+/// The database and the clock its rows are stamped with.
 #[derive(Clone)]
-pub enum Db {
+pub struct Db {
+    pub pool: Pool,
+    clock: Clock,
+}
+
+#[derive(Clone)]
+pub enum Pool {
     /// The mutex serialises write transactions in this process: SQLite allows one writer, and a
     /// deferred transaction that reads before it writes would otherwise fail with SQLITE_BUSY.
     Sqlite(SqlitePool, Arc<Mutex<()>>),
@@ -23,7 +36,14 @@ pub enum Db {
 }
 
 /// A transaction on either backend. Dropped without `commit`, it rolls back.
-pub enum Tx {
+pub struct Tx {
+    pub conn: TxConn,
+    /// "now" for every row this transaction writes: one instant, from the database's clock.
+    /// A field (not only the method) so a query inside `on_tx!` can bind it.
+    pub now: DateTime<Utc>,
+}
+
+pub enum TxConn {
     // Field order matters: the transaction is dropped (rolled back) before the write lock.
     Sqlite(sqlx::Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
     Postgres(sqlx::Transaction<'static, Postgres>),
@@ -33,9 +53,9 @@ pub enum Tx {
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($pool, _) => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+        match &($db).pool {
+            $crate::db::Pool::Sqlite($pool, _) => $body,
+            $crate::db::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -44,12 +64,12 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(t, _) => {
+        match &mut ($tx).conn {
+            $crate::db::TxConn::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::db::Tx::Postgres(t) => {
+            $crate::db::TxConn::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -100,7 +120,7 @@ fn constraint_name(d: &dyn sqlx::error::DatabaseError) -> String {
 pub type DbResult<T> = Result<T, DbError>;
 
 impl Db {
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    pub async fn connect(url: &str, max_connections: u32, clock: Clock) -> anyhow::Result<Db> {
         if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .context("parsing the SQLite address")?
@@ -121,7 +141,10 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .context("opening the SQLite database")?;
-            Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
+            Ok(Db {
+                pool: Pool::Sqlite(pool, Arc::new(Mutex::new(()))),
+                clock,
+            })
         } else {
             let opts = PgConnectOptions::from_str(url).context("parsing the PostgreSQL address")?;
             let pool = PgPoolOptions::new()
@@ -130,26 +153,51 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .context("connecting to PostgreSQL")?;
-            Ok(Db::Postgres(pool))
+            Ok(Db {
+                pool: Pool::Postgres(pool),
+                clock,
+            })
         }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self {
-            Db::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        match &self.pool {
+            Pool::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         }
         .context("running the database migrations")
     }
 
     pub async fn begin(&self) -> DbResult<Tx> {
-        Ok(match self {
-            Db::Sqlite(pool, lock) => {
+        let conn = match &self.pool {
+            Pool::Sqlite(pool, lock) => {
                 let guard = lock.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin().await?, guard)
+                TxConn::Sqlite(pool.begin().await?, guard)
             }
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            now: self.clock.now(),
         })
+    }
+
+    /// The current time by this database's clock (microseconds, so both backends read it back
+    /// equal).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The PostgreSQL pool, for what only PostgreSQL does (tests create and drop databases).
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(..) => None,
+        }
     }
 
     /// Is the database reachable? Used by `/readyz`.
@@ -160,7 +208,7 @@ impl Db {
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Db::Postgres(_))
+        matches!(self.pool, Pool::Postgres(_))
     }
 
     pub async fn close(&self) {
@@ -170,20 +218,25 @@ impl Db {
 
 impl Tx {
     pub async fn commit(self) -> DbResult<()> {
-        match self {
-            Tx::Sqlite(t, guard) => {
+        match self.conn {
+            TxConn::Sqlite(t, guard) => {
                 t.commit().await?;
                 drop(guard);
             }
-            Tx::Postgres(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
+    }
+
+    /// The instant this transaction stamps its rows with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
     }
 
     /// Serialise writers of a chain (the audit log, numerators) until this transaction ends.
     /// SQLite transactions are already serialised by the write lock taken in `Db::begin`.
     pub async fn lock_chain(&mut self, key: i64) -> DbResult<()> {
-        if let Tx::Postgres(t) = self {
+        if let TxConn::Postgres(t) = &mut self.conn {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(key)
                 .execute(&mut **t)
@@ -193,21 +246,12 @@ impl Tx {
     }
 }
 
-/// The current time, truncated to microseconds so it reads back equal from both backends.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().trunc_subsecs(6)
-}
-
-/// The next number of a journal's year (`numerators`); rolled back with the transaction, so
-/// there are no gaps. Shared by the incoming journal and the register numbers.
-pub async fn next_seq(tx: &mut Tx, journal: &str, year: i32) -> DbResult<i64> {
-    let ins = "INSERT INTO numerators (journal, year, last_seq) VALUES ($1, $2, 0) ON CONFLICT (journal, year) DO NOTHING";
-    let upd = "UPDATE numerators SET last_seq = last_seq + 1 WHERE journal = $1 AND year = $2 RETURNING last_seq";
-    crate::on_tx!(tx, c => sqlx::query(ins).bind(journal).bind(year).execute(&mut *c).await?.rows_affected());
-    Ok(
-        crate::on_tx!(tx, c => sqlx::query_scalar::<_, i64>(upd).bind(journal).bind(year).fetch_one(c).await?),
-    )
+/// `$from, $from+1, …` for an `IN (…)` list of `n` values.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

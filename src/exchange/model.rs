@@ -188,76 +188,9 @@ impl SigVerdict {
     }
 }
 
-/// The incoming number from the configured pattern: `{seq}`, `{seq:N}` (zero-padded to N
-/// digits), `{yy}`, `{yyyy}`.
-pub fn incoming_number(pattern: &str, seq: i64, year: i32) -> String {
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}') else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let token = &rest[start + 1..start + end];
-        match token {
-            "seq" => out.push_str(&seq.to_string()),
-            "yy" => out.push_str(&format!("{:02}", year.rem_euclid(100))),
-            "yyyy" => out.push_str(&year.to_string()),
-            t if t.starts_with("seq:") => {
-                let width: usize = t[4..].parse().unwrap_or(0).min(12);
-                out.push_str(&format!("{seq:0width$}"));
-            }
-            other => {
-                out.push('{');
-                out.push_str(other);
-                out.push('}');
-            }
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// «1,2 МБ», «640 КБ», «15 байт».
-pub fn human_size(bytes: i64) -> String {
-    let b = bytes.max(0) as f64;
-    if b < 1024.0 {
-        format!("{bytes} байт")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{} КБ", comma(b / 1024.0))
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{} МБ", comma(b / 1024.0 / 1024.0))
-    } else {
-        format!("{} ГБ", comma(b / 1024.0 / 1024.0 / 1024.0))
-    }
-}
-
-fn comma(x: f64) -> String {
-    let s = if x >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    };
-    s.trim_end_matches(".0").replace('.', ",")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn incoming_numbers_follow_the_pattern() {
-        assert_eq!(incoming_number("{seq}/{yy}", 17, 2026), "17/26");
-        assert_eq!(
-            incoming_number("ВХ-{seq:4}-{yyyy}", 7, 2027),
-            "ВХ-0007-2027"
-        );
-        assert_eq!(incoming_number("{seq}", 1, 2026), "1");
-        assert_eq!(incoming_number("{seq}/{x}", 1, 2026), "1/{x}");
-        assert_eq!(incoming_number("{seq}/{yy", 3, 2026), "3/{yy");
-    }
 
     #[test]
     fn statuses_round_trip() {
@@ -265,13 +198,5 @@ mod tests {
             assert_eq!(ItemStatus::from_code(s.code()), Some(s));
         }
         assert_eq!(ItemStatus::Returned.label(), "Возвращено на доработку");
-    }
-
-    #[test]
-    fn sizes_read_like_russian() {
-        assert_eq!(human_size(15), "15 байт");
-        assert_eq!(human_size(1536), "1,5 КБ");
-        assert_eq!(human_size(1024 * 1024), "1 МБ");
-        assert_eq!(human_size(1_288_490_189), "1,2 ГБ");
     }
 }

@@ -1,17 +1,18 @@
-//! Use cases of the document exchange: save a draft, send it, register it, accept or return
-//! it, start a corrected version. Each is one transaction; files staged in storage are
-//! promoted inside it and discarded when it fails.
+//! Use cases of the member's side of the exchange: save a draft (and send it), delete a draft,
+//! start a corrected version; the owned lookups every member page goes through. Each write is
+//! one transaction; files staged in storage are promoted inside it and discarded when it fails.
+//! The staff's side (registration, review) is in `review.rs`, the read side in `journal.rs`.
 
 use chrono::NaiveDate;
 
-use super::model::{self, Item, ItemKind, ItemStatus, SigVerdict};
-use super::store::{self, NewFile, NewItem, NewItemFile, SignatureRecord};
+use super::model::{Item, ItemFile, ItemKind, ItemStatus};
+use super::signing::{self, Paired, SignatureInput, SignatureUpload};
+use super::store::{self, NewItem, NewItemFile, SignatureRecord};
 use crate::audit::{self, Actor, Event};
-use crate::auth::SessionUser;
-use crate::db::{Db, DbError, Tx};
-use crate::mail::{self, Letter};
-use crate::state::AppState;
-use crate::storage::{Staged, Storage};
+use crate::core::Core;
+use crate::db::{DbError, Tx};
+use crate::files::{self, Upload};
+use crate::validation::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
@@ -20,9 +21,9 @@ pub enum ExchangeError {
     /// The item moved on (sent, registered) while the user looked at an old page.
     #[error("{0}")]
     Conflict(String),
-    /// A rule refused the input; the message is for the user.
+    /// A rule refused the input; the messages are for the user, at their fields.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(FieldErrors),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -45,57 +46,21 @@ impl From<DbError> for ExchangeError {
     }
 }
 
-/// A file from the form, already in storage under a temporary key.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub staged: Staged,
-    pub name: String,
-    pub media_type: String,
-}
-
-/// A detached signature from the form with what its check found.
-#[derive(Debug, Clone)]
-pub struct SignatureUpload {
-    pub upload: Upload,
-    pub verdict: SigVerdict,
-    pub signer: String,
-    pub inn: String,
-    pub valid_to: Option<NaiveDate>,
-}
-
-/// What the form asks to change in a draft.
-#[derive(Debug, Default)]
-pub struct ItemInput {
-    pub subject: String,
-    pub body: String,
-    pub document_date: Option<NaiveDate>,
-    pub new_files: Vec<(Upload, Option<SignatureUpload>)>,
-    /// item_files ids to detach
-    pub remove: Vec<i64>,
-    /// signatures for files already in the draft: (item_files id, signature)
-    pub add_signatures: Vec<(i64, SignatureUpload)>,
-}
-
-impl ItemInput {
-    /// Every staged blob of the input, to discard if the transaction fails.
-    pub fn staged(&self) -> Vec<Staged> {
-        let mut v = Vec::new();
-        for (f, s) in &self.new_files {
-            v.push(f.staged.clone());
-            if let Some(s) = s {
-                v.push(s.upload.staged.clone());
-            }
+impl From<crate::reports::service::ReportError> for ExchangeError {
+    fn from(e: crate::reports::service::ReportError) -> Self {
+        use crate::reports::service::ReportError;
+        match e {
+            ReportError::NotFound => ExchangeError::NotFound,
+            ReportError::Invalid(m) => ExchangeError::Invalid(m),
+            ReportError::Unexpected(e) => ExchangeError::Unexpected(e),
         }
-        for (_, s) in &self.add_signatures {
-            v.push(s.upload.staged.clone());
-        }
-        v
     }
 }
 
+/// Where a draft form is saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    /// The member's draft of this section (made when there is none).
+    /// The member's draft of this report section (made when there is none).
     Section(i64),
     NewLetter,
     Draft(i64),
@@ -107,77 +72,189 @@ pub enum Action {
     Send,
 }
 
+/// The draft form as typed values: the web layer has read it and staged its files.
+#[derive(Debug, Default)]
+pub struct DraftInput {
+    pub subject: String,
+    pub body: String,
+    pub document_date: Option<NaiveDate>,
+    /// `item_files` ids to detach.
+    pub remove: Vec<i64>,
+    /// (form row field, staged file)
+    pub files: Vec<(String, Upload)>,
+    pub signatures: Vec<SignatureInput>,
+    pub send: bool,
+    /// What reading the form refused already (files left out, a date that is not one).
+    pub problems: FieldErrors,
+}
+
 #[derive(Debug)]
 pub struct Saved {
     pub item_id: i64,
     pub sent: bool,
-    /// Why a «Сохранить и отправить» only saved (the draft is kept).
-    pub not_sent_because: Option<String>,
+    /// What was not taken, at its field; the rest is saved. Not empty: nothing was sent.
+    pub problems: FieldErrors,
 }
 
-/// Save the draft (creating it when needed) and, on `Send`, send it, in one transaction.
-pub async fn save_item(
-    state: &AppState,
-    user: &SessionUser,
-    actor: &Actor,
+/// The member's item, or 404: another company's item is as absent as a missing one.
+pub async fn owned_item(core: &Core, member_id: i64, id: i64) -> Result<Item, ExchangeError> {
+    store::item_of_member(&core.db, member_id, id)
+        .await?
+        .ok_or(ExchangeError::NotFound)
+}
+
+/// The member's item that is in the SRO's hands (sent or later), or 404.
+pub async fn owned_sent_item(core: &Core, member_id: i64, id: i64) -> Result<Item, ExchangeError> {
+    owned_item(core, member_id, id)
+        .await
+        .and_then(|i| match i.status() {
+            ItemStatus::Draft => Err(ExchangeError::NotFound),
+            _ => Ok(i),
+        })
+}
+
+/// An item staff may see: anything sent to the SRO, never a member's draft.
+pub async fn sent_item(core: &Core, id: i64) -> Result<Item, ExchangeError> {
+    store::sent_item(&core.db, id)
+        .await?
+        .ok_or(ExchangeError::NotFound)
+}
+
+/// The files of the draft a form saves into (its limits count them): 404 for another
+/// company's draft, nothing for a new one.
+pub async fn draft_files(
+    core: &Core,
     member_id: i64,
     target: Target,
-    input: ItemInput,
-    action: Action,
-) -> Result<Saved, ExchangeError> {
-    let staged = input.staged();
-    let r = save_item_tx(state, user, actor, member_id, target, &input, action).await;
-    if r.is_err() {
-        state.storage.discard(&staged).await;
+) -> Result<Vec<ItemFile>, ExchangeError> {
+    let draft = match target {
+        Target::Draft(id) => Some(owned_item(core, member_id, id).await?.id),
+        Target::Section(sid) => store::section_draft(&core.db, member_id, sid).await?,
+        Target::NewLetter => None,
+    };
+    match draft {
+        Some(id) => Ok(store::item_files(&core.db, id).await?),
+        None => Ok(vec![]),
     }
-    r
 }
 
-async fn save_item_tx(
-    state: &AppState,
-    user: &SessionUser,
+/// Save the draft (creating it when needed) and, when asked and nothing was refused, send it,
+/// in one transaction. A file or signature refused on the way means the user must look first:
+/// then everything valid is kept as a draft and nothing is sent.
+pub async fn save_draft(
+    core: &Core,
     actor: &Actor,
     member_id: i64,
     target: Target,
-    input: &ItemInput,
-    action: Action,
+    input: DraftInput,
 ) -> Result<Saved, ExchangeError> {
-    let mut tx = state.db.begin().await?;
+    let DraftInput {
+        subject,
+        body,
+        document_date,
+        remove,
+        files,
+        signatures,
+        send,
+        mut problems,
+    } = input;
+    let staged_files: Vec<_> = files.iter().map(|(_, u)| u.staged.clone()).collect();
+    let prepared = async {
+        let existing = draft_files(core, member_id, target).await?;
+        let remove: Vec<i64> = remove
+            .into_iter()
+            .filter(|id| existing.iter().any(|f| f.id == *id))
+            .collect();
+        let member = crate::register::service::member(&core.db, member_id)
+            .await?
+            .ok_or(ExchangeError::NotFound)?;
+        let paired = signing::pair(
+            core,
+            &member.inn,
+            &existing,
+            &remove,
+            files,
+            signatures,
+            &mut problems,
+        )
+        .await?;
+        Ok::<_, ExchangeError>((remove, paired))
+    }
+    .await;
+    let (remove, paired) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            core.storage.discard(&staged_files).await;
+            return Err(e);
+        }
+    };
+    let staged = paired.staged();
+    let changes = Changes {
+        subject,
+        body,
+        document_date,
+        remove,
+        paired,
+    };
+    let wanted_send = send;
+    let send = send && problems.is_empty();
+    match write_draft(core, actor, member_id, target, &changes, send).await {
+        Ok((item_id, not_sent_because)) => {
+            if let Some(why) = &not_sent_because {
+                problems.add(signing::FILES, why.clone());
+            }
+            if wanted_send && !problems.is_empty() {
+                problems.add_form("Документ не отправлен: он сохранен как черновик, исправьте отмеченное и нажмите «Сохранить и отправить» еще раз.");
+            }
+            let bg = core.clone();
+            tokio::spawn(async move { files::fill_digests(&bg.db, &bg.storage).await });
+            Ok(Saved {
+                item_id,
+                sent: send && not_sent_because.is_none(),
+                problems,
+            })
+        }
+        Err(e) => {
+            core.storage.discard(&staged).await;
+            Err(match e {
+                // The form shows what reading it refused too.
+                ExchangeError::Invalid(more) => {
+                    problems.extend(more);
+                    ExchangeError::Invalid(problems)
+                }
+                other => other,
+            })
+        }
+    }
+}
+
+/// What a save writes into the draft.
+struct Changes {
+    subject: String,
+    body: String,
+    document_date: Option<NaiveDate>,
+    remove: Vec<i64>,
+    paired: Paired,
+}
+
+/// The transaction of a save: the draft's text, detached and new files, signatures, and the
+/// sending. Returns the item and, when sending was asked but the draft cannot go yet, why.
+async fn write_draft(
+    core: &Core,
+    actor: &Actor,
+    member_id: i64,
+    target: Target,
+    c: &Changes,
+    send: bool,
+) -> Result<(i64, Option<String>), ExchangeError> {
+    let user_id = actor
+        .user_id
+        .ok_or_else(|| anyhow::anyhow!("a draft is saved by a user"))?;
+    let mut tx = core.db.begin().await?;
     let item_id = match target {
         Target::Draft(id) => id,
         Target::Section(section_id) => {
-            let section = crate::reports::store::section(&state.db, section_id)
-                .await?
-                .filter(|s| !s.retired)
-                .ok_or(ExchangeError::NotFound)?;
-            match store::section_draft(&mut tx, member_id, section_id).await? {
-                Some(id) => id,
-                None => {
-                    let latest = store::section_items(&state.db, member_id, section_id).await?;
-                    if let Some(l) = latest.first()
-                        && matches!(l.status(), ItemStatus::Sent | ItemStatus::Registered)
-                    {
-                        return Err(ExchangeError::Conflict(
-                            "Раздел уже отправлен в СРО и рассматривается: изменить его нельзя"
-                                .into(),
-                        ));
-                    }
-                    store::insert_item(
-                        &mut tx,
-                        &NewItem {
-                            member_id,
-                            kind: ItemKind::Report.code(),
-                            section_id: Some(section_id),
-                            subject: &section.title,
-                            body: "",
-                            document_date: None,
-                            supersedes_id: latest.first().map(|l| l.id),
-                            created_by: user.user_id,
-                        },
-                    )
-                    .await?
-                }
-            }
+            section_draft_or_new(core, &mut tx, member_id, section_id, user_id).await?
         }
         Target::NewLetter => {
             store::insert_item(
@@ -190,7 +267,7 @@ async fn save_item_tx(
                     body: "",
                     document_date: None,
                     supersedes_id: None,
-                    created_by: user.user_id,
+                    created_by: user_id,
                 },
             )
             .await?
@@ -206,21 +283,21 @@ async fn save_item_tx(
     let subject = if item.kind() == ItemKind::Report {
         item.subject.clone()
     } else {
-        input.subject.trim().to_string()
+        c.subject.trim().to_string()
     };
-    store::update_draft(
-        &mut tx,
-        item.id,
-        &subject,
-        input.body.trim(),
-        input.document_date,
-    )
-    .await?;
-    for id in &input.remove {
+    store::update_draft(&mut tx, item.id, &subject, c.body.trim(), c.document_date).await?;
+    for id in &c.remove {
         store::remove_item_file(&mut tx, item.id, *id).await?;
     }
-    for (item_file_id, sig) in &input.add_signatures {
-        let file_id = record_file(&mut tx, &state.storage, &sig.upload, member_id, user).await?;
+    for (item_file_id, sig) in &c.paired.add_signatures {
+        let file_id = files::record(
+            &mut tx,
+            &core.storage,
+            &sig.upload,
+            Some(member_id),
+            Some(user_id),
+        )
+        .await?;
         let n = store::set_signature(
             &mut tx,
             *item_file_id,
@@ -234,13 +311,26 @@ async fn save_item_tx(
     }
     let existing = store::item_files_tx(&mut tx, item.id).await?;
     let first_position = existing.iter().map(|f| f.position).max().unwrap_or(0) + 1;
-    for (position, (upload, sig)) in (first_position..).zip(&input.new_files) {
-        let file_id = record_file(&mut tx, &state.storage, upload, member_id, user).await?;
+    for (position, (upload, sig)) in (first_position..).zip(&c.paired.new_files) {
+        let file_id = files::record(
+            &mut tx,
+            &core.storage,
+            upload,
+            Some(member_id),
+            Some(user_id),
+        )
+        .await?;
         let signature = match sig {
             Some(s) => {
-                let sig_id =
-                    record_file(&mut tx, &state.storage, &s.upload, member_id, user).await?;
-                Some((sig_id, s))
+                let sig_id = files::record(
+                    &mut tx,
+                    &core.storage,
+                    &s.upload,
+                    Some(member_id),
+                    Some(user_id),
+                )
+                .await?;
+                Some(signature_record(sig_id, s))
             }
             None => None,
         };
@@ -250,115 +340,126 @@ async fn save_item_tx(
                 item_id: item.id,
                 file_id,
                 position,
-                signature: signature.map(|(id, s)| signature_record(id, s)),
+                signature,
             },
         )
         .await?;
     }
     let files = store::item_files_tx(&mut tx, item.id).await?;
-    let limits = &state.settings.uploads;
-    let total: i64 = files.iter().map(|f| f.size_bytes).sum();
-    if files.len() > limits.max_files_per_item {
-        return Err(ExchangeError::Invalid(format!(
-            "К одному документу можно приложить не более {} файлов",
-            limits.max_files_per_item
-        )));
-    }
-    if total as u64 > limits.max_item_bytes() {
-        return Err(ExchangeError::Invalid(format!(
-            "Общий размер файлов больше {} МБ: уберите часть файлов или отправьте их отдельным письмом",
-            limits.max_item_mb
-        )));
-    }
-    let mut saved = Saved {
-        item_id: item.id,
-        sent: false,
-        not_sent_because: None,
-    };
-    if action == Action::Send {
-        let why_not = if files.is_empty() {
-            Some("Прикрепите хотя бы один файл, чтобы отправить документ в СРО")
+    check_limits(core, &files)?;
+    let mut not_sent_because = None;
+    if send {
+        if files.is_empty() {
+            not_sent_because = Some("Прикрепите хотя бы один файл, чтобы отправить документ в СРО");
         } else if item.kind() == ItemKind::Letter && subject.is_empty() {
-            Some("Укажите тему письма, чтобы отправить его в СРО")
+            not_sent_because = Some("Укажите тему письма, чтобы отправить его в СРО");
         } else {
-            None
-        };
-        match why_not {
-            Some(w) => saved.not_sent_because = Some(w.to_string()),
-            None => {
-                let now = crate::db::now();
-                if store::mark_sent(&mut tx, item.id, user.user_id, now).await? == 0 {
-                    return Err(ExchangeError::Conflict("Документ уже отправлен".into()));
-                }
-                store::insert_event(
-                    &mut tx,
-                    item.id,
-                    ItemStatus::Sent.code(),
-                    Some(user.user_id),
-                    "",
-                )
-                .await?;
-                audit::record(
-                    &mut tx,
-                    actor,
-                    Event {
-                        action: "item.send",
-                        object_type: "item",
-                        object_id: item.id.to_string(),
-                        details: serde_json::json!({
-                            "member_id": member_id,
-                            "kind": item.kind,
-                            "subject": subject,
-                            "files": files.iter().map(|f| serde_json::json!({
-                                "name": f.name, "size": f.size_bytes, "sha256": f.sha256,
-                                "signature": f.sig_name,
-                            })).collect::<Vec<_>>(),
-                        }),
-                    },
-                )
-                .await?;
-                saved.sent = true;
-            }
+            mark_sent(&mut tx, actor, user_id, &item, &subject, &files).await?;
         }
     }
     tx.commit().await?;
-    let st = state.clone();
-    tokio::spawn(async move { fill_digests(&st).await });
-    Ok(saved)
+    Ok((item.id, not_sent_because.map(str::to_string)))
 }
 
-/// Compute the Streebog-256 digests still missing (files uploaded moments ago). Runs after
-/// every upload and in housekeeping; two runs at once only do the same work twice.
-pub async fn fill_digests(state: &AppState) {
-    loop {
-        let batch = match store::missing_digests(&state.db, 20).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = ?e, "listing files without a digest");
-                return;
-            }
-        };
-        if batch.is_empty() {
-            return;
-        }
-        for (id, key) in batch {
-            let r = match state.storage.digest::<streebog::Streebog256>(&key).await {
-                Ok(d) => store::set_streebog(&state.db, id, &hex::encode(d))
-                    .await
-                    .map_err(anyhow::Error::new),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = r {
-                // A blob that cannot be read (removed by hand, storage down) must not make this
-                // loop spin: an empty digest reads as «unknown» on the pages.
-                tracing::warn!(error = ?e, file_id = id, "computing a Streebog digest");
-                let _ = store::set_streebog(&state.db, id, "").await;
-            }
-        }
+/// The member's current draft of a section, or a new one; refused while the section's last
+/// item is in the SRO's hands.
+async fn section_draft_or_new(
+    core: &Core,
+    tx: &mut Tx,
+    member_id: i64,
+    section_id: i64,
+    user_id: i64,
+) -> Result<i64, ExchangeError> {
+    let section = crate::reports::service::open_section(&core.db, section_id)
+        .await
+        .map_err(|_| ExchangeError::NotFound)?;
+    if let Some(id) = store::section_draft_tx(tx, member_id, section_id).await? {
+        return Ok(id);
     }
+    let latest = store::section_items(&core.db, member_id, section_id).await?;
+    if let Some(l) = latest.first()
+        && matches!(l.status(), ItemStatus::Sent | ItemStatus::Registered)
+    {
+        return Err(ExchangeError::Conflict(
+            "Раздел уже отправлен в СРО и рассматривается: изменить его нельзя".into(),
+        ));
+    }
+    Ok(store::insert_item(
+        tx,
+        &NewItem {
+            member_id,
+            kind: ItemKind::Report.code(),
+            section_id: Some(section_id),
+            subject: &section.title,
+            body: "",
+            document_date: None,
+            supersedes_id: latest.first().map(|l| l.id),
+            created_by: user_id,
+        },
+    )
+    .await?)
 }
 
-fn signature_record<'a>(file_id: i64, s: &'a SignatureUpload) -> SignatureRecord<'a> {
+fn check_limits(core: &Core, files: &[ItemFile]) -> Result<(), ExchangeError> {
+    let limits = &core.settings.uploads;
+    let total: i64 = files.iter().map(|f| f.size_bytes).sum();
+    if files.len() > limits.max_files_per_item {
+        return Err(ExchangeError::Invalid(FieldErrors::one(
+            signing::FILES,
+            format!(
+                "К одному документу можно приложить не более {} файлов",
+                limits.max_files_per_item
+            ),
+        )));
+    }
+    if total as u64 > limits.max_item_bytes() {
+        return Err(ExchangeError::Invalid(FieldErrors::one(
+            signing::FILES,
+            format!(
+                "Общий размер файлов больше {} МБ: уберите часть файлов или отправьте их отдельным письмом",
+                limits.max_item_mb
+            ),
+        )));
+    }
+    Ok(())
+}
+
+async fn mark_sent(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: i64,
+    item: &Item,
+    subject: &str,
+    files: &[ItemFile],
+) -> Result<(), ExchangeError> {
+    let now = tx.now();
+    if store::mark_sent(tx, item.id, user_id, now).await? == 0 {
+        return Err(ExchangeError::Conflict("Документ уже отправлен".into()));
+    }
+    store::insert_event(tx, item.id, ItemStatus::Sent.code(), Some(user_id), "").await?;
+    audit::record(
+        tx,
+        actor,
+        Event {
+            action: "item.send",
+            object_type: "item",
+            object_id: item.id.to_string(),
+            details: serde_json::json!({
+                "member_id": item.member_id,
+                "kind": item.kind,
+                "subject": subject,
+                "files": files.iter().map(|f| serde_json::json!({
+                    "name": f.name, "size": f.size_bytes, "sha256": f.sha256,
+                    "signature": f.sig_name,
+                })).collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn signature_record(file_id: i64, s: &SignatureUpload) -> SignatureRecord<'_> {
     SignatureRecord {
         file_id,
         verdict: s.verdict.code(),
@@ -368,42 +469,17 @@ fn signature_record<'a>(file_id: i64, s: &'a SignatureUpload) -> SignatureRecord
     }
 }
 
-/// Promote a staged blob and record it; the row and the blob appear together at commit.
-async fn record_file(
-    tx: &mut Tx,
-    storage: &Storage,
-    u: &Upload,
-    member_id: i64,
-    user: &SessionUser,
-) -> Result<i64, ExchangeError> {
-    let id = store::insert_file(
-        tx,
-        &NewFile {
-            storage_key: &u.staged.key,
-            original_name: &u.name,
-            size_bytes: u.staged.size as i64,
-            media_type: &u.media_type,
-            sha256: &u.staged.sha256,
-            streebog256: u.staged.streebog256.as_deref(),
-            member_id: Some(member_id),
-            uploaded_by: Some(user.user_id),
-        },
-    )
-    .await?;
-    storage.promote(&u.staged).await?;
-    Ok(id)
-}
-
 /// Delete a draft the member no longer wants. Its uploads keep their `files` rows (the record
 /// that they were uploaded, by whom and when); only the draft and its attachments go.
+/// Returns where the user goes next (the section, or the journal).
 pub async fn delete_draft(
-    db: &Db,
+    core: &Core,
     actor: &Actor,
     member_id: i64,
     item_id: i64,
-) -> Result<(), ExchangeError> {
-    let mut tx = db.begin().await?;
-    store::lock_item(&mut tx, item_id, Some(member_id), ItemStatus::Draft.code())
+) -> Result<Item, ExchangeError> {
+    let mut tx = core.db.begin().await?;
+    let item = store::lock_item(&mut tx, item_id, Some(member_id), ItemStatus::Draft.code())
         .await?
         .ok_or(ExchangeError::NotFound)?;
     store::delete_draft(&mut tx, item_id).await?;
@@ -419,29 +495,29 @@ pub async fn delete_draft(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(item)
 }
 
 /// A new draft that corrects a returned item (or updates an accepted one), with its text,
 /// date and files copied; the old item stays in the journal as it was.
 pub async fn start_revision(
-    db: &Db,
-    user: &SessionUser,
+    core: &Core,
+    actor: &Actor,
     member_id: i64,
     item_id: i64,
 ) -> Result<i64, ExchangeError> {
-    let old = store::item(db, item_id)
-        .await?
-        .filter(|i| i.member_id == member_id)
-        .ok_or(ExchangeError::NotFound)?;
+    let user_id = actor
+        .user_id
+        .ok_or_else(|| anyhow::anyhow!("a revision is started by a user"))?;
+    let old = owned_item(core, member_id, item_id).await?;
     if !matches!(old.status(), ItemStatus::Returned | ItemStatus::Accepted) {
         return Err(ExchangeError::Conflict(
             "Исправить можно только документ, возвращенный на доработку или принятый".into(),
         ));
     }
-    let mut tx = db.begin().await?;
+    let mut tx = core.db.begin().await?;
     if let Some(section_id) = old.section_id
-        && let Some(draft) = store::section_draft(&mut tx, member_id, section_id).await?
+        && let Some(draft) = store::section_draft_tx(&mut tx, member_id, section_id).await?
     {
         return Ok(draft); // already started
     }
@@ -455,7 +531,7 @@ pub async fn start_revision(
             body: &old.body,
             document_date: old.document_date,
             supersedes_id: Some(old.id),
-            created_by: user.user_id,
+            created_by: user_id,
         },
     )
     .await?;
@@ -480,201 +556,4 @@ pub async fn start_revision(
     }
     tx.commit().await?;
     Ok(new_id)
-}
-
-/// Register a sent item: the next incoming number of the year and today's date (Moscow).
-pub async fn register(
-    state: &AppState,
-    staff: &SessionUser,
-    actor: &Actor,
-    item_id: i64,
-) -> Result<String, ExchangeError> {
-    let mut tx = state.db.begin().await?;
-    let item = store::lock_item(&mut tx, item_id, None, ItemStatus::Sent.code())
-        .await?
-        .ok_or_else(|| ExchangeError::Conflict("Документ уже зарегистрирован".into()))?;
-    let now = crate::db::now();
-    let today = moscow_today(now);
-    let year = chrono::Datelike::year(&today);
-    let seq = store::next_seq(&mut tx, "incoming", year).await?;
-    let number = model::incoming_number(&state.settings.exchange.incoming_pattern, seq, year);
-    store::mark_registered(
-        &mut tx,
-        item.id,
-        &store::Registration {
-            year,
-            seq,
-            number: &number,
-            on: today,
-            by: staff.user_id,
-            at: now,
-        },
-    )
-    .await?;
-    let note = format!("Вх. № {number} от {}", crate::web::views::date(&today));
-    store::insert_event(
-        &mut tx,
-        item.id,
-        ItemStatus::Registered.code(),
-        Some(staff.user_id),
-        &note,
-    )
-    .await?;
-    let what = describe(&item);
-    let text = format!(
-        "{what} зарегистрирован{} СРО: входящий № {number} от {}.",
-        if item.kind() == ItemKind::Letter {
-            "о"
-        } else {
-            ""
-        },
-        crate::web::views::date(&today)
-    );
-    notify(&mut tx, state, &item, "item_registered", &text).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "item.register",
-            object_type: "item",
-            object_id: item.id.to_string(),
-            details: serde_json::json!({ "member_id": item.member_id, "incoming_number": number, "on": today }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    state.mail.wake();
-    Ok(number)
-}
-
-/// Accept or return a registered item; returning needs a comment the member will read.
-pub async fn review(
-    state: &AppState,
-    staff: &SessionUser,
-    actor: &Actor,
-    item_id: i64,
-    accept: bool,
-    comment: &str,
-) -> Result<(), ExchangeError> {
-    let comment = comment.trim();
-    if !accept && comment.is_empty() {
-        return Err(ExchangeError::Invalid(
-            "Напишите, что нужно исправить: участник увидит этот комментарий".into(),
-        ));
-    }
-    let mut tx = state.db.begin().await?;
-    let item = store::lock_item(&mut tx, item_id, None, ItemStatus::Registered.code())
-        .await?
-        .ok_or_else(|| {
-            ExchangeError::Conflict(
-                "Рассмотреть можно только зарегистрированный документ; возможно, его уже рассмотрели"
-                    .into(),
-            )
-        })?;
-    let status = if accept {
-        ItemStatus::Accepted
-    } else {
-        ItemStatus::Returned
-    };
-    store::mark_reviewed(
-        &mut tx,
-        item.id,
-        status.code(),
-        staff.user_id,
-        comment,
-        crate::db::now(),
-    )
-    .await?;
-    store::insert_event(
-        &mut tx,
-        item.id,
-        status.code(),
-        Some(staff.user_id),
-        comment,
-    )
-    .await?;
-    let what = describe(&item);
-    let number = item.incoming_number.clone().unwrap_or_default();
-    let text = if accept {
-        format!("{what} (вх. № {number}) принят СРО.")
-    } else {
-        format!("{what} (вх. № {number}) возвращен на доработку. Причина: {comment}")
-    };
-    notify(
-        &mut tx,
-        state,
-        &item,
-        if accept {
-            "item_accepted"
-        } else {
-            "item_returned"
-        },
-        &text,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: if accept { "item.accept" } else { "item.return" },
-            object_type: "item",
-            object_id: item.id.to_string(),
-            details: serde_json::json!({ "member_id": item.member_id, "comment": comment }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    state.mail.wake();
-    Ok(())
-}
-
-fn describe(item: &Item) -> String {
-    match item.kind() {
-        ItemKind::Report => format!("Раздел отчета «{}»", item.subject),
-        ItemKind::Letter => format!("Письмо «{}»", item.subject),
-    }
-}
-
-/// An in-app note for the company and a letter to the user who sent the item.
-async fn notify(
-    tx: &mut Tx,
-    state: &AppState,
-    item: &Item,
-    kind: &'static str,
-    text: &str,
-) -> Result<(), ExchangeError> {
-    store::insert_notification(tx, item.member_id, Some(item.id), text).await?;
-    if let Some((user_id, email)) = store::item_recipient(tx, item.member_id, item.sent_by).await? {
-        let settings = &state.settings;
-        let mut letter = Letter::new(
-            settings,
-            kind,
-            &email,
-            format!("{}: {}", settings.sro.short_name, short(text)),
-        );
-        letter.paragraphs.push(text.to_string());
-        letter.link = Some((
-            "Журнал исходящих сообщений в личном кабинете:".into(),
-            format!("{}/kabinet/items/{}", settings.base_url(), item.id),
-        ));
-        letter.user_id = Some(user_id);
-        letter.member_id = Some(item.member_id);
-        mail::enqueue(tx, &letter).await?;
-    }
-    Ok(())
-}
-
-fn short(s: &str) -> String {
-    let first = s.split(". ").next().unwrap_or(s);
-    let mut out: String = first.chars().take(120).collect();
-    if out.ends_with('.') {
-        out.pop();
-    }
-    out
-}
-
-/// Today's date in Moscow, the SRO's working calendar.
-pub fn moscow_today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
-    now.with_timezone(&msk).date_naive()
 }

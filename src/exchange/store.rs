@@ -1,7 +1,5 @@
 //! SQL of items, their files, events, numerators and notifications.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::model::{Item, ItemFile};
@@ -17,92 +15,6 @@ const SELECT_ITEM_FILE: &str = "SELECT x.id, x.item_id, x.position, x.file_id, f
     s.size_bytes AS sig_size, x.sig_verdict, x.sig_signer, x.sig_inn, x.sig_valid_to \
     FROM item_files x JOIN files f ON f.id = x.file_id LEFT JOIN files s ON s.id = x.signature_file_id";
 
-/// A file as stored (download, ZIP, sweeper).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FileRow {
-    pub id: i64,
-    pub storage_key: String,
-    pub original_name: String,
-    pub size_bytes: i64,
-    pub media_type: String,
-    pub sha256: String,
-    pub streebog256: Option<String>,
-    pub member_id: Option<i64>,
-}
-
-pub struct NewFile<'a> {
-    pub storage_key: &'a str,
-    pub original_name: &'a str,
-    pub size_bytes: i64,
-    pub media_type: &'a str,
-    pub sha256: &'a str,
-    pub streebog256: Option<&'a str>,
-    pub member_id: Option<i64>,
-    pub uploaded_by: Option<i64>,
-}
-
-pub async fn insert_file(tx: &mut Tx, f: &NewFile<'_>) -> DbResult<i64> {
-    let sql = "INSERT INTO files (storage_key, original_name, size_bytes, media_type, sha256, streebog256, member_id, \
-               uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
-    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
-        .bind(f.storage_key)
-        .bind(f.original_name)
-        .bind(f.size_bytes)
-        .bind(f.media_type)
-        .bind(f.sha256)
-        .bind(f.streebog256)
-        .bind(f.member_id)
-        .bind(f.uploaded_by)
-        .bind(crate::db::now())
-        .fetch_one(c)
-        .await?))
-}
-
-pub async fn file(db: &Db, id: i64) -> DbResult<Option<FileRow>> {
-    let sql = "SELECT id, storage_key, original_name, size_bytes, media_type, sha256, streebog256, member_id \
-               FROM files WHERE id = $1";
-    Ok(on_db!(db, p => sqlx::query_as::<_, FileRow>(sql).bind(id).fetch_optional(p).await?))
-}
-
-/// Files whose Streebog digest is still to be computed.
-pub async fn missing_digests(db: &Db, limit: i64) -> DbResult<Vec<(i64, String)>> {
-    let sql = "SELECT id, storage_key FROM files WHERE streebog256 IS NULL ORDER BY id LIMIT $1";
-    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, String)>(sql).bind(limit).fetch_all(p).await?))
-}
-
-pub async fn set_streebog(db: &Db, id: i64, hex: &str) -> DbResult<()> {
-    let sql = "UPDATE files SET streebog256 = $1 WHERE id = $2 AND streebog256 IS NULL";
-    on_db!(db, p => sqlx::query(sql).bind(hex).bind(id).execute(p).await?.rows_affected());
-    Ok(())
-}
-
-/// Which of `keys` have a row: a stored file, or an issued extract's PDF (the register's).
-pub async fn known_keys(db: &Db, keys: &[String]) -> DbResult<HashSet<String>> {
-    if keys.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let list = placeholders(1, keys.len());
-    let sql = format!(
-        "SELECT storage_key FROM files WHERE storage_key IN ({list}) \
-         UNION SELECT storage_key FROM extracts WHERE storage_key IN ({list})"
-    );
-    let rows: Vec<String> = on_db!(db, p => {
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for k in keys {
-            q = q.bind(k);
-        }
-        q.fetch_all(p).await?
-    });
-    Ok(rows.into_iter().collect())
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub struct NewItem<'a> {
     pub member_id: i64,
     pub kind: &'a str,
@@ -117,6 +29,7 @@ pub struct NewItem<'a> {
 pub async fn insert_item(tx: &mut Tx, i: &NewItem<'_>) -> DbResult<i64> {
     let sql = "INSERT INTO items (member_id, kind, section_id, subject, body, document_date, status, supersedes_id, \
                created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9) RETURNING id";
+    let now = tx.now();
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
         .bind(i.member_id)
         .bind(i.kind)
@@ -126,13 +39,27 @@ pub async fn insert_item(tx: &mut Tx, i: &NewItem<'_>) -> DbResult<i64> {
         .bind(i.document_date)
         .bind(i.supersedes_id)
         .bind(i.created_by)
-        .bind(crate::db::now())
+        .bind(now)
         .fetch_one(c)
         .await?))
 }
 
 pub async fn item(db: &Db, id: i64) -> DbResult<Option<Item>> {
     let sql = format!("{SELECT_ITEM} WHERE i.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// The item if it is the member's: another company's item is as absent as a missing one.
+pub async fn item_of_member(db: &Db, member_id: i64, id: i64) -> DbResult<Option<Item>> {
+    let sql = format!("{SELECT_ITEM} WHERE i.id = $1 AND i.member_id = $2");
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(id).bind(member_id).fetch_optional(p).await?),
+    )
+}
+
+/// The item if it was sent to the SRO: staff never see a member's drafts.
+pub async fn sent_item(db: &Db, id: i64) -> DbResult<Option<Item>> {
+    let sql = format!("{SELECT_ITEM} WHERE i.id = $1 AND i.status <> 'draft'");
     Ok(on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(id).fetch_optional(p).await?))
 }
 
@@ -148,8 +75,9 @@ pub async fn lock_item(
                RETURNING id, member_id, kind, section_id, subject, body, document_date, status, supersedes_id, \
                created_by, created_at, updated_at, sent_at, sent_by, incoming_number, registered_on, registered_at, \
                reviewed_at, review_comment";
+    let now = tx.now();
     Ok(on_tx!(tx, c => sqlx::query_as::<_, Item>(sql)
-        .bind(crate::db::now())
+        .bind(now)
         .bind(id)
         .bind(status)
         .bind(member_id)
@@ -222,8 +150,6 @@ pub async fn mark_reviewed(
     )
 }
 
-pub use crate::db::next_seq;
-
 pub async fn item_files(db: &Db, item_id: i64) -> DbResult<Vec<ItemFile>> {
     items_files(db, &[item_id]).await
 }
@@ -240,7 +166,7 @@ pub async fn items_files(db: &Db, item_ids: &[i64]) -> DbResult<Vec<ItemFile>> {
     }
     let sql = format!(
         "{SELECT_ITEM_FILE} WHERE x.item_id IN ({}) ORDER BY x.item_id, x.position, x.id",
-        placeholders(1, item_ids.len())
+        crate::db::placeholders(1, item_ids.len())
     );
     Ok(on_db!(db, p => {
         let mut q = sqlx::query_as::<_, ItemFile>(&sql);
@@ -332,7 +258,8 @@ pub async fn insert_event(
     comment: &str,
 ) -> DbResult<()> {
     let sql = "INSERT INTO item_events (item_id, status, actor_id, comment, at) VALUES ($1, $2, $3, $4, $5)";
-    on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(status).bind(actor_id).bind(comment).bind(crate::db::now()).execute(c).await?.rows_affected());
+    let now = tx.now();
+    on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(status).bind(actor_id).bind(comment).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
 
@@ -497,7 +424,8 @@ pub async fn insert_notification(
 ) -> DbResult<()> {
     let sql =
         "INSERT INTO notifications (member_id, item_id, text, created_at) VALUES ($1, $2, $3, $4)";
-    on_tx!(tx, c => sqlx::query(sql).bind(member_id).bind(item_id).bind(text).bind(crate::db::now()).execute(c).await?.rows_affected());
+    let now = tx.now();
+    on_tx!(tx, c => sqlx::query(sql).bind(member_id).bind(item_id).bind(text).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
 
@@ -520,7 +448,7 @@ pub async fn notifications(db: &Db, member_id: i64, limit: i64) -> DbResult<Vec<
 
 pub async fn mark_notifications_read(db: &Db, member_id: i64) -> DbResult<()> {
     let sql = "UPDATE notifications SET read_at = $1 WHERE member_id = $2 AND read_at IS NULL";
-    on_db!(db, p => sqlx::query(sql).bind(crate::db::now()).bind(member_id).execute(p).await?.rows_affected());
+    on_db!(db, p => sqlx::query(sql).bind(db.now()).bind(member_id).execute(p).await?.rows_affected());
     Ok(())
 }
 
@@ -538,10 +466,23 @@ pub async fn item_recipient(
     )
 }
 
+const SECTION_DRAFT: &str = "SELECT id FROM items WHERE member_id = $1 AND section_id = $2 AND status = 'draft' \
+    ORDER BY id DESC LIMIT 1";
+
 /// The member's current draft of a section, if any.
-pub async fn section_draft(tx: &mut Tx, member_id: i64, section_id: i64) -> DbResult<Option<i64>> {
-    let sql = "SELECT id FROM items WHERE member_id = $1 AND section_id = $2 AND status = 'draft' ORDER BY id DESC LIMIT 1";
+pub async fn section_draft(db: &Db, member_id: i64, section_id: i64) -> DbResult<Option<i64>> {
     Ok(
-        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(member_id).bind(section_id).fetch_optional(c).await?),
+        on_db!(db, c => sqlx::query_scalar::<_, i64>(SECTION_DRAFT).bind(member_id).bind(section_id).fetch_optional(c).await?),
+    )
+}
+
+/// The same, inside a transaction that is about to write the draft.
+pub async fn section_draft_tx(
+    tx: &mut Tx,
+    member_id: i64,
+    section_id: i64,
+) -> DbResult<Option<i64>> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(SECTION_DRAFT).bind(member_id).bind(section_id).fetch_optional(c).await?),
     )
 }

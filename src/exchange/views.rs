@@ -1,9 +1,10 @@
 //! Display-ready views of items and their files, shared by the member's and the staff's pages.
 
-use super::model::{self, Item, ItemFile, ItemStatus, SigVerdict, human_size};
+use super::model::{self, Item, ItemFile, ItemStatus, SigVerdict};
 use super::store::{EventRow, ItemRow};
 use crate::config::UploadSettings;
-use crate::web::views;
+use crate::fmt::{self as views, human_size};
+use crate::validation::FieldErrors;
 
 pub struct SigView {
     pub file_id: i64,
@@ -220,8 +221,8 @@ pub struct FormView {
     pub files: Vec<FileView>,
     pub existing_bytes: i64,
     pub rows: Vec<usize>,
-    pub errors: Vec<String>,
-    pub notice: Option<String>,
+    /// What was refused, at its field (`files`, `subject`, `document_date`) or above the form.
+    pub errors: FieldErrors,
     pub limits: LimitsView,
     pub delete_action: Option<String>,
 }

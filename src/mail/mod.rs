@@ -96,7 +96,7 @@ pub async fn enqueue(tx: &mut Tx, letter: &Letter) -> DbResult<i64> {
             user_id: letter.user_id,
             member_id: letter.member_id,
         },
-        crate::db::now(),
+        tx.now(),
     )
     .await
 }
@@ -166,7 +166,7 @@ impl Mail {
 
     async fn deliver_due(&self, db: &Db, secret: &[u8]) -> DbResult<()> {
         loop {
-            let now = crate::db::now();
+            let now = db.now();
             let due = store::due(db, now, 20).await?;
             if due.is_empty() {
                 return Ok(());
@@ -184,13 +184,13 @@ impl Mail {
     async fn deliver(&self, db: &Db, secret: &[u8], m: store::DueMail) -> DbResult<()> {
         let (mut text, mut html) = (m.text_body, m.html_body);
         if let Some(nonce) = &m.token_nonce {
-            let expired = m.token_expires_at.is_some_and(|t| t <= chrono::Utc::now());
+            let expired = m.token_expires_at.is_some_and(|t| t <= db.now());
             if m.token_used_at.is_some() || expired {
                 // A newer request replaced the link, or it expired while SMTP was down.
                 store::mark_attempt_failed(db, m.id, "не отправлено: ссылка в письме уже недействительна (запрошена новая или истёк срок)", None).await?;
                 return Ok(());
             }
-            let token = crate::auth::model::derive_token(secret, nonce);
+            let token = crate::tokens::derive_token(secret, nonce);
             text = text.replace(TOKEN_PLACEHOLDER, &token);
             html = html.replace(TOKEN_PLACEHOLDER, &token);
         }
@@ -215,7 +215,7 @@ impl Mail {
         };
         match self.transport.send(message).await {
             Ok(_) => {
-                store::mark_sent(db, m.id, crate::db::now()).await?;
+                store::mark_sent(db, m.id, db.now()).await?;
                 tracing::info!(outbox_id = m.id, "mail sent");
             }
             Err(e) => {
@@ -227,7 +227,7 @@ impl Mail {
                         self.settings.retry_max_seconds,
                         attempts,
                     );
-                    crate::db::now() + chrono::Duration::seconds(delay as i64)
+                    db.now() + chrono::Duration::seconds(delay as i64)
                 });
                 let error: String = e.to_string().chars().take(500).collect();
                 tracing::warn!(outbox_id = m.id, attempts, permanent, error = %error, "mail not delivered");
@@ -254,7 +254,8 @@ pub async fn counts(db: &Db) -> DbResult<Vec<(String, i64)>> {
 
 /// Send a failed message again (staff action). `false` when it was not failed.
 pub async fn requeue(tx: &mut Tx, id: i64) -> DbResult<bool> {
-    store::requeue(tx, id, crate::db::now()).await
+    let now = tx.now();
+    store::requeue(tx, id, now).await
 }
 
 #[cfg(test)]

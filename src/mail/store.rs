@@ -83,7 +83,7 @@ pub async fn mark_attempt_failed(
 ) -> DbResult<()> {
     let (status, next) = match retry_at {
         Some(t) => ("queued", t),
-        None => ("failed", crate::db::now()),
+        None => ("failed", db.now()),
     };
     let sql = "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, next_attempt_at = $4 WHERE id = $1";
     on_db!(db, p => sqlx::query(sql).bind(id).bind(status).bind(error).bind(next).execute(p).await?.rows_affected());

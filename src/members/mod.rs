@@ -1,8 +1,7 @@
-//! Member companies: requisites, membership status, the assigned expert.
+//! The member's cabinet: the home page and «Организация» (the company's card and its users).
+//! It writes nothing: the company is the register's, its users are auth's. Its one read model
+//! (`store::dashboard`) reads both in one query.
 
-pub mod model;
 pub mod service;
 mod store;
 pub mod web;
-
-pub use model::{Member, MembershipStatus};

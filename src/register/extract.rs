@@ -5,14 +5,15 @@ use bytes::Bytes;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::model::{self, Fund, Snapshot};
+use super::levels::{self, Fund};
+use super::model::{MembershipStatus, Snapshot};
 use super::store::{self, ExtractForInsert, ExtractRow};
 use crate::audit::{self, Actor, Event};
 use crate::config::{Settings, SroKind};
+use crate::core::Core;
 use crate::db::{Db, DbError};
 use crate::documents::{Documents, Template};
-use crate::members::model::MembershipStatus;
-use crate::storage::Storage;
+use crate::fmt::{opt_date as d, or_dash, rubles};
 
 /// One «number | label | value» line of the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,19 +83,6 @@ const MONTHS: [&str; 12] = [
     "декабря",
 ];
 
-fn d(date: &Option<chrono::NaiveDate>) -> String {
-    date.map(|d| d.format("%d.%m.%Y").to_string())
-        .unwrap_or_else(|| "—".into())
-}
-
-fn or_dash(s: &str) -> String {
-    if s.trim().is_empty() {
-        "—".into()
-    } else {
-        s.to_string()
-    }
-}
-
 fn line(n: &str, label: &str, value: String) -> Line {
     Line {
         n: n.into(),
@@ -118,7 +106,7 @@ pub fn document(
     let e = &s.entry;
     let is_ip = e.ogrn.len() == 15;
     let level_text = |fund: Fund, lvl: Option<i64>, contribution: i64| -> String {
-        match lvl.and_then(|n| model::level(sro.kind, fund, n, today)) {
+        match lvl.and_then(|n| levels::level(sro.kind, fund, n, today)) {
             Some(l) => format!(
                 "{} уровень ответственности: {} по {}; взнос — {}",
                 capitalize(l.ordinal),
@@ -128,7 +116,7 @@ pub fn document(
                 } else {
                     "договорам в совокупности"
                 },
-                model::rubles(contribution)
+                rubles(contribution)
             ),
             None => "Нет".into(),
         }
@@ -260,7 +248,7 @@ pub fn document(
                 line(
                     "3.4",
                     "Фактический совокупный размер обязательств по договорам, заключенным с использованием конкурентных способов",
-                    if e.odo_level.is_some() { model::rubles(e.odo_obligations) } else { "—".into() },
+                    if e.odo_level.is_some() { rubles(e.odo_obligations) } else { "—".into() },
                 ),
                 line("3.5", "Сведения о приостановлении права выполнять работы", suspension),
             ],
@@ -372,14 +360,13 @@ pub struct Issued {
 /// Issues an extract of member `member_id`'s entry as it is now: renders the PDF, stores it
 /// and records the extract with its data, in one transaction.
 pub async fn issue(
-    db: &Db,
-    settings: &Settings,
-    documents: &Documents,
-    storage: &Storage,
+    core: &Core,
     member_id: i64,
     issued_to: &str,
     actor: &Actor,
 ) -> Result<Issued, ExtractError> {
+    let (db, settings, documents, storage) =
+        (&core.db, &core.settings, &core.documents, &core.storage);
     let issued_to = issued_to.trim();
     if issued_to.is_empty() {
         return Err(ExtractError::IssuedToRequired);
@@ -387,14 +374,10 @@ pub async fn issue(
     let (row, snapshot) = super::service::current(db, member_id)
         .await?
         .ok_or(ExtractError::NotFound)?;
-    let at = crate::db::now();
+    let at = core.now();
     let mut random = [0u8; 5];
     getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("random: {e}"))?;
-    let number = model::extract_number(
-        at.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).expect("offset"))
-            .year(),
-        random,
-    );
+    let number = extract_number(crate::clock::moscow_date(at).year(), random);
     let doc = document(settings, &snapshot, &number, at, issued_to);
     let pdf = {
         let documents = documents.clone();
@@ -442,6 +425,44 @@ pub async fn issue(
     Ok(Issued { id, number, pdf })
 }
 
+/// «Получить выписку» in the cabinet: issued to the company itself.
+pub async fn issue_to_member(
+    core: &Core,
+    member_id: i64,
+    actor: &Actor,
+) -> Result<Issued, ExtractError> {
+    let company = super::service::member(&core.db, member_id)
+        .await?
+        .ok_or(ExtractError::NotFound)?
+        .full_name;
+    issue(core, member_id, &company, actor).await
+}
+
+/// The stored PDF of the extract numbered `number` (any case, look-alike letters), and the
+/// number as it is; `NotFound` for a number that is not one, or of another member than
+/// `member` when given.
+pub async fn stored_pdf(
+    core: &Core,
+    number: &str,
+    member: Option<i64>,
+) -> Result<(String, Bytes), ExtractError> {
+    let number = normalize_extract_number(number).ok_or(ExtractError::NotFound)?;
+    let found = find(&core.db, &number)
+        .await?
+        .filter(|f| member.is_none_or(|m| f.row.member_id == m))
+        .ok_or(ExtractError::NotFound)?;
+    let bytes = core.storage.read_small(&found.row.storage_key).await?;
+    Ok((number, bytes))
+}
+
+/// Which of `keys` are issued extracts' PDFs (the orphan sweeper asks).
+pub async fn known_keys(
+    db: &Db,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, DbError> {
+    store::extract_keys(db, keys).await
+}
+
 /// An issued extract as the check page and the journals show it.
 pub struct Found {
     pub row: ExtractRow,
@@ -473,6 +494,65 @@ pub async fn journal(
     offset: i64,
 ) -> Result<(Vec<ExtractRow>, i64), DbError> {
     store::extracts(db, member_id, limit, offset).await
+}
+
+/// The number of an extract: the year and 8 random characters of Crockford's base32 (no I, L,
+/// O, U), e.g. «2026-7K3M-Q9XP»: 40 random bits, so numbers cannot be guessed in sequence.
+pub fn extract_number(year: i32, random: [u8; 5]) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bits: u64 = 0;
+    for b in random {
+        bits = (bits << 8) | u64::from(b);
+    }
+    let chars: String = (0..8)
+        .rev()
+        .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    format!("{year}-{}-{}", &chars[..4], &chars[4..])
+}
+
+/// A typed-in extract number, normalised (upper case, look-alike letters mapped), or `None`
+/// when it cannot be one.
+pub fn normalize_extract_number(s: &str) -> Option<String> {
+    let s: String = s
+        .trim()
+        .chars()
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    let ok = s.len() == 14
+        && s.chars().enumerate().all(|(i, c)| match i {
+            0..=3 => c.is_ascii_digit(),
+            4 | 9 => c == '-',
+            _ => c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'U'),
+        });
+    ok.then_some(s)
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn extract_numbers_are_random_looking_and_normalise() {
+        let n = extract_number(2026, [0xff, 0, 0x12, 0x34, 0x56]);
+        assert_eq!(n.len(), 14);
+        assert!(n.starts_with("2026-"));
+        assert_eq!(normalize_extract_number(&n.to_lowercase()), Some(n.clone()));
+        assert_eq!(
+            normalize_extract_number("2026-0000-000o"),
+            Some("2026-0000-0000".into())
+        );
+        assert_eq!(normalize_extract_number("2026-0000"), None);
+        assert_eq!(normalize_extract_number("../etc/passwd"), None);
+        assert_ne!(
+            extract_number(2026, [1, 2, 3, 4, 5]),
+            extract_number(2026, [1, 2, 3, 4, 6])
+        );
+    }
 }
 
 #[cfg(test)]

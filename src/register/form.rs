@@ -3,8 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::model::{self, Entry, FieldError};
-use crate::members::model::MembershipStatus;
+use super::model::{Entry, MembershipStatus};
+use crate::fmt::{
+    date_or_empty as date_text, parse_date, parse_rubles, rubles_input as money_text,
+};
+use crate::validation::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -246,22 +249,6 @@ pub fn fields() -> impl Iterator<Item = &'static Field> {
     GROUPS.iter().flat_map(|(_, fs)| fs.iter())
 }
 
-fn date_text(d: &Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%d.%m.%Y").to_string())
-        .unwrap_or_default()
-}
-
-fn money_text(k: i64) -> String {
-    if k == 0 {
-        return String::new();
-    }
-    if k % 100 == 0 {
-        (k / 100).to_string()
-    } else {
-        format!("{},{:02}", k / 100, k % 100)
-    }
-}
-
 /// The entry as field values (the form's initial values, the export's cells).
 pub fn values(e: &Entry) -> HashMap<&'static str, String> {
     let lvl = |l: Option<i64>| l.map(|n| n.to_string()).unwrap_or_default();
@@ -328,10 +315,10 @@ pub fn parse_status(s: &str) -> Option<MembershipStatus> {
 }
 
 /// Reads an entry from field values; a missing value reads as empty. Errors name the field.
-pub fn parse(get: &dyn Fn(&str) -> String) -> Result<Entry, Vec<FieldError>> {
+pub fn parse(get: &dyn Fn(&str) -> String) -> Result<Entry, FieldErrors> {
     let mut errors = Vec::new();
     let text = |name: &str| get(name).trim().to_string();
-    let mut date = |name: &'static str| match model::parse_date(&get(name)) {
+    let mut date = |name: &'static str| match parse_date(&get(name)) {
         Ok(d) => d,
         Err(m) => {
             errors.push(FieldError::new(name, m));
@@ -347,7 +334,7 @@ pub fn parse(get: &dyn Fn(&str) -> String) -> Result<Entry, Vec<FieldError>> {
     let right_ordinary_from = date("right_ordinary_from");
     let right_dangerous_from = date("right_dangerous_from");
     let right_nuclear_from = date("right_nuclear_from");
-    let mut money = |name: &'static str| match model::parse_rubles(&get(name)) {
+    let mut money = |name: &'static str| match parse_rubles(&get(name)) {
         Ok(k) => k,
         Err(m) => {
             errors.push(FieldError::new(name, m));
@@ -428,7 +415,7 @@ pub fn parse(get: &dyn Fn(&str) -> String) -> Result<Entry, Vec<FieldError>> {
     if errors.is_empty() {
         Ok(entry)
     } else {
-        Err(errors)
+        Err(errors.into())
     }
 }
 

@@ -4,8 +4,7 @@
 use super::service::{self, RegisterError};
 use super::table::{self, RowError};
 use crate::audit::Actor;
-use crate::config::Settings;
-use crate::db::Db;
+use crate::core::Core;
 
 /// What an import (or its dry run) found and did.
 #[derive(Debug, Default)]
@@ -25,8 +24,7 @@ pub struct Outcome {
 /// Checks `bytes` (a file named `name`) and, unless `dry_run` or anything is wrong, admits
 /// every row. `progress(done, total)` is called as rows are checked.
 pub async fn run(
-    db: &Db,
-    settings: &Settings,
+    core: &Core,
     name: &str,
     bytes: &[u8],
     dry_run: bool,
@@ -43,13 +41,13 @@ pub async fn run(
     };
     out.rows = sheet.rows.len();
     let total = out.rows;
-    let checked = table::check(&sheet, settings.sro.kind, service::today(), &mut |done| {
+    let checked = table::check(&sheet, core.settings.sro.kind, core.today(), &mut |done| {
         progress(done, total)
     });
     out.ignored_columns = checked.ignored_columns;
     out.errors = checked.errors;
     let inns: Vec<String> = checked.entries.iter().map(|(_, e)| e.inn.clone()).collect();
-    let existing: std::collections::HashSet<String> = service::existing_inns(db, &inns)
+    let existing: std::collections::HashSet<String> = service::existing_inns(&core.db, &inns)
         .await?
         .into_iter()
         .collect();
@@ -73,24 +71,11 @@ pub async fn run(
         return Ok(out);
     }
     let n = entries.len();
-    match service::admit_many(
-        db,
-        settings,
-        entries,
-        &format!("Импорт из файла «{name}»"),
-        actor,
-    )
-    .await
+    match service::admit_many(core, entries, &format!("Импорт из файла «{name}»"), actor).await
     {
         Ok(_) => out.imported = Some(n),
         Err(RegisterError::Invalid(errs)) => {
-            out.file_error = Some(format!(
-                "Файл не импортирован: {}",
-                errs.iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ));
+            out.file_error = Some(format!("Файл не импортирован: {errs}"));
         }
         Err(RegisterError::Unexpected(e)) => return Err(e),
         Err(other) => out.file_error = Some(format!("Файл не импортирован: {other}")),

@@ -1,14 +1,16 @@
-//! The register entry of a member (`domain.md` §1.2–§1.3), the liability levels of §2, the
-//! rules an entry must keep, and the difference between two versions of it. Pure: no I/O.
+//! The register entry of a member (`domain.md` §1.2–§1.3), the membership status, the rules an
+//! entry must keep, and the difference between two versions of it. Pure: no I/O. The liability
+//! levels of §2 are in `levels.rs`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::levels::{Fund, levels};
+pub use super::member::{Member, MemberForCreate, MembershipStatus};
 use crate::config::SroKind;
-use crate::members::model::{Inn, Kpp, MembershipStatus, Ogrn};
-
-/// Kopecks; money in the register is stored and compared in kopecks.
-pub type Kopecks = i64;
+use crate::fmt::{Kopecks, date_or_empty as fmt_date, rubles};
+use crate::requisites::{Inn, Kpp, Ogrn};
+pub use crate::validation::FieldError;
 
 /// The fields of a register entry that staff keep (the member's row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,196 +91,6 @@ pub struct Change {
     pub new: String,
 }
 
-/// A field the form shows a message under, and the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
-/// A liability level of a compensation fund (`domain.md` §2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Level {
-    pub number: i64,
-    /// «первый»
-    pub ordinal: &'static str,
-    /// Upper limit in roubles; `None` for the top level («… и более»).
-    pub limit_rub: Option<i64>,
-    /// Lower limit of the top level in roubles.
-    pub from_rub: i64,
-    pub min_contribution_rub: i64,
-}
-
-impl Level {
-    /// «не превышает 90 000 000 рублей» / «составляет 10 000 000 000 рублей и более».
-    pub fn limit_text(&self) -> String {
-        match self.limit_rub {
-            Some(l) => format!("не превышает {} рублей", group(l)),
-            None => format!("составляет {} рублей и более", group(self.from_rub)),
-        }
-    }
-}
-
-/// Which fund a level belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fund {
-    /// КФ возмещения вреда: the cost of work under one contract.
-    Vv,
-    /// КФ обеспечения договорных обязательств: total obligations under competitive contracts.
-    Odo,
-}
-
-const ORDINALS: [&str; 5] = ["первый", "второй", "третий", "четвертый", "пятый"];
-
-/// Since 15.08.2023 (435-FZ) the builders' first level is 90 million roubles; it was 60.
-pub fn builders_threshold_change() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2023, 8, 15).expect("valid date")
-}
-
-/// The levels of `fund` for an SRO of `kind`, as the law has them on date `on`.
-pub fn levels(kind: SroKind, fund: Fund, on: NaiveDate) -> Vec<Level> {
-    // (limit in roubles, minimal contribution in roubles); the last limit opens the top level
-    let table: &[(i64, i64)] = match (kind, fund) {
-        (SroKind::Builders, Fund::Vv) => &[
-            (90_000_000, 100_000),
-            (500_000_000, 500_000),
-            (3_000_000_000, 1_500_000),
-            (10_000_000_000, 2_000_000),
-            (10_000_000_000, 5_000_000),
-        ],
-        (SroKind::Builders, Fund::Odo) => &[
-            (90_000_000, 200_000),
-            (500_000_000, 2_500_000),
-            (3_000_000_000, 4_500_000),
-            (10_000_000_000, 7_000_000),
-            (10_000_000_000, 25_000_000),
-        ],
-        (_, Fund::Vv) => &[
-            (25_000_000, 50_000),
-            (50_000_000, 150_000),
-            (300_000_000, 500_000),
-            (300_000_000, 1_000_000),
-        ],
-        (_, Fund::Odo) => &[
-            (25_000_000, 150_000),
-            (50_000_000, 350_000),
-            (300_000_000, 2_500_000),
-            (300_000_000, 3_500_000),
-        ],
-    };
-    let n = table.len();
-    table
-        .iter()
-        .enumerate()
-        .map(|(i, &(limit, min))| {
-            let limit = if kind == SroKind::Builders && i == 0 && on < builders_threshold_change() {
-                60_000_000
-            } else {
-                limit
-            };
-            Level {
-                number: i as i64 + 1,
-                ordinal: ORDINALS[i],
-                limit_rub: (i + 1 < n).then_some(limit),
-                from_rub: limit,
-                min_contribution_rub: min,
-            }
-        })
-        .collect()
-}
-
-pub fn level(kind: SroKind, fund: Fund, number: i64, on: NaiveDate) -> Option<Level> {
-    levels(kind, fund, on)
-        .into_iter()
-        .find(|l| l.number == number)
-}
-
-/// «1 234 567» with non-breaking thin grouping as Russian documents print it.
-pub fn group(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-/// «1 234 567,89 ₽», or «1 234 567 ₽» for whole roubles.
-pub fn rubles(k: Kopecks) -> String {
-    let r = group(k / 100);
-    let c = (k % 100).abs();
-    if c == 0 {
-        format!("{r}\u{a0}₽")
-    } else {
-        format!("{r},{c:02}\u{a0}₽")
-    }
-}
-
-/// Parses «100 000», «100000,50», «1 500 000.00 руб.» into kopecks.
-pub fn parse_rubles(s: &str) -> Result<Kopecks, String> {
-    let cleaned: String = s
-        .trim()
-        .trim_end_matches('₽')
-        .trim_end_matches("руб.")
-        .trim_end_matches("руб")
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
-        .collect();
-    if cleaned.is_empty() {
-        return Ok(0);
-    }
-    let cleaned = cleaned.replace(',', ".");
-    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    let bad = || {
-        format!(
-            "«{}»: укажите сумму в рублях, например 100 000 или 1500,50",
-            s.trim()
-        )
-    };
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || whole.len() > 15 {
-        return Err(bad());
-    }
-    if frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let frac: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().map_err(|_| bad())?
-    };
-    Ok(whole * 100 + frac)
-}
-
-/// «21.03.2024» or «2024-03-21» (what `<input type=date>` sends and what spreadsheets hold).
-pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
-        .map(Some)
-        .map_err(|_| format!("«{s}»: дата указывается как ДД.ММ.ГГГГ"))
-}
-
-fn fmt_date(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%d.%m.%Y").to_string())
-        .unwrap_or_default()
-}
-
 impl Entry {
     /// The rules of the register. Returns every broken rule, with the field it concerns.
     pub fn check(&self, kind: SroKind, today: NaiveDate) -> Vec<FieldError> {
@@ -318,7 +130,7 @@ impl Entry {
             e.push(FieldError::new("kpp", err.to_string()));
         }
         if !self.email.trim().is_empty()
-            && let Err(err) = crate::members::model::Email::parse(&self.email)
+            && let Err(err) = crate::requisites::Email::parse(&self.email)
         {
             e.push(FieldError::new("email", err.to_string()));
         }
@@ -456,7 +268,7 @@ impl Entry {
 
     /// The lower-cased text the searches look through (name, INN, OGRN, register number).
     pub fn search_text(&self) -> String {
-        crate::members::model::Member::search_text(
+        Member::search_text(
             &self.full_name,
             &self.short_name,
             &self.inn,
@@ -637,42 +449,6 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
     out
 }
 
-/// The number of an extract: the year and 8 random characters of Crockford's base32 (no I, L,
-/// O, U), e.g. «2026-7K3M-Q9XP»: 40 random bits, so numbers cannot be guessed in sequence.
-pub fn extract_number(year: i32, random: [u8; 5]) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut bits: u64 = 0;
-    for b in random {
-        bits = (bits << 8) | u64::from(b);
-    }
-    let chars: String = (0..8)
-        .rev()
-        .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
-        .collect();
-    format!("{year}-{}-{}", &chars[..4], &chars[4..])
-}
-
-/// A typed-in extract number, normalised (upper case, look-alike letters mapped), or `None`
-/// when it cannot be one.
-pub fn normalize_extract_number(s: &str) -> Option<String> {
-    let s: String = s
-        .trim()
-        .chars()
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        })
-        .collect();
-    let ok = s.len() == 14
-        && s.chars().enumerate().all(|(i, c)| match i {
-            0..=3 => c.is_ascii_digit(),
-            4 | 9 => c == '-',
-            _ => c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'U'),
-        });
-    ok.then_some(s)
-}
-
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
@@ -717,6 +493,7 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::register::levels::{builders_threshold_change, level};
     use tests_support::sample;
 
     fn today() -> NaiveDate {
@@ -801,31 +578,6 @@ mod tests {
     }
 
     #[test]
-    fn money_and_dates_parse_as_people_write_them() {
-        assert_eq!(parse_rubles("100 000"), Ok(100_000 * 100));
-        assert_eq!(parse_rubles("1500,5"), Ok(150_050));
-        assert_eq!(
-            parse_rubles("2\u{a0}500\u{a0}000,00 ₽"),
-            Ok(2_500_000 * 100)
-        );
-        assert_eq!(parse_rubles(""), Ok(0));
-        assert!(parse_rubles("сто").is_err());
-        assert!(parse_rubles("1,234").is_err());
-        assert_eq!(rubles(100_000 * 100), "100\u{a0}000\u{a0}₽");
-        assert_eq!(rubles(150), "1,50\u{a0}₽");
-        assert_eq!(
-            parse_date("21.03.2024"),
-            Ok(NaiveDate::from_ymd_opt(2024, 3, 21))
-        );
-        assert_eq!(
-            parse_date("2024-03-21"),
-            Ok(NaiveDate::from_ymd_opt(2024, 3, 21))
-        );
-        assert_eq!(parse_date(" "), Ok(None));
-        assert!(parse_date("31.02.2024").is_err());
-    }
-
-    #[test]
     fn changes_name_each_field_and_list_item() {
         let old = Snapshot {
             entry: sample(),
@@ -847,23 +599,5 @@ mod tests {
         assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("1", "2"));
         assert_eq!(c[2].field, "Проверка");
         assert!(changes(&old, &old).is_empty());
-    }
-
-    #[test]
-    fn extract_numbers_are_random_looking_and_normalise() {
-        let n = extract_number(2026, [0xff, 0, 0x12, 0x34, 0x56]);
-        assert_eq!(n.len(), 14);
-        assert!(n.starts_with("2026-"));
-        assert_eq!(normalize_extract_number(&n.to_lowercase()), Some(n.clone()));
-        assert_eq!(
-            normalize_extract_number("2026-0000-000o"),
-            Some("2026-0000-0000".into())
-        );
-        assert_eq!(normalize_extract_number("2026-0000"), None);
-        assert_eq!(normalize_extract_number("../etc/passwd"), None);
-        assert_ne!(
-            extract_number(2026, [1, 2, 3, 4, 5]),
-            extract_number(2026, [1, 2, 3, 4, 6])
-        );
     }
 }

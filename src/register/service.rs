@@ -2,19 +2,21 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::model::{self, Change, Entry, FieldError, Snapshot};
+use super::model::{self, Change, Entry, Member, MemberForCreate, MembershipStatus, Snapshot};
 use super::store::{self, EntryRow, VersionForInsert};
 use crate::audit::{self, Actor, Event};
 use crate::config::Settings;
+use crate::core::Core;
 use crate::db::{Db, DbError, Tx};
+use crate::validation::FieldErrors;
 
-pub use store::{COUNT_CAP, PublicFilter, PublicRow, SearchPage};
+pub use store::{COUNT_CAP, MemberFilter, PublicFilter, PublicRow, SearchPage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
     /// The entry breaks the register's rules; the form shows each message at its field.
-    #[error("запись не прошла проверку")]
-    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Invalid(FieldErrors),
     #[error("Изменений нет: запись не изменилась")]
     NoChanges,
     #[error("Запись уже изменил другой сотрудник. Обновите страницу: ваши изменения не сохранены.")]
@@ -27,7 +29,7 @@ pub enum RegisterError {
 
 impl From<DbError> for RegisterError {
     fn from(e: DbError) -> Self {
-        let field = |f: &'static str, m: &str| RegisterError::Invalid(vec![FieldError::new(f, m)]);
+        let field = |f: &'static str, m: &str| RegisterError::Invalid(FieldErrors::one(f, m));
         match e {
             DbError::NotFound => RegisterError::NotFound,
             DbError::Conflict { constraint } if constraint == "members_inn_key" => {
@@ -47,18 +49,12 @@ impl From<DbError> for RegisterError {
     }
 }
 
-/// Today in Moscow: the register's dates are Moscow dates.
-pub fn today() -> NaiveDate {
-    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
-    chrono::Utc::now().with_timezone(&msk).date_naive()
-}
-
 fn reason_required(reason: &str) -> Result<(), RegisterError> {
     if reason.trim().is_empty() {
-        return Err(RegisterError::Invalid(vec![FieldError::new(
+        return Err(RegisterError::Invalid(FieldErrors::one(
             "reason",
             "Укажите основание изменения (например, «Решение Совета № 5 от 20.11.2026»)",
-        )]));
+        )));
     }
     Ok(())
 }
@@ -68,6 +64,7 @@ fn reason_required(reason: &str) -> Result<(), RegisterError> {
 async fn assign_number(
     tx: &mut Tx,
     settings: &Settings,
+    today: NaiveDate,
     e: &mut Entry,
 ) -> Result<(), RegisterError> {
     if e.register_number
@@ -79,13 +76,13 @@ async fn assign_number(
     let pattern = &settings.register.number_pattern;
     let yearly = pattern.contains("{yy");
     let year = if yearly {
-        e.admitted_on.unwrap_or_else(today).year()
+        e.admitted_on.unwrap_or(today).year()
     } else {
         0
     };
     for _ in 0..10_000 {
-        let seq = crate::db::next_seq(tx, "register", year).await?;
-        let number = crate::exchange::model::incoming_number(pattern, seq, year);
+        let seq = crate::numbering::next_seq(tx, "register", year).await?;
+        let number = crate::numbering::format(pattern, seq, year);
         if !store::register_number_taken(tx, &number).await? {
             e.register_number = Some(number);
             return Ok(());
@@ -110,7 +107,7 @@ async fn write_version(
         &VersionForInsert {
             member_id,
             version,
-            at: crate::db::now(),
+            at: tx.now,
             actor_user_id: actor.user_id,
             actor: &actor.label,
             reason: reason.trim(),
@@ -124,38 +121,37 @@ async fn write_version(
 
 /// Admits a member: the entry goes into the register at version 1, with a register number.
 pub async fn admit(
-    db: &Db,
-    settings: &Settings,
+    core: &Core,
     entry: Entry,
     expert_id: Option<i64>,
     reason: &str,
     actor: &Actor,
 ) -> Result<i64, RegisterError> {
-    let mut ids = admit_many(db, settings, vec![(entry, expert_id)], reason, actor).await?;
+    let mut ids = admit_many(core, vec![(entry, expert_id)], reason, actor).await?;
     Ok(ids.remove(0))
 }
 
 /// Admits many members in one transaction (imports): all of them or none.
 pub async fn admit_many(
-    db: &Db,
-    settings: &Settings,
+    core: &Core,
     entries: Vec<(Entry, Option<i64>)>,
     reason: &str,
     actor: &Actor,
 ) -> Result<Vec<i64>, RegisterError> {
     reason_required(reason)?;
-    let today = today();
+    let settings = &core.settings;
+    let today = core.today();
     for (e, _) in &entries {
         let errors = e.check(settings.sro.kind, today);
         if !errors.is_empty() {
-            return Err(RegisterError::Invalid(errors));
+            return Err(RegisterError::Invalid(errors.into()));
         }
     }
-    let mut tx = db.begin().await?;
+    let mut tx = core.db.begin().await?;
     let mut ids = Vec::with_capacity(entries.len());
-    let at = crate::db::now();
+    let at = tx.now;
     for (mut e, expert) in entries {
-        assign_number(&mut tx, settings, &mut e).await?;
+        assign_number(&mut tx, settings, today, &mut e).await?;
         let id = store::insert_entry(&mut tx, &e, expert, at).await?;
         let snapshot = Snapshot {
             entry: e,
@@ -212,8 +208,7 @@ pub async fn current(db: &Db, id: i64) -> Result<Option<(EntryRow, Snapshot)>, D
 /// staff member edited showed `expected_version`: if the entry moved on since, nothing is
 /// written.
 pub async fn change<F>(
-    db: &Db,
-    settings: &Settings,
+    core: &Core,
     id: i64,
     expected_version: i64,
     reason: &str,
@@ -221,10 +216,10 @@ pub async fn change<F>(
     edit: F,
 ) -> Result<i64, RegisterError>
 where
-    F: FnOnce(&mut Snapshot) -> Result<(), Vec<FieldError>>,
+    F: FnOnce(&mut Snapshot) -> Result<(), FieldErrors>,
 {
     reason_required(reason)?;
-    let mut tx = db.begin().await?;
+    let mut tx = core.db.begin().await?;
     let row = store::entry_tx(&mut tx, id)
         .await?
         .ok_or(RegisterError::NotFound)?;
@@ -240,16 +235,17 @@ where
     };
     let mut new = old.clone();
     edit(&mut new).map_err(RegisterError::Invalid)?;
-    let errors = new.entry.check(settings.sro.kind, today());
+    let errors = new.entry.check(core.settings.sro.kind, core.today());
     if !errors.is_empty() {
-        return Err(RegisterError::Invalid(errors));
+        return Err(RegisterError::Invalid(errors.into()));
     }
     let changes = model::changes(&old, &new);
     if changes.is_empty() {
         return Err(RegisterError::NoChanges);
     }
     let version = row.register_version + 1;
-    if store::update_entry(&mut tx, id, &new.entry, version, crate::db::now()).await? == 0 {
+    let now = tx.now;
+    if store::update_entry(&mut tx, id, &new.entry, version, now).await? == 0 {
         return Err(RegisterError::Stale);
     }
     if old.policies != new.policies
@@ -376,4 +372,82 @@ async fn with_lists(db: &Db, rows: Vec<EntryRow>) -> Result<Vec<(EntryRow, Snaps
 /// Which of these INNs are in the register already (import checks).
 pub async fn existing_inns(db: &Db, inns: &[String]) -> Result<Vec<String>, DbError> {
     store::inns_present(db, inns).await
+}
+
+// ---------- members as other pages read them ----------
+
+/// A member's card row (names, requisites, status, expert), or `None`.
+pub async fn member(db: &Db, id: i64) -> Result<Option<Member>, DbError> {
+    store::member(db, id).await
+}
+
+/// One page of the back office's member list, and how many match.
+pub async fn list_members(
+    db: &Db,
+    filter: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Member>, i64), DbError> {
+    store::office_list(db, filter, limit, offset).await
+}
+
+/// Number of members per status (all statuses, zero where none), optionally of one expert.
+pub async fn counts(
+    db: &Db,
+    expert_id: Option<i64>,
+) -> Result<Vec<(MembershipStatus, i64)>, DbError> {
+    let rows = store::count_by_status(db, expert_id).await?;
+    Ok(MembershipStatus::ALL
+        .into_iter()
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|(code, _)| code == s.code())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (s, n)
+        })
+        .collect())
+}
+
+pub async fn count(db: &Db) -> Result<i64, DbError> {
+    store::count(db).await
+}
+
+/// Many members in one transaction with one audit entry, without versions: bulk data for
+/// benchmarks (`kabinet demo-data --members N`), never the register's admission.
+pub async fn create_bulk(
+    db: &Db,
+    ms: &[MemberForCreate],
+    actor: &Actor,
+) -> Result<Vec<i64>, RegisterError> {
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::with_capacity(ms.len());
+    for m in ms {
+        let search = Member::search_text(
+            &m.full_name,
+            &m.short_name,
+            m.inn.as_str(),
+            m.ogrn.as_str(),
+            m.register_number.as_deref(),
+        );
+        ids.push(store::insert_bulk(&mut tx, m, &search).await?);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: "member.create_many",
+            object_type: "member",
+            object_id: format!(
+                "{}..{}",
+                ids.first().copied().unwrap_or(0),
+                ids.last().copied().unwrap_or(0)
+            ),
+            details: serde_json::json!({ "count": ids.len() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
 }

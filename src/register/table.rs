@@ -295,30 +295,13 @@ pub fn row(s: &Snapshot, updated_at: &chrono::DateTime<chrono::Utc>, public: boo
             .collect::<Vec<_>>()
             .join("; "),
     );
-    out.push(crate::web::views::datetime(updated_at));
+    out.push(crate::fmt::datetime(updated_at));
     out
 }
 
-/// A CSV line for Excel: `;`-separated, quoted where needed, formulas neutralised.
+/// A CSV line for Excel.
 pub fn csv_line(cells: &[String]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| {
-            let c = if c.starts_with(['=', '+', '-', '@']) {
-                format!("'{c}")
-            } else {
-                c.clone()
-            };
-            if c.contains([';', '"', '\n', '\r']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(";");
-    line.push_str("\r\n");
-    line
+    crate::csvout::line(cells)
 }
 
 /// The whole table as an XLSX workbook.

@@ -3,19 +3,21 @@
 
 use chrono::NaiveDate;
 
-use super::store::{self, Campaign, Section, TemplateFile};
+use super::store;
 use crate::audit::{self, Actor, Event};
 use crate::db::{Db, DbError};
-use crate::exchange::model::Item;
-use crate::exchange::service::Upload;
+use crate::files::Upload;
 use crate::storage::Storage;
+use crate::validation::FieldErrors;
+
+pub use store::{Campaign, Section, TemplateFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("not found")]
     NotFound,
     #[error("{0}")]
-    Invalid(String),
+    Invalid(FieldErrors),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -25,11 +27,15 @@ impl From<DbError> for ReportError {
         match e {
             DbError::NotFound => ReportError::NotFound,
             DbError::Conflict { constraint } if constraint.starts_with("report_campaigns_year") => {
-                ReportError::Invalid("Отчет за этот год уже создан".into())
+                invalid("year", "Отчет за этот год уже создан")
             }
             other => ReportError::Unexpected(anyhow::Error::new(other)),
         }
     }
+}
+
+fn invalid(field: &'static str, message: &str) -> ReportError {
+    ReportError::Invalid(FieldErrors::one(field, message))
 }
 
 /// The default sections of a new campaign (`domain.md` §3); staff edit them per SRO.
@@ -80,11 +86,12 @@ pub async fn create_campaign(
     deadline: NaiveDate,
 ) -> Result<i64, ReportError> {
     if !(2000..=2100).contains(&year) {
-        return Err(ReportError::Invalid("Укажите год от 2000 до 2100".into()));
+        return Err(invalid("year", "Укажите год от 2000 до 2100"));
     }
     if deadline.year_ce().1 < year as u32 {
-        return Err(ReportError::Invalid(
-            "Срок сдачи не может быть раньше отчетного года".into(),
+        return Err(invalid(
+            "deadline",
+            "Срок сдачи не может быть раньше отчетного года",
         ));
     }
     let mut tx = db.begin().await?;
@@ -119,7 +126,7 @@ pub async fn update_campaign(
 ) -> Result<(), ReportError> {
     let title = title.trim();
     if title.is_empty() {
-        return Err(ReportError::Invalid("Укажите название отчета".into()));
+        return Err(invalid("title", "Укажите название отчета"));
     }
     let mut tx = db.begin().await?;
     if store::update_campaign(&mut tx, id, title, deadline).await? == 0 {
@@ -149,7 +156,7 @@ pub async fn add_section(
 ) -> Result<i64, ReportError> {
     let title = title.trim();
     if title.is_empty() {
-        return Err(ReportError::Invalid("Укажите название раздела".into()));
+        return Err(invalid("title", "Укажите название раздела"));
     }
     let mut tx = db.begin().await?;
     let sections = store::sections_tx(&mut tx, campaign_id).await?;
@@ -181,7 +188,7 @@ pub async fn update_section(
 ) -> Result<(), ReportError> {
     let title = title.trim();
     if title.is_empty() {
-        return Err(ReportError::Invalid("Укажите название раздела".into()));
+        return Err(invalid("title", "Укажите название раздела"));
     }
     let mut tx = db.begin().await?;
     if store::update_section(&mut tx, id, title, description.trim(), deadline).await? == 0 {
@@ -288,20 +295,7 @@ async fn add_template_tx(
     {
         return Err(ReportError::NotFound);
     }
-    let file_id = crate::exchange::store::insert_file(
-        &mut tx,
-        &crate::exchange::store::NewFile {
-            storage_key: &upload.staged.key,
-            original_name: &upload.name,
-            size_bytes: upload.staged.size as i64,
-            media_type: &upload.media_type,
-            sha256: &upload.staged.sha256,
-            streebog256: upload.staged.streebog256.as_deref(),
-            member_id: None,
-            uploaded_by: actor.user_id,
-        },
-    )
-    .await?;
+    let file_id = crate::files::record(&mut tx, storage, upload, None, actor.user_id).await?;
     let id = store::insert_template(&mut tx, section_id, file_id, actor.user_id).await?;
     audit::record(
         &mut tx,
@@ -314,7 +308,6 @@ async fn add_template_tx(
         },
     )
     .await?;
-    storage.promote(&upload.staged).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -344,32 +337,55 @@ pub async fn retire_template(
     Ok(())
 }
 
-/// A section as a member's card: its templates and the member's latest item for it.
-pub struct SectionCard {
-    pub section: Section,
-    pub templates: Vec<TemplateFile>,
-    pub latest: Option<Item>,
+// ---------- reads, for the staff's pages and the exchange's report screens ----------
+
+pub async fn campaigns(db: &Db) -> Result<Vec<Campaign>, DbError> {
+    store::campaigns(db).await
 }
 
-pub async fn cards(
-    db: &Db,
-    campaign: &Campaign,
-    member_id: i64,
-) -> Result<Vec<SectionCard>, ReportError> {
-    let sections = store::sections(db, campaign.id).await?;
-    let templates = store::templates(db, campaign.id).await?;
-    let latest = crate::exchange::store::latest_by_section(db, member_id, campaign.id).await?;
-    Ok(sections
-        .into_iter()
+pub async fn campaign(db: &Db, id: i64) -> Result<Option<Campaign>, DbError> {
+    store::campaign(db, id).await
+}
+
+pub async fn campaign_by_year(db: &Db, year: i32) -> Result<Option<Campaign>, DbError> {
+    store::campaign_by_year(db, year).await
+}
+
+/// The newest campaign: «Отчет за текущий год».
+pub async fn latest_campaign(db: &Db) -> Result<Option<Campaign>, DbError> {
+    store::latest_campaign(db).await
+}
+
+pub async fn sections(db: &Db, campaign_id: i64) -> Result<Vec<Section>, DbError> {
+    store::sections(db, campaign_id).await
+}
+
+pub async fn section(db: &Db, id: i64) -> Result<Option<Section>, DbError> {
+    store::section(db, id).await
+}
+
+/// A section members may send now (not retired), or `NotFound`.
+pub async fn open_section(db: &Db, id: i64) -> Result<Section, ReportError> {
+    store::section(db, id)
+        .await?
         .filter(|s| !s.retired)
-        .map(|s| SectionCard {
-            templates: templates
-                .iter()
-                .filter(|t| t.section_id == s.id)
-                .cloned()
-                .collect(),
-            latest: latest.iter().find(|i| i.section_id == Some(s.id)).cloned(),
-            section: s,
-        })
-        .collect())
+        .ok_or(ReportError::NotFound)
+}
+
+/// Current templates of a campaign's sections.
+pub async fn templates(db: &Db, campaign_id: i64) -> Result<Vec<TemplateFile>, DbError> {
+    store::templates(db, campaign_id).await
+}
+
+/// The report year a section belongs to (receipts name it).
+pub async fn year_of_section(db: &Db, section_id: i64) -> Result<Option<i32>, DbError> {
+    match store::section(db, section_id).await? {
+        Some(s) => Ok(store::campaign(db, s.campaign_id).await?.map(|c| c.year)),
+        None => Ok(None),
+    }
+}
+
+/// Is this file a template anyone logged in may download (current or retired)?
+pub async fn is_template_file(db: &Db, file_id: i64) -> Result<bool, DbError> {
+    store::is_template_file(db, file_id).await
 }

@@ -73,7 +73,7 @@ pub async fn insert_campaign(
         .bind(title)
         .bind(deadline)
         .bind(by)
-        .bind(crate::db::now())
+        .bind(tx.now)
         .fetch_one(c)
         .await?))
 }
@@ -119,7 +119,7 @@ pub async fn insert_section(
         .bind(position)
         .bind(title)
         .bind(description)
-        .bind(crate::db::now())
+        .bind(tx.now)
         .fetch_one(c)
         .await?))
 }
@@ -179,7 +179,7 @@ pub async fn insert_template(
         .bind(section_id)
         .bind(file_id)
         .bind(by)
-        .bind(crate::db::now())
+        .bind(tx.now)
         .fetch_one(c)
         .await?))
 }
@@ -187,7 +187,7 @@ pub async fn insert_template(
 pub async fn retire_template(tx: &mut Tx, id: i64, section_id: i64) -> DbResult<u64> {
     let sql = "UPDATE section_templates SET retired_at = $1 WHERE id = $2 AND section_id = $3 AND retired_at IS NULL";
     Ok(
-        on_tx!(tx, c => sqlx::query(sql).bind(crate::db::now()).bind(id).bind(section_id).execute(c).await?.rows_affected()),
+        on_tx!(tx, c => sqlx::query(sql).bind(tx.now).bind(id).bind(section_id).execute(c).await?.rows_affected()),
     )
 }
 

@@ -128,7 +128,7 @@ impl Storage {
         E: std::fmt::Display,
         F: FnMut(&[u8]) -> Result<(), String>,
     {
-        let name = crate::auth::model::random_token();
+        let name = crate::tokens::random_token();
         let tmp_key = format!("{TMP}/{name}");
         let key = format!("{BLOBS}/{name}");
         let path = StorePath::from(tmp_key.as_str());
@@ -254,7 +254,7 @@ impl Storage {
 
     /// Store small bytes directly under a permanent key (signature files, templates in tests).
     pub async fn put_small(&self, bytes: Bytes) -> anyhow::Result<Staged> {
-        let name = crate::auth::model::random_token();
+        let name = crate::tokens::random_token();
         let tmp_key = format!("{TMP}/{name}");
         let staged = Staged {
             key: format!("{BLOBS}/{name}"),
@@ -293,6 +293,8 @@ impl Storage {
         Fut: std::future::Future<Output = anyhow::Result<std::collections::HashSet<String>>>,
     {
         let grace = older_than.unwrap_or(self.grace);
+        // Blobs carry the storage's own modification times: compare with the system time,
+        // not the application's clock.
         let cutoff = chrono::Utc::now()
             - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
         let mut report = SweepReport::default();

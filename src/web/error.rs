@@ -8,9 +8,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::AuthError;
 use crate::db::DbError;
-use crate::members::service::MemberError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -53,26 +51,6 @@ impl From<DbError> for AppError {
         match e {
             DbError::NotFound => AppError::NotFound,
             other => AppError::Unexpected(anyhow::Error::new(other)),
-        }
-    }
-}
-
-impl From<AuthError> for AppError {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::Unexpected(e) => AppError::Unexpected(e),
-            AuthError::Forbidden => AppError::Forbidden,
-            AuthError::NotFound => AppError::NotFound,
-            other => AppError::Unprocessable(other.to_string()),
-        }
-    }
-}
-
-impl From<MemberError> for AppError {
-    fn from(e: MemberError) -> Self {
-        match e {
-            MemberError::Unexpected(e) => AppError::Unexpected(e),
-            other => AppError::Unprocessable(other.to_string()),
         }
     }
 }

@@ -1,8 +1,15 @@
-//! HTTP: the router of all slices, the layers, and the pieces handlers share.
+//! The web kit: what every slice's handlers share (errors, sessions and CSRF, authorization
+//! extractors, forms, lists, uploads, file responses, the page chrome) and the layers around
+//! every request. It imports no slice but `auth`, whose sessions say who is asking; the router
+//! that puts the slices together is `crate::routes`.
 
+pub mod access;
 pub mod assets;
 pub mod error;
+pub mod forms;
+pub mod list;
 pub mod ratelimit;
+pub mod respond;
 pub mod session;
 pub mod upload;
 pub mod views;
@@ -10,72 +17,33 @@ pub mod views;
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use std::sync::Arc;
 
 use crate::auth::{ClientInfo, SessionUser};
 use crate::state::AppState;
+pub use access::{Member, Staff, User};
 pub use error::AppError;
-pub use session::{Ctx, MemberCtx, StaffCtx};
+pub use forms::{DoneQuery, invalid, page, with_status};
+pub use list::{Opt, Pager};
+pub use respond::{content_disposition, file_response, stream_file};
+pub use session::Ctx;
 use views::Chrome;
 
-pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .merge(crate::auth::web::routes())
-        .merge(crate::auth::web::recovery_routes())
-        .merge(crate::members::web::routes())
-        .merge(crate::office::web::routes())
-        .merge(crate::reports::web::routes(&state))
-        .merge(crate::exchange::web::routes(&state))
-        .merge(crate::register::web::routes())
-        .merge(crate::register::public::routes())
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::csrf_layer,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::session_layer,
-        ));
-    let plain = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/assets/{name}", get(assets::serve_asset))
-        .merge(crate::register::api::routes());
-    Router::new()
-        .merge(pages)
-        .merge(plain)
-        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security_headers,
-        ))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                // A short random id ties the log lines of one request together.
-                let id = &crate::auth::model::random_token()[..12];
-                tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
-            }),
-        )
-        .with_state(state)
-}
-
-async fn not_found() -> AppError {
+/// The fallback of every unknown path.
+pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-async fn healthz() -> &'static str {
+pub async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.db.ping().await {
         "ok".into_response()
     } else {
@@ -112,24 +80,7 @@ pub fn client_info(parts: &Parts, state: &AppState) -> ClientInfo {
     ClientInfo { ip, user_agent }
 }
 
-/// `?done=…` after a redirect: which confirmation the page shows (post/redirect/get).
-#[derive(serde::Deserialize, Default)]
-pub struct DoneQuery {
-    #[serde(default)]
-    pub done: String,
-}
-
-/// Render a template into a response, or a 500 page.
-pub fn page<T: Template>(t: &T) -> Result<Response, AppError> {
-    Ok(Html(t.render()?).into_response())
-}
-
-/// Re-render a form with the user's input and messages: 422.
-pub fn form_page<T: Template>(status: StatusCode, t: &T) -> Result<Response, AppError> {
-    Ok((status, Html(t.render()?)).into_response())
-}
-
-async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
@@ -171,7 +122,7 @@ struct ErrorPage {
 
 /// Every error response becomes a Russian page (or a JSON problem under `/api`): our own
 /// `AppError`s, framework rejections (bad form, wrong method), body limits and 404s alike.
-async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
@@ -226,47 +177,4 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     };
     out.headers_mut().extend(keep);
     out
-}
-
-/// `attachment` with an ASCII fallback name and the real (Cyrillic) name per RFC 5987.
-pub fn content_disposition(name: &str) -> HeaderValue {
-    disposition("attachment", name)
-}
-
-fn disposition(kind: &str, name: &str) -> HeaderValue {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
-    HeaderValue::from_str(&format!(
-        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"))
-}
-
-/// A generated file as a response: its type, its name, and whether the browser should open it
-/// (`inline`, PDFs) or save it.
-pub fn file_response(
-    body: impl Into<axum::body::Body>,
-    content_type: &'static str,
-    name: &str,
-    inline: bool,
-) -> Response {
-    let mut res = Response::new(body.into());
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        disposition(if inline { "inline" } else { "attachment" }, name),
-    );
-    res
 }

@@ -112,7 +112,7 @@ pub async fn session_layer(
         None => match cookie(req.headers(), PRE_COOKIE) {
             Some(p) => p,
             None => {
-                let p = auth::model::random_token();
+                let p = crate::tokens::random_token();
                 new_pre = Some(p.clone());
                 p
             }
@@ -271,72 +271,6 @@ impl FromRequestParts<AppState> for Ctx {
             client,
             state: state.clone(),
         })
-    }
-}
-
-fn next_of(parts: &Parts) -> String {
-    parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
-}
-
-/// A logged-in employee of a member company. Staff get 404 on member pages.
-pub struct MemberCtx {
-    pub ctx: Ctx,
-    pub user: Arc<SessionUser>,
-    pub member_id: i64,
-}
-
-impl FromRequestParts<AppState> for MemberCtx {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        let Some(user) = ctx.user.clone() else {
-            return Err(AppError::LoginRequired {
-                next: next_of(parts),
-            });
-        };
-        let Some(member_id) = user.member_id() else {
-            return Err(AppError::NotFound);
-        };
-        Ok(MemberCtx {
-            ctx,
-            user,
-            member_id,
-        })
-    }
-}
-
-/// A logged-in SRO employee. Members get 404 on back-office pages, so they learn nothing of them.
-pub struct StaffCtx {
-    pub ctx: Ctx,
-    pub user: Arc<SessionUser>,
-    pub role: crate::auth::StaffRole,
-}
-
-impl FromRequestParts<AppState> for StaffCtx {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        let Some(user) = ctx.user.clone() else {
-            return Err(AppError::LoginRequired {
-                next: next_of(parts),
-            });
-        };
-        let Some(role) = user.staff_role() else {
-            return Err(AppError::NotFound);
-        };
-        Ok(StaffCtx { ctx, user, role })
     }
 }
 

@@ -11,10 +11,14 @@ use axum::extract::Multipart;
 use bytes::Bytes;
 
 use crate::config::UploadSettings;
-use crate::exchange::model::human_size;
-use crate::exchange::service::Upload;
+use crate::files::Upload;
+use crate::fmt::human_size;
 use crate::storage::{self, Storage, UploadError, sniff};
+use crate::validation::FieldErrors;
 use crate::web::AppError;
+
+/// The field the messages about single files sit at.
+pub const FILES: &str = "files";
 
 /// Text fields longer than this are cut (a cover letter is never this long).
 const MAX_TEXT: usize = 64 * 1024;
@@ -40,7 +44,8 @@ pub struct UploadForm {
     /// (field name, stored file)
     pub files: Vec<(String, Upload)>,
     pub signatures: Vec<SignatureFile>,
-    pub errors: Vec<String>,
+    /// Files left out, and why (at [`FILES`]).
+    pub problems: FieldErrors,
 }
 
 impl UploadForm {
@@ -104,7 +109,7 @@ pub async fn read_form(
                     bytes,
                 }),
                 Ok(_) => {} // an empty file input
-                Err(SmallError::TooLarge) => form.errors.push(format!(
+                Err(SmallError::TooLarge) => form.problems.add(FILES, format!(
                     "Файл подписи «{file_name}» больше {}: это не похоже на отсоединенную подпись",
                     human_size(max as i64)
                 )),
@@ -120,15 +125,18 @@ pub async fn read_form(
             .as_ref()
             .is_some_and(|e| limits.allowed_extensions.iter().any(|a| a == e));
         if !allowed {
-            form.errors.push(format!(
-                "Файл «{file_name}» не принят: допустимые типы — {}",
-                limits.allowed_extensions.join(", ")
-            ));
+            form.problems.add(
+                FILES,
+                format!(
+                    "Файл «{file_name}» не принят: допустимые типы — {}",
+                    limits.allowed_extensions.join(", ")
+                ),
+            );
             continue;
         }
         let ext = ext.unwrap_or_default();
         if count >= limits.max_files_per_item {
-            form.errors.push(format!(
+            form.problems.add(FILES, format!(
                 "Файл «{file_name}» не принят: к одному документу можно приложить не более {} файлов",
                 limits.max_files_per_item
             ));
@@ -146,8 +154,8 @@ pub async fn read_form(
         match result {
             Ok(staged) if staged.size == 0 => {
                 storage.discard(std::slice::from_ref(&staged)).await;
-                form.errors
-                    .push(format!("Файл «{file_name}» пустой (0 байт) и не принят"));
+                form.problems
+                    .add(FILES, format!("Файл «{file_name}» пустой (0 байт) и не принят"));
             }
             Ok(staged) => {
                 total += staged.size;
@@ -162,7 +170,7 @@ pub async fn read_form(
                 ));
             }
             Err(UploadError::TooLarge { .. }) => {
-                form.errors.push(if limit < limits.max_file_bytes() {
+                form.problems.add(FILES, if limit < limits.max_file_bytes() {
                     format!(
                         "Файл «{file_name}» не принят: общий размер файлов документа не может превышать {} МБ",
                         limits.max_item_mb
@@ -174,7 +182,7 @@ pub async fn read_form(
                     )
                 })
             }
-            Err(UploadError::Refused(msg)) => form.errors.push(msg),
+            Err(UploadError::Refused(msg)) => form.problems.add(FILES, msg),
             Err(UploadError::Body(e)) => {
                 discard_all(storage, &form).await;
                 tracing::info!(error = %e, "upload cut off");

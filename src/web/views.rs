@@ -1,12 +1,10 @@
 //! The page chrome every template gets: the SRO's name and contacts (header and footer), the
-//! user, the menu, the CSRF token for forms; plus small display helpers.
+//! user, the menu, the CSRF token for forms. Formatting helpers are in `crate::fmt`.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
-
-use crate::auth::model::Area;
-use crate::auth::{Principal, SessionUser, StaffRole};
+use crate::auth::rules::{Permission, allows};
+use crate::auth::{Principal, SessionUser};
 use crate::config::Settings;
 use crate::web::assets::Assets;
 
@@ -117,9 +115,9 @@ impl Chrome {
                 ("Проверка выписки", "/v"),
                 ("Вход в личный кабинет", "/login"),
             ],
-            Some(Principal::Member { role, .. }) => {
+            Some(p @ Principal::Member { .. }) => {
                 let mut v = vec![("Главная", "/kabinet")];
-                if role.may(Area::Reports) {
+                if allows(p, Permission::Reports) {
                     v.push(("Отчеты", "/kabinet/reports"));
                     v.push(("Журнал исходящих", "/kabinet/journal"));
                 }
@@ -128,7 +126,7 @@ impl Chrome {
                 v.push(("Профиль", "/profile"));
                 v
             }
-            Some(Principal::Staff { role }) => {
+            Some(p @ Principal::Staff { .. }) => {
                 let mut v = vec![
                     ("Рабочий стол", "/office"),
                     ("Входящие", "/office/inbox"),
@@ -136,7 +134,7 @@ impl Chrome {
                     ("Отчеты", "/office/reports"),
                     ("Почта", "/office/mail"),
                 ];
-                if role == StaffRole::Admin {
+                if allows(p, Permission::Administer) {
                     v.push(("Журнал аудита", "/office/audit"));
                 }
                 v.push(("Профиль", "/profile"));
@@ -187,103 +185,5 @@ impl Chrome {
                 Some(Principal::Staff { .. }) => "/office",
             },
         }
-    }
-}
-
-/// «23.11.2026»
-pub fn date(d: &NaiveDate) -> String {
-    d.format("%d.%m.%Y").to_string()
-}
-
-pub fn opt_date(d: &Option<NaiveDate>) -> String {
-    d.as_ref().map(date).unwrap_or_else(|| "—".to_string())
-}
-
-/// «23.11.2026 14:05» in Moscow time, which is what members and staff read.
-pub fn datetime(t: &DateTime<Utc>) -> String {
-    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
-    t.with_timezone(&msk).format("%d.%m.%Y %H:%M").to_string()
-}
-
-/// «23.11.2026 14:05:33» in Moscow time (receipts: to the second).
-pub fn datetime_seconds(t: &DateTime<Utc>) -> String {
-    let msk = chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset");
-    t.with_timezone(&msk)
-        .format("%d.%m.%Y %H:%M:%S")
-        .to_string()
-}
-
-/// «—» for empty values, so tables have no holes.
-pub fn or_dash(s: &str) -> String {
-    if s.trim().is_empty() {
-        "—".to_string()
-    } else {
-        s.to_string()
-    }
-}
-
-/// A short, human description of a browser from its User-Agent.
-pub fn browser_label(ua: &str) -> String {
-    let browser = if ua.contains("YaBrowser") {
-        "Яндекс Браузер"
-    } else if ua.contains("Edg/") {
-        "Edge"
-    } else if ua.contains("OPR/") || ua.contains("Opera") {
-        "Opera"
-    } else if ua.contains("Firefox/") {
-        "Firefox"
-    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
-        "Chrome"
-    } else if ua.contains("Safari/") {
-        "Safari"
-    } else if ua.contains("Trident/") || ua.contains("MSIE") {
-        "Internet Explorer"
-    } else if ua.is_empty() {
-        "неизвестно"
-    } else {
-        "другой браузер"
-    };
-    let os = if ua.contains("Windows") {
-        "Windows"
-    } else if ua.contains("Android") {
-        "Android"
-    } else if ua.contains("iPhone") || ua.contains("iPad") {
-        "iOS"
-    } else if ua.contains("Mac OS") {
-        "macOS"
-    } else if ua.contains("Linux") {
-        "Linux"
-    } else {
-        ""
-    };
-    if os.is_empty() {
-        browser.to_string()
-    } else {
-        format!("{browser}, {os}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_russian_and_moscow_time() {
-        let d = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
-        assert_eq!(date(&d), "03.11.2026");
-        let t = DateTime::parse_from_rfc3339("2026-11-23T21:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(datetime(&t), "24.11.2026 00:30");
-        assert_eq!(or_dash("  "), "—");
-    }
-
-    #[test]
-    fn browsers() {
-        assert_eq!(
-            browser_label("Mozilla/5.0 (Windows NT 6.1) Chrome/109.0 Safari/537.36"),
-            "Chrome, Windows"
-        );
-        assert_eq!(browser_label(""), "неизвестно");
     }
 }

@@ -83,8 +83,8 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
     assert!(html.contains("Зайцева Ольга Михайловна"));
 
     // A third user with the same password as the head: the INN no longer says who it is.
-    let email = kabinet::members::model::Email::parse("twin@romashka-stroy.example").unwrap();
-    let (list, _) = kabinet::members::service::list(&app.db, &Default::default(), 10, 0)
+    let email = kabinet::requisites::Email::parse("twin@romashka-stroy.example").unwrap();
+    let (list, _) = kabinet::register::service::list_members(&app.db, &Default::default(), 10, 0)
         .await
         .unwrap();
     let romashka = list.iter().find(|m| m.inn == MEMBER_INN).unwrap();
@@ -129,7 +129,7 @@ async fn wrong_password_and_unknown_accounts_get_one_neutral_message(app: TestAp
     assert_eq!(unknown_email.status(), StatusCode::UNAUTHORIZED);
     let unknown_email = unknown_email.text().await.unwrap();
     // 5000987650's neighbour with a valid check digit that no member has
-    let unknown_inn = kabinet::members::model::Inn::complete("631234567");
+    let unknown_inn = kabinet::requisites::Inn::complete("631234567");
     let r = app.login(unknown_inn.as_str(), "not-the-password").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let unknown_inn = r.text().await.unwrap();
@@ -253,7 +253,10 @@ async fn blocked_and_expired_sessions_do_not_open_pages(app: TestApp) {
     // session must not have been resolved within the last `session_cache_ms`, so nothing is
     // read between the login and the change.
     app.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    kabinet::on_db!(&app.db, p => sqlx::query("UPDATE sessions SET expires_at = $1").bind(chrono::Utc::now() - chrono::Duration::minutes(1)).execute(p).await.unwrap().rows_affected());
+    // An idle session expires: move the clock past `session_idle_hours`.
+    let idle = app.state.settings.security.session_idle_hours;
+    app.clock
+        .advance(chrono::Duration::hours(i64::from(idle)) + chrono::Duration::minutes(1));
     assert_eq!(app.get("/kabinet").await.status(), StatusCode::SEE_OTHER);
     app.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
     kabinet::on_db!(&app.db, p => sqlx::query("UPDATE users SET is_blocked = TRUE WHERE email = $1").bind(MEMBER_EMAIL).execute(p).await.unwrap().rows_affected());

@@ -1011,7 +1011,7 @@ both_dbs!(demo_sections_carry_printable_forms);
 async fn an_unreadable_file_shows_an_unknown_digest(app: TestApp) {
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let item = send_letter(&c, "Потерянный файл").await;
-    kabinet::exchange::service::fill_digests(&app.state).await;
+    kabinet::files::fill_digests(&app.db, &app.state.storage).await;
     let key: String = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
         "SELECT f.storage_key FROM files f JOIN item_files x ON x.file_id = f.id WHERE x.item_id = $1")
         .bind(item).fetch_one(p).await.unwrap());
@@ -1028,7 +1028,7 @@ async fn an_unreadable_file_shows_an_unknown_digest(app: TestApp) {
         head: vec![],
     };
     app.state.storage.discard(&[gone]).await;
-    kabinet::exchange::service::fill_digests(&app.state).await;
+    kabinet::files::fill_digests(&app.db, &app.state.storage).await;
     let (_, html) = c.get_html(&format!("/kabinet/items/{item}")).await;
     assert!(
         html.contains("неизвестна (файл не удалось прочитать)"),

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use kabinet::clock::Clock;
 use kabinet::config::Settings;
 use kabinet::db::Db;
 use kabinet::startup::Application;
@@ -74,6 +75,8 @@ pub struct TestApp {
     pub smtp_port: u16,
     /// The running app's state: storage and settings for checks a browser cannot make.
     pub state: kabinet::state::AppState,
+    /// The app's clock: tests move it forward to see sessions, links and deadlines expire.
+    pub clock: Clock,
     smtp: std::sync::Mutex<Option<MailServer>>,
     _dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
@@ -112,12 +115,12 @@ impl TestApp {
                 let admin = postgres_url()?;
                 let name = format!(
                     "kabinet_test_{}",
-                    &kabinet::auth::model::token_hash(&kabinet::auth::model::random_token())[..16]
+                    &kabinet::tokens::token_hash(&kabinet::tokens::random_token())[..16]
                 );
-                let admin_db = Db::connect(&admin, 1)
+                let admin_db = Db::connect(&admin, 1, Clock::system())
                     .await
                     .expect("connecting to the test PostgreSQL");
-                if let Db::Postgres(pool) = &admin_db {
+                if let Some(pool) = admin_db.pg_pool() {
                     sqlx::query(&format!("CREATE DATABASE \"{name}\""))
                         .execute(pool)
                         .await
@@ -154,14 +157,15 @@ impl TestApp {
         for (k, v) in overrides {
             settings = settings.with(k, v).expect("override applies");
         }
-        let app = Application::build(settings.clone())
+        let clock = Clock::system();
+        let app = Application::build_with_clock(settings.clone(), clock.clone())
             .await
             .expect("application builds");
         let port = app.port();
         let db = app.state().db.clone();
         let state = app.state().clone();
         if opts.demo {
-            kabinet::demo::load_if_empty(&db, &settings)
+            kabinet::demo::load_if_empty(&state.core)
                 .await
                 .expect("fixtures load");
         }
@@ -181,6 +185,7 @@ impl TestApp {
             jar,
             smtp_port,
             state,
+            clock,
             smtp: std::sync::Mutex::new(None),
             _dir: dir,
             pg_drop,
@@ -296,11 +301,13 @@ impl Drop for TestApp {
                     .build()
                     .unwrap();
                 rt.block_on(async move {
-                    if let Ok(Db::Postgres(pool)) = Db::connect(&admin, 1).await {
+                    if let Ok(db) = Db::connect(&admin, 1, Clock::system()).await
+                        && let Some(pool) = db.pg_pool()
+                    {
                         let _ = sqlx::query(&format!(
                             "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
                         ))
-                        .execute(&pool)
+                        .execute(pool)
                         .await;
                         pool.close().await;
                     }

@@ -227,7 +227,7 @@ async fn reset_by_inn_reaches_every_user_of_the_company(app: TestApp) {
 
 async fn unknown_email_and_inn_get_the_same_page_and_send_nothing(app: TestApp) {
     let me = TestApp::client_for(&app);
-    let unknown_inn = kabinet::members::model::Inn::complete("631234567");
+    let unknown_inn = kabinet::requisites::Inn::complete("631234567");
     for fields in [
         [("by", "email"), ("email", "nobody@nowhere.example")],
         [("by", "inn"), ("inn", unknown_inn.as_str())],
@@ -262,8 +262,10 @@ async fn links_are_single_use_expire_and_are_superseded(app: TestApp) {
     let r = set_password(&me, &first, "Новый-пароль-2026", "Новый-пароль-2026").await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert_eq!(me.get(&second).await.status(), StatusCode::OK);
-    // expired
-    kabinet::on_db!(&app.db, p => sqlx::query("UPDATE user_tokens SET expires_at = $1").bind(chrono::Utc::now() - chrono::Duration::seconds(1)).execute(p).await.unwrap().rows_affected());
+    // expired: move the clock past `reset_token_minutes`
+    let ttl = app.state.settings.security.reset_token_minutes;
+    app.clock
+        .advance(chrono::Duration::minutes(i64::from(ttl)) + chrono::Duration::seconds(1));
     assert_eq!(me.get(&second).await.status(), StatusCode::GONE);
     let r = set_password(&me, &second, "Новый-пароль-2026", "Новый-пароль-2026").await;
     assert_eq!(r.status(), StatusCode::GONE);
@@ -408,7 +410,7 @@ async fn only_the_assigned_expert_or_an_admin_changes_emails(app: TestApp) {
     kabinet::auth::service::create_staff(
         &app.db,
         kabinet::auth::StaffRole::Expert,
-        &kabinet::members::model::Email::parse("other.expert@sro.example").unwrap(),
+        &kabinet::requisites::Email::parse("other.expert@sro.example").unwrap(),
         "Другой Эксперт",
         "Other-Expert-2026",
         &kabinet::audit::Actor::system("test"),
@@ -431,7 +433,7 @@ async fn only_the_assigned_expert_or_an_admin_changes_emails(app: TestApp) {
     kabinet::auth::service::create_staff(
         &app.db,
         kabinet::auth::StaffRole::Registrar,
-        &kabinet::members::model::Email::parse("reg2@sro.example").unwrap(),
+        &kabinet::requisites::Email::parse("reg2@sro.example").unwrap(),
         "Регистратор",
         "Registrar2-2026",
         &kabinet::audit::Actor::system("test"),

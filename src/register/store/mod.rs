@@ -1,12 +1,20 @@
-//! SQL of the register: the register columns of `members`, the entry's lists, its versions and
-//! the issued extracts. The register owns these columns; the members slice owns the rest of the
-//! row (users, the expert) and reads the identity columns for the cabinet.
+//! SQL of the register: the `members` table (the register owns it whole and is its only
+//! writer), the entry's lists and its versions. The public search is in `search.rs`, the
+//! issued extracts in `extracts.rs`.
+
+mod extracts;
+mod members;
+mod search;
+
+pub use extracts::*;
+pub use members::*;
+pub use search::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::model::MembershipStatus;
 use super::model::{Entry, Inspection, Measure, Policy, Snapshot};
 use crate::db::{Db, DbResult, Tx};
-use crate::members::model::MembershipStatus;
 use crate::{on_db, on_tx};
 
 const ENTRY_COLUMNS: &str = "m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.kpp, m.legal_address, \
@@ -452,164 +460,6 @@ pub async fn register_number_taken(tx: &mut Tx, number: &str) -> DbResult<bool> 
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(number).fetch_one(c).await?) > 0)
 }
 
-/// Filters of the public register and its API.
-#[derive(Debug, Clone, Default)]
-pub struct PublicFilter {
-    /// lower-cased substring of name, INN, OGRN or register number
-    pub query: Option<String>,
-    pub status: Option<&'static str>,
-    pub vv_level: Option<i64>,
-    pub odo_level: Option<i64>,
-}
-
-/// A line of the public register's list.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PublicRow {
-    pub id: i64,
-    pub full_name: String,
-    pub short_name: String,
-    pub inn: String,
-    pub ogrn: String,
-    pub register_number: Option<String>,
-    pub status: String,
-    pub admitted_on: Option<NaiveDate>,
-    pub terminated_on: Option<NaiveDate>,
-    pub vv_level: Option<i64>,
-    pub odo_level: Option<i64>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A page of a search and how many entries match.
-#[derive(Debug, Clone)]
-pub struct SearchPage {
-    pub rows: Vec<PublicRow>,
-    /// Matching entries; a text search stops counting past [`COUNT_CAP`].
-    pub total: i64,
-    /// `false` when the count stopped at the cap («более 1000»).
-    pub exact: bool,
-}
-
-/// A text search counts matches up to this many: enough to page through, cheap on a big register.
-pub const COUNT_CAP: i64 = 1000;
-
-/// One page of the register by the filter, in register order (order of entry, as official
-/// registers list members).
-///
-/// The text condition is answered from a trigram index: FTS5 on SQLite (`members_fts`, whose
-/// rowids come in order, so a page stops after its rows) and pg_trgm on PostgreSQL. The query
-/// is a plain substring: `%`, `_` and `\` are dropped by the caller.
-pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbResult<SearchPage> {
-    let sqlite = matches!(db, Db::Sqlite(..));
-    let mut conds = Vec::new();
-    let mut text_args: Vec<String> = Vec::new();
-    let mut int_args: Vec<i64> = Vec::new();
-    // text arguments come first, then integers: placeholders are numbered in that order
-    // Digits (an INN, OGRN or register number being typed) match the start of those columns
-    // through their b-tree indexes; anything else is a substring of the name or the numbers,
-    // answered from the trigram index.
-    let digits = f
-        .query
-        .as_deref()
-        .filter(|q| q.chars().all(|c| c.is_ascii_digit()));
-    let from = match (&f.query, digits) {
-        (Some(_), Some(d)) if sqlite => {
-            // bytewise ranges: every string that starts with «123» is in ["123", "12:")
-            let mut upper = d.to_string();
-            upper.pop();
-            upper.push((d.as_bytes()[d.len() - 1] + 1) as char);
-            text_args.push(d.to_string());
-            text_args.push(upper);
-            conds.push(
-                "((m.inn >= $1 AND m.inn < $2) OR (m.ogrn >= $1 AND m.ogrn < $2) \
-                 OR (m.register_number >= $1 AND m.register_number < $2))"
-                    .to_string(),
-            );
-            "members m"
-        }
-        (Some(_), Some(d)) => {
-            text_args.push(format!("{d}%"));
-            conds
-                .push("(m.inn LIKE $1 OR m.ogrn LIKE $1 OR m.register_number LIKE $1)".to_string());
-            "members m"
-        }
-        (Some(q), None) => {
-            text_args.push(format!("%{q}%"));
-            if sqlite {
-                conds.push("t.search_text LIKE $1".to_string());
-                "members_fts t JOIN members m ON m.id = t.rowid"
-            } else {
-                conds.push("m.search_text LIKE $1".to_string());
-                "members m"
-            }
-        }
-        (None, _) => "members m",
-    };
-    if let Some(s) = f.status {
-        text_args.push(s.to_string());
-        conds.push(format!("m.status = ${}", text_args.len()));
-    }
-    let base = text_args.len();
-    if let Some(l) = f.vv_level {
-        int_args.push(l);
-        conds.push(format!("m.vv_level = ${}", base + int_args.len()));
-    }
-    if let Some(l) = f.odo_level {
-        int_args.push(l);
-        conds.push(format!("m.odo_level = ${}", base + int_args.len()));
-    }
-    let wh = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
-    let order = if from.starts_with("members_fts") {
-        "t.rowid"
-    } else {
-        "m.id"
-    };
-    let n = base + int_args.len();
-    // The page's ids first (an index walk, even deep into the register), then their rows.
-    let sql = format!(
-        "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.register_number, m.status, m.admitted_on, \
-         m.terminated_on, m.vv_level, m.odo_level, m.updated_at FROM members m \
-         WHERE m.id IN (SELECT m.id FROM {from}{wh} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY m.id",
-        n + 1,
-        n + 2
-    );
-    let rows = on_db!(db, p => {
-        let mut q = sqlx::query_as::<_, PublicRow>(&sql);
-        for a in &text_args { q = q.bind(a); }
-        for a in &int_args { q = q.bind(a); }
-        q.bind(limit).bind(offset).fetch_all(p).await?
-    });
-    let count_sql = if f.query.is_some() {
-        format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {from}{wh} LIMIT {}) c",
-            COUNT_CAP + 1
-        )
-    } else {
-        format!("SELECT COUNT(*) FROM {from}{wh}")
-    };
-    let counted: i64 = on_db!(db, p => {
-        let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &text_args { q = q.bind(a); }
-        for a in &int_args { q = q.bind(a); }
-        q.fetch_one(p).await?
-    });
-    let exact = f.query.is_none() || counted <= COUNT_CAP;
-    Ok(SearchPage {
-        rows,
-        total: counted.min(if exact { i64::MAX } else { COUNT_CAP }),
-        exact,
-    })
-}
-
-/// When the register last changed.
-pub async fn last_updated(db: &Db) -> DbResult<Option<DateTime<Utc>>> {
-    let sql = "SELECT updated_at FROM members ORDER BY updated_at DESC LIMIT 1";
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, DateTime<Utc>>(sql).fetch_optional(p).await?))
-}
-
 /// Entries after `after_id` by id, for exports that walk the whole register in chunks.
 pub async fn entries_after(db: &Db, after_id: i64, limit: i64) -> DbResult<Vec<EntryRow>> {
     let sql =
@@ -636,86 +486,4 @@ pub async fn inns_present(db: &Db, inns: &[String]) -> DbResult<Vec<String>> {
         found.extend(rows);
     }
     Ok(found)
-}
-
-// ---- extracts ----
-
-pub struct ExtractForInsert<'a> {
-    pub number: &'a str,
-    pub member_id: i64,
-    pub member_version: i64,
-    pub issued_at: DateTime<Utc>,
-    pub issued_to: &'a str,
-    pub issued_by_user_id: Option<i64>,
-    pub issued_by: &'a str,
-    pub snapshot: String,
-    pub storage_key: &'a str,
-    pub size_bytes: i64,
-    pub sha256: &'a str,
-}
-
-pub async fn insert_extract(tx: &mut Tx, x: &ExtractForInsert<'_>) -> DbResult<i64> {
-    let sql = "INSERT INTO extracts (number, member_id, member_version, issued_at, issued_to, issued_by_user_id, \
-               issued_by, snapshot, storage_key, size_bytes, sha256) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
-    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
-        .bind(x.number).bind(x.member_id).bind(x.member_version).bind(x.issued_at).bind(x.issued_to)
-        .bind(x.issued_by_user_id).bind(x.issued_by).bind(&x.snapshot).bind(x.storage_key)
-        .bind(x.size_bytes).bind(x.sha256)
-        .fetch_one(c).await?))
-}
-
-/// An issued extract, with what the verification page compares it against.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ExtractRow {
-    pub id: i64,
-    pub number: String,
-    pub member_id: i64,
-    pub member_version: i64,
-    pub issued_at: DateTime<Utc>,
-    pub issued_to: String,
-    pub issued_by: String,
-    pub snapshot: String,
-    pub storage_key: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub short_name: String,
-    pub inn: String,
-    pub current_version: i64,
-    pub current_status: String,
-}
-
-const SELECT_EXTRACT: &str = "SELECT x.id, x.number, x.member_id, x.member_version, x.issued_at, x.issued_to, \
-    x.issued_by, x.snapshot, x.storage_key, x.size_bytes, x.sha256, m.short_name, m.inn, \
-    m.register_version AS current_version, m.status AS current_status \
-    FROM extracts x JOIN members m ON m.id = x.member_id";
-
-pub async fn extract_by_number(db: &Db, number: &str) -> DbResult<Option<ExtractRow>> {
-    let sql = format!("{SELECT_EXTRACT} WHERE x.number = $1");
-    Ok(on_db!(db, p => sqlx::query_as::<_, ExtractRow>(&sql).bind(number).fetch_optional(p).await?))
-}
-
-/// The extracts journal: one member's, or everyone's; newest first.
-pub async fn extracts(
-    db: &Db,
-    member_id: Option<i64>,
-    limit: i64,
-    offset: i64,
-) -> DbResult<(Vec<ExtractRow>, i64)> {
-    let sql = format!(
-        "{SELECT_EXTRACT} WHERE ($1 IS NULL OR x.member_id = $1) ORDER BY x.issued_at DESC, x.id DESC LIMIT $2 OFFSET $3"
-    );
-    let count = "SELECT COUNT(*) FROM extracts WHERE ($1 IS NULL OR member_id = $1)";
-    let rows = on_db!(db, p => sqlx::query_as::<_, ExtractRow>(&sql).bind(member_id).bind(limit).bind(offset).fetch_all(p).await?);
-    let total =
-        on_db!(db, p => sqlx::query_scalar::<_, i64>(count).bind(member_id).fetch_one(p).await?);
-    Ok((rows, total))
-}
-
-/// Entries as they stood at `version` (the history page shows any of them).
-pub async fn snapshot_at(db: &Db, member_id: i64, version: i64) -> DbResult<Option<String>> {
-    let sql = "SELECT snapshot FROM member_versions WHERE member_id = $1 AND version = $2";
-    Ok(
-        on_db!(db, p => sqlx::query_scalar::<_, String>(sql).bind(member_id).bind(version).fetch_optional(p).await?),
-    )
 }

@@ -9,16 +9,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::model::{self, Fund, Snapshot};
-use super::service::{self, PublicFilter};
-use super::store::EntryRow;
-use super::{extract, table};
-use crate::members::model::MembershipStatus;
+use crate::fmt::{self as views};
+use crate::register::levels::{self, Fund};
+use crate::register::model::{self, MembershipStatus, Snapshot};
+use crate::register::service::{self, PublicFilter};
+use crate::register::store::EntryRow;
+use crate::register::{extract, table};
 use crate::state::AppState;
-use crate::web::views::{self, Chrome};
+use crate::web::list::Pager;
+use crate::web::views::Chrome;
 use crate::web::{AppError, Ctx, file_response, page};
 
-pub fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/reestr", get(show_register))
         .route("/reestr/export.csv", get(export_csv))
@@ -112,12 +114,8 @@ struct RegisterPage {
     statuses: Vec<(&'static str, &'static str)>,
     levels: Vec<i64>,
     rows: Vec<RowView>,
-    total: i64,
     exact: bool,
-    page: i64,
-    pages: i64,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: Pager,
     updated: String,
     error: Option<String>,
 }
@@ -128,9 +126,8 @@ async fn show_register(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
     let filter = q.filter();
-    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
     let found = match &filter {
-        Ok(f) => service::search(&state.db, f, PER_PAGE, (page_no - 1) * PER_PAGE).await?,
+        Ok(f) => service::search(&state.db, f, PER_PAGE, Pager::offset(q.page, PER_PAGE)).await?,
         Err(_) => service::SearchPage {
             rows: vec![],
             total: 0,
@@ -142,22 +139,7 @@ async fn show_register(
         .await?
         .map(|t| views::datetime(&t))
         .unwrap_or_else(|| "—".into());
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let href = |p: i64| {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", q.q.trim()),
-            ("status", q.status.trim()),
-            ("level", q.level.trim()),
-        ] {
-            if !v.is_empty() {
-                ser.append_pair(k, v);
-            }
-        }
-        ser.append_pair("page", &p.to_string());
-        format!("/reestr?{}", ser.finish())
-    };
-    let levels = model::levels(state.settings.sro.kind, Fund::Vv, service::today())
+    let levels = levels::levels(state.settings.sro.kind, Fund::Vv, state.core.today())
         .iter()
         .map(|l| l.number)
         .collect();
@@ -191,12 +173,18 @@ async fn show_register(
                 }
             })
             .collect(),
-        total,
         exact: found.exact,
-        page: page_no,
-        pages,
-        prev_href: (page_no > 1).then(|| href(page_no - 1)),
-        next_href: (page_no < pages).then(|| href(page_no + 1)),
+        pager: Pager::new(
+            "/reestr",
+            &[
+                ("q", q.q.trim()),
+                ("status", q.status.trim()),
+                ("level", q.level.trim()),
+            ],
+            q.page,
+            PER_PAGE,
+            total,
+        ),
         updated,
         error: filter.err(),
     })
@@ -213,15 +201,15 @@ pub fn public_facts(state: &AppState, s: &Snapshot) -> Vec<Facts> {
     let e = &s.entry;
     let ip = e.ogrn.len() == 15;
     let d = views::opt_date;
-    let today = service::today();
+    let today = state.core.today();
     let level = |fund: Fund, l: Option<i64>, contribution: i64| match l
-        .and_then(|n| model::level(state.settings.sro.kind, fund, n, today))
+        .and_then(|n| levels::level(state.settings.sro.kind, fund, n, today))
     {
         Some(l) => format!(
             "{} уровень ({}); взнос {}",
             l.number,
             l.limit_text(),
-            model::rubles(contribution)
+            views::rubles(contribution)
         ),
         None => "нет".into(),
     };
@@ -324,7 +312,7 @@ pub fn public_facts(state: &AppState, s: &Snapshot) -> Vec<Facts> {
         ("Уровень ответственности по КФ обеспечения договорных обязательств".into(), level(Fund::Odo, e.odo_level, e.odo_contribution)),
         (
             "Фактический совокупный размер обязательств по договорам, заключенным конкурентными способами".into(),
-            if e.odo_level.is_some() { model::rubles(e.odo_obligations) } else { "—".into() },
+            if e.odo_level.is_some() { views::rubles(e.odo_obligations) } else { "—".into() },
         ),
     ];
     let list = |items: Vec<String>| {
@@ -369,8 +357,8 @@ pub fn public_facts(state: &AppState, s: &Snapshot) -> Vec<Facts> {
 
 /// Every field of the entry for staff, in the form's groups, with the lists.
 pub fn staff_facts(s: &Snapshot) -> Vec<Facts> {
-    let values = super::form::values(&s.entry);
-    let mut out: Vec<Facts> = super::form::GROUPS
+    let values = crate::register::form::values(&s.entry);
+    let mut out: Vec<Facts> = crate::register::form::GROUPS
         .iter()
         .map(|(title, fields)| Facts {
             title,
@@ -379,8 +367,8 @@ pub fn staff_facts(s: &Snapshot) -> Vec<Facts> {
                 .map(|f| {
                     let v = values.get(f.name).cloned().unwrap_or_default();
                     let v = match f.kind {
-                        super::form::Kind::Money if !v.is_empty() => {
-                            model::rubles(model::parse_rubles(&v).unwrap_or(0))
+                        crate::register::form::Kind::Money if !v.is_empty() => {
+                            views::rubles(views::parse_rubles(&v).unwrap_or(0))
                         }
                         _ => views::or_dash(&v),
                     };
@@ -453,6 +441,10 @@ async fn show_card(
 
 /// Open data: the whole public register as CSV, streamed in chunks.
 async fn export_csv(State(state): State<AppState>) -> Result<Response, AppError> {
+    let file_name = format!(
+        "Реестр членов {}.csv",
+        state.core.today().format("%d.%m.%Y")
+    );
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     tokio::spawn(async move {
         let mut head = String::from("\u{feff}");
@@ -489,7 +481,7 @@ async fn export_csv(State(state): State<AppState>) -> Result<Response, AppError>
     let mut res = file_response(
         axum::body::Body::from_stream(stream),
         "text/csv; charset=utf-8",
-        &format!("Реестр членов {}.csv", service::today().format("%d.%m.%Y")),
+        &file_name,
         false,
     );
     res.headers_mut().insert(
@@ -523,14 +515,14 @@ pub struct CheckView {
 }
 
 #[derive(Deserialize, Default)]
-struct NumberQuery {
+pub(super) struct NumberQuery {
     #[serde(default)]
     number: String,
 }
 
 async fn show_check_form(ctx: Ctx, Query(q): Query<NumberQuery>) -> Result<Response, AppError> {
     if !q.number.trim().is_empty() {
-        return match model::normalize_extract_number(&q.number) {
+        return match extract::normalize_extract_number(&q.number) {
             Some(n) => Ok(Redirect::to(&format!("/v/{n}")).into_response()),
             None => Err(AppError::NotFoundWith(format!(
                 "«{}» — не номер выписки. Номер выглядит так: 2026-7K3M-Q9XP.",
@@ -560,7 +552,7 @@ async fn show_check(
                 .into(),
         )
     };
-    let n = model::normalize_extract_number(&number).ok_or_else(unknown)?;
+    let n = extract::normalize_extract_number(&number).ok_or_else(unknown)?;
     if n != number {
         return Ok(Redirect::to(&format!("/v/{n}")).into_response());
     }
@@ -591,5 +583,5 @@ async fn download_checked(
     State(state): State<AppState>,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
-    super::web::extract_pdf(&state, &number, None).await
+    super::extracts::extract_pdf(&state, &number, None).await
 }

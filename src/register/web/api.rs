@@ -10,11 +10,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::model::{self, Fund, Snapshot};
 use super::public::{PER_PAGE, SearchQuery};
-use super::service;
-use super::store::EntryRow;
-use crate::members::model::MembershipStatus;
+use crate::register::levels::{self, Fund};
+use crate::register::model::{MembershipStatus, Snapshot};
+use crate::register::service;
+use crate::register::store::EntryRow;
 use crate::state::AppState;
 use crate::web::AppError;
 
@@ -206,9 +206,9 @@ fn summary(state: &AppState, r: &service::PublicRow) -> MemberSummary {
 pub fn member(state: &AppState, row: &EntryRow, s: &Snapshot) -> Member {
     let e = &s.entry;
     let ip = e.ogrn.len() == 15;
-    let today = service::today();
+    let today = state.core.today();
     let liability = |fund: Fund, l: Option<i64>, contribution: i64| {
-        l.and_then(|n| model::level(state.settings.sro.kind, fund, n, today))
+        l.and_then(|n| levels::level(state.settings.sro.kind, fund, n, today))
             .map(|l| Liability {
                 level: l.number,
                 limit: l.limit_text().replace('\u{a0}', " "),

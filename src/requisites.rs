@@ -1,5 +1,5 @@
-//! Requisites of a member company as newtypes that can only hold valid values (`domain.md` §7),
-//! and the membership status.
+//! Requisites as newtypes that can only hold valid values (`domain.md` §7): ИНН, ОГРН/ОГРНИП,
+//! КПП, e-mail. Handlers parse strings into them before calling a service.
 
 use std::fmt;
 
@@ -239,114 +239,6 @@ macro_rules! string_newtype_impls {
     )*};
 }
 string_newtype_impls!(Inn, Ogrn, Kpp, Email);
-
-/// Status of a member in the register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MembershipStatus {
-    Member,
-    Suspended,
-    Excluded,
-    Left,
-}
-
-impl MembershipStatus {
-    pub const ALL: [MembershipStatus; 4] = [
-        MembershipStatus::Member,
-        MembershipStatus::Suspended,
-        MembershipStatus::Excluded,
-        MembershipStatus::Left,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            MembershipStatus::Member => "member",
-            MembershipStatus::Suspended => "suspended",
-            MembershipStatus::Excluded => "excluded",
-            MembershipStatus::Left => "left",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<MembershipStatus> {
-        Self::ALL.into_iter().find(|m| m.code() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            MembershipStatus::Member => "Член СРО",
-            MembershipStatus::Suspended => "Членство приостановлено",
-            MembershipStatus::Excluded => "Исключен из СРО",
-            MembershipStatus::Left => "Вышел из СРО",
-        }
-    }
-}
-
-/// A member company as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Member {
-    pub id: i64,
-    pub full_name: String,
-    pub short_name: String,
-    pub inn: String,
-    pub ogrn: String,
-    pub kpp: Option<String>,
-    pub legal_address: String,
-    pub actual_address: String,
-    pub head_name: String,
-    pub head_position: String,
-    pub phone: String,
-    pub email: String,
-    pub site: String,
-    pub register_number: Option<String>,
-    pub status: String,
-    pub admitted_on: Option<chrono::NaiveDate>,
-    pub terminated_on: Option<chrono::NaiveDate>,
-    pub termination_reason: String,
-    pub expert_id: Option<i64>,
-}
-
-impl Member {
-    pub fn status(&self) -> MembershipStatus {
-        MembershipStatus::from_code(&self.status).unwrap_or(MembershipStatus::Member)
-    }
-
-    /// What the back-office search looks through, lower-cased in Rust because SQLite's
-    /// `lower()` leaves Cyrillic as it is.
-    pub fn search_text(
-        full_name: &str,
-        short_name: &str,
-        inn: &str,
-        ogrn: &str,
-        reg: Option<&str>,
-    ) -> String {
-        format!(
-            "{full_name} {short_name} {inn} {ogrn} {}",
-            reg.unwrap_or("")
-        )
-        .to_lowercase()
-    }
-}
-
-/// A new member company, validated.
-#[derive(Debug, Clone)]
-pub struct MemberForCreate {
-    pub full_name: String,
-    pub short_name: String,
-    pub inn: Inn,
-    pub ogrn: Ogrn,
-    pub kpp: Option<Kpp>,
-    pub legal_address: String,
-    pub actual_address: String,
-    pub head_name: String,
-    pub head_position: String,
-    pub phone: String,
-    pub email: String,
-    pub site: String,
-    pub register_number: Option<String>,
-    pub status: MembershipStatus,
-    pub admitted_on: Option<chrono::NaiveDate>,
-    pub expert_id: Option<i64>,
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,52 @@
+//! Audit entries as the back office shows them: Russian labels of the actions.
+
+use super::AuditRow;
+use crate::fmt;
+
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub ip: String,
+}
+
+impl From<&AuditRow> for AuditView {
+    fn from(r: &AuditRow) -> Self {
+        AuditView {
+            id: r.id,
+            at: fmt::datetime(&r.at),
+            actor: r.actor.clone(),
+            action: action_label(&r.action).to_string(),
+            object: format!("{} {}", r.object_type, r.object_id),
+            ip: fmt::or_dash(&r.ip),
+        }
+    }
+}
+
+/// The Russian name of an action; an unknown action shows its code.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "auth.login" => "Вход в кабинет",
+        "auth.logout" => "Выход из кабинета",
+        "staff.create" => "Создан сотрудник СРО",
+        "member.create" => "Добавлен член СРО",
+        "member.create_many" => "Добавлены члены СРО (пакетом)",
+        "member_user.create" => "Добавлен пользователь организации",
+        "member_user.create_many" => "Добавлены пользователи (пакетом)",
+        "member_user.email_changed" => "Изменён e-mail пользователя (ЛК)",
+        "member_user.invited" => "Приглашён пользователь",
+        "member_user.updated" => "Изменены роль или доступ пользователя",
+        "auth.reset_requested" => "Запрошено восстановление пароля",
+        "auth.password_reset" => "Пароль восстановлен по ссылке",
+        "auth.password_set" => "Пароль установлен по приглашению",
+        "auth.password_changed" => "Пароль изменён в профиле",
+        "mail.requeued" => "Письмо отправлено повторно",
+        "register.admit" => "Член СРО внесен в реестр",
+        "register.import" => "Члены СРО внесены в реестр (импорт)",
+        "register.change" => "Изменена запись реестра",
+        "register.extract" => "Выдана выписка из реестра",
+        other => other,
+    }
+}

@@ -1,0 +1,59 @@
+//! Users as pages show them.
+
+use super::model::{MemberRole, User};
+use crate::fmt;
+
+/// A user of a company (or of the SRO), for lists and cards.
+pub struct UserView {
+    pub id: i64,
+    pub full_name: String,
+    pub email: String,
+    pub position: String,
+    pub role: &'static str,
+    pub blocked: bool,
+    pub last_login: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id,
+            full_name: u.full_name.clone(),
+            email: u.email.clone(),
+            position: fmt::or_dash(&u.position),
+            role: u.role_label(),
+            blocked: u.is_blocked,
+            last_login: u
+                .last_login_at
+                .as_ref()
+                .map(fmt::datetime)
+                .unwrap_or_else(|| "ещё не входил".into()),
+        }
+    }
+}
+
+/// A role of the select on the user's card and the invitation.
+pub struct RoleOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub fn role_options(current: Option<&str>) -> Vec<RoleOption> {
+    MemberRole::ALL
+        .into_iter()
+        .map(|r| RoleOption {
+            code: r.code(),
+            label: r.label(),
+            selected: Some(r.code()) == current,
+        })
+        .collect()
+}
+
+/// A line of «Последние входы» in the profile.
+pub struct LoginView {
+    pub at: String,
+    pub ip: String,
+    pub browser: String,
+    pub success: bool,
+}

@@ -1,0 +1,99 @@
+//! «Редактирование email»: the member's expert (or an administrator) changes a member user's
+//! login e-mail when the old mailbox is gone.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::service::AuthError;
+use crate::auth::users;
+use crate::requisites::Email;
+use crate::state::AppState;
+use crate::web::views::Chrome;
+use crate::web::{AppError, Staff, invalid, page};
+
+#[derive(Template)]
+#[template(path = "office/email_edit.html")]
+struct EmailEditPage {
+    chrome: Chrome,
+    member_id: i64,
+    member_name: String,
+    user_id: i64,
+    user_name: String,
+    email: String,
+    error: Option<String>,
+}
+
+/// The page, for whoever may change this member's users' e-mails (403 for other staff, 404
+/// for a user of another company).
+async fn email_edit_page(
+    s: &Staff,
+    state: &AppState,
+    member_id: i64,
+    user_id: i64,
+    typed: Option<String>,
+    error: Option<String>,
+) -> Result<EmailEditPage, AppError> {
+    let (m, u) = users::email_change_target(&state.db, &s.user, member_id, user_id).await?;
+    Ok(EmailEditPage {
+        chrome: s.ctx.chrome("Редактирование email"),
+        member_id,
+        member_name: m.short_name,
+        user_id,
+        user_name: u.full_name,
+        email: typed.unwrap_or(u.email),
+        error,
+    })
+}
+
+pub(super) async fn show_email_edit(
+    s: Staff,
+    State(state): State<AppState>,
+    Path((id, uid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    page(&email_edit_page(&s, &state, id, uid, None, None).await?)
+}
+
+#[derive(Deserialize)]
+pub(super) struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub(super) async fn save_email(
+    s: Staff,
+    State(state): State<AppState>,
+    Path((id, uid)): Path<(i64, i64)>,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    let refused = |typed: String, error: String| async {
+        let p = email_edit_page(&s, &state, id, uid, Some(typed), Some(error)).await?;
+        invalid(&p)
+    };
+    let email = match Email::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => return refused(f.email.trim().to_string(), e.to_string()).await,
+    };
+    let r = users::change_member_user_email(
+        &state.core,
+        &state.sessions,
+        &s.user,
+        id,
+        uid,
+        &email,
+        &s.ctx.client,
+    )
+    .await;
+    match r {
+        Ok(()) => {
+            state.mail.wake();
+            Ok(Redirect::to(&format!("/office/members/{id}?done=email")).into_response())
+        }
+        Err(e @ (AuthError::EmailTaken | AuthError::SameEmail)) => {
+            refused(email.as_str().to_string(), e.to_string()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

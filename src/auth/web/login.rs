@@ -1,0 +1,172 @@
+//! «Вход в личный кабинет» and «Выход».
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::Principal;
+use crate::auth::service::{self, AuthError, LoginId};
+use crate::state::AppState;
+use crate::web::session::{SESSION_COOKIE, clear_cookie, set_cookie};
+use crate::web::views::Chrome;
+use crate::web::{AppError, Ctx, page, with_status};
+
+/// The site root sends each user to their own start page.
+pub(super) async fn home(ctx: Ctx) -> Redirect {
+    Redirect::to(home_of(ctx.user.as_ref().map(|u| u.principal)))
+}
+
+fn home_of(p: Option<Principal>) -> &'static str {
+    match p {
+        None => "/login",
+        Some(Principal::Member { .. }) => "/kabinet",
+        Some(Principal::Staff { .. }) => "/office",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    login: String,
+    next: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    vyhod: Option<String>,
+}
+
+/// Only paths of this site: never an open redirect.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains("://")
+    {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+pub(super) async fn show_login(
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    if let Some(u) = &ctx.user {
+        return Ok(Redirect::to(home_of(Some(u.principal))).into_response());
+    }
+    page(&LoginPage {
+        chrome: ctx.chrome("Вход в личный кабинет"),
+        login: String::new(),
+        next: safe_next(&q.next),
+        error: None,
+        notice: q.vyhod.map(|_| "Вы вышли из личного кабинета."),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub(super) async fn login(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(&form.next);
+    let again = |status: StatusCode, error: String| {
+        with_status(
+            status,
+            &LoginPage {
+                chrome: ctx.chrome("Вход в личный кабинет"),
+                login: form.login.trim().to_string(),
+                next: next.clone(),
+                error: Some(error),
+                notice: None,
+            },
+        )
+    };
+    let id = match LoginId::parse(&form.login) {
+        Ok(id) => id,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    if form.password.is_empty() {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, "Введите пароль".into());
+    }
+    if let Err(wait) = state.limits.check_login(&ctx.client.ip, &id.key()) {
+        tracing::warn!(ip = %ctx.client.ip, "login rate limit reached");
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
+    }
+    let done = service::login(
+        &state.db,
+        &state.settings.security,
+        &id,
+        &form.password,
+        &ctx.client,
+        ctx.token.as_deref(),
+        &state.sessions,
+    )
+    .await;
+    match done {
+        Ok(logged_in) => {
+            let target = if next.is_empty() {
+                home_of(logged_in.user.principal()).to_string()
+            } else {
+                next.clone()
+            };
+            let mut res = Redirect::to(&target).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &logged_in.token, state.settings.is_https()),
+            );
+            Ok(res)
+        }
+        Err(e @ (AuthError::InvalidCredentials | AuthError::AmbiguousInn)) => {
+            again(StatusCode::UNAUTHORIZED, e.to_string())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn logout(ctx: Ctx, State(state): State<AppState>) -> Result<Response, AppError> {
+    if let (Some(token), Some(user)) = (&ctx.token, &ctx.user) {
+        service::logout(&state.db, token, user, &ctx.client, &state.sessions).await?;
+    }
+    let mut res = Redirect::to("/login?vyhod=1").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(SESSION_COOKIE, state.settings.is_https()),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next("/kabinet/company"), "/kabinet/company");
+        assert_eq!(safe_next("//evil.example"), "");
+        assert_eq!(safe_next("https://evil.example"), "");
+        assert_eq!(safe_next("/\\evil.example"), "");
+    }
+}

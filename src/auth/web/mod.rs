@@ -1,0 +1,55 @@
+//! Pages of authentication and users: login and logout (`login`), «Напомнить пароль» and the
+//! one-time link page (`recovery`), «Профиль» (`profile`), the company's users as the head
+//! manages them (`users`), and the staff's «Редактирование email» (`email`).
+
+mod email;
+mod login;
+mod profile;
+mod recovery;
+mod users;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::auth::AuthError;
+use crate::state::AppState;
+use crate::web::AppError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(login::home))
+        .route("/login", get(login::show_login).post(login::login))
+        .route("/logout", post(login::logout))
+        .route(
+            "/user/request-password-reset",
+            get(recovery::show_reset_request).post(recovery::request_reset),
+        )
+        .route(
+            "/user/reset-password",
+            get(recovery::show_new_password).post(recovery::set_new_password),
+        )
+        .route("/profile", get(profile::show_profile))
+        .route("/profile/password", post(profile::change_password))
+        .route("/kabinet/users/{id}", get(users::show_user))
+        .route(
+            "/kabinet/company/users/new",
+            get(users::show_invite).post(users::invite_user),
+        )
+        .route("/kabinet/users/{id}/role", post(users::change_role))
+        .route("/kabinet/users/{id}/block", post(users::block_user))
+        .route(
+            "/office/members/{id}/users/{uid}/email",
+            get(email::show_email_edit).post(email::save_email),
+        )
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unexpected(e) => AppError::Unexpected(e),
+            AuthError::Forbidden => AppError::Forbidden,
+            AuthError::NotFound => AppError::NotFound,
+            other => AppError::Unprocessable(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The back office's view of a member: the list, and the card that puts the register entry
+//! with its history, the company's users (auth's), its expert and the audit trail together.
+
+use super::model::Member;
+use super::model::Snapshot;
+use super::service::{self, Version};
+use super::store::{EntryRow, MemberFilter};
+use crate::audit::AuditRow;
+use crate::auth::User;
+use crate::core::Core;
+use crate::db::DbError;
+
+pub struct Card {
+    pub member: Member,
+    pub expert: Option<User>,
+    pub users: Vec<User>,
+    /// The latest audit entries about the member, newest first.
+    pub history: Vec<AuditRow>,
+    pub row: EntryRow,
+    pub snapshot: Snapshot,
+    pub versions: Vec<Version>,
+}
+
+pub async fn card(core: &Core, id: i64) -> Result<Option<Card>, DbError> {
+    let db = &core.db;
+    let Some(member) = service::member(db, id).await? else {
+        return Ok(None);
+    };
+    let Some((row, snapshot)) = service::current(db, id).await? else {
+        return Ok(None);
+    };
+    let expert = match member.expert_id {
+        Some(eid) => crate::auth::service::user(db, eid).await?,
+        None => None,
+    };
+    Ok(Some(Card {
+        expert,
+        users: crate::auth::service::users_of_member(db, id).await?,
+        history: crate::audit::for_object(db, "member", &id.to_string(), 20).await?,
+        versions: service::history(db, id).await?,
+        member,
+        row,
+        snapshot,
+    }))
+}
+
+/// One page of the back office's list, and how many match.
+pub async fn list(
+    core: &Core,
+    filter: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Member>, i64), DbError> {
+    service::list_members(&core.db, filter, limit, offset).await
+}

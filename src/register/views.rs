@@ -1,0 +1,66 @@
+//! A member company as pages show it: the cabinet's «Организация» and the back office's card.
+
+use super::model::Member;
+use crate::fmt::{opt_date, or_dash};
+
+/// A member company ready for display.
+pub struct MemberView {
+    pub id: i64,
+    pub full_name: String,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn_label: &'static str,
+    pub ogrn: String,
+    pub kpp: String,
+    pub register_number: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub admitted_on: String,
+    pub terminated_on: String,
+    pub termination_reason: String,
+    pub legal_address: String,
+    pub actual_address: String,
+    pub head: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl From<&Member> for MemberView {
+    fn from(m: &Member) -> Self {
+        MemberView {
+            id: m.id,
+            full_name: m.full_name.clone(),
+            short_name: m.short_name.clone(),
+            inn: m.inn.clone(),
+            ogrn_label: if m.ogrn.len() == 15 {
+                "ОГРНИП"
+            } else {
+                "ОГРН"
+            },
+            ogrn: m.ogrn.clone(),
+            kpp: or_dash(m.kpp.as_deref().unwrap_or("")),
+            register_number: or_dash(m.register_number.as_deref().unwrap_or("")),
+            status: m.status().label(),
+            status_code: m.status().code(),
+            admitted_on: opt_date(&m.admitted_on),
+            terminated_on: opt_date(&m.terminated_on),
+            termination_reason: m.termination_reason.clone(),
+            legal_address: or_dash(&m.legal_address),
+            actual_address: or_dash(&m.actual_address),
+            head: or_dash(
+                [m.head_position.as_str(), m.head_name.as_str()]
+                    .join(" ")
+                    .trim(),
+            ),
+            phone: or_dash(&m.phone),
+            email: or_dash(&m.email),
+        }
+    }
+}
+
+/// The member's expert (curator), as the member and staff see them.
+pub struct ExpertView {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}

@@ -1,0 +1,189 @@
+//! The back office's «Члены СРО»: the list with search and filters, and a member's card.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::public::{Facts, staff_facts};
+use crate::audit::AuditView;
+use crate::auth::StaffRole;
+use crate::auth::rules::{Permission, may_change_login_email};
+use crate::auth::views::UserView;
+use crate::fmt;
+use crate::register::cards;
+use crate::register::model::{Change, MembershipStatus};
+use crate::register::store::MemberFilter;
+use crate::register::views::{ExpertView, MemberView};
+use crate::state::AppState;
+use crate::web::list::{Opt, Pager};
+use crate::web::views::Chrome;
+use crate::web::{AppError, DoneQuery, Staff, page};
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    mine: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub register_number: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "office/members.html")]
+struct MembersPage {
+    chrome: Chrome,
+    q: String,
+    statuses: Vec<Opt>,
+    mine: bool,
+    is_expert: bool,
+    can_keep: bool,
+    is_admin: bool,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+pub(super) async fn list_members(
+    s: Staff,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let status = MembershipStatus::from_code(&q.status);
+    let is_expert = s.role == StaffRole::Expert;
+    let mine = q.mine.is_some() && is_expert;
+    let query = q.q.trim().to_lowercase();
+    let filter = MemberFilter {
+        query: (!query.is_empty()).then_some(query),
+        status: status.map(|s| s.code()),
+        expert_id: mine.then_some(s.user.user_id),
+    };
+    let (list, total) = cards::list(
+        &state.core,
+        &filter,
+        PER_PAGE,
+        Pager::offset(q.page, PER_PAGE),
+    )
+    .await?;
+    let status_code = status.map(|s| s.code()).unwrap_or("");
+    let filters = [
+        ("q", q.q.trim()),
+        ("status", status_code),
+        ("mine", if mine { "1" } else { "" }),
+    ];
+    page(&MembersPage {
+        chrome: s.ctx.chrome("Члены СРО"),
+        q: q.q.trim().to_string(),
+        statuses: crate::web::list::options_with_all(
+            "Все",
+            MembershipStatus::ALL
+                .iter()
+                .map(|st| (st.code(), st.label())),
+            status_code,
+        ),
+        mine,
+        is_expert,
+        can_keep: s.may(Permission::KeepRegister),
+        is_admin: s.may(Permission::Administer),
+        rows: list
+            .iter()
+            .map(|m| Row {
+                id: m.id,
+                short_name: m.short_name.clone(),
+                inn: m.inn.clone(),
+                ogrn: m.ogrn.clone(),
+                register_number: fmt::or_dash(m.register_number.as_deref().unwrap_or("")),
+                status: m.status().label(),
+                status_code: m.status().code(),
+            })
+            .collect(),
+        pager: Pager::new("/office/members", &filters, q.page, PER_PAGE, total),
+    })
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub at: String,
+    pub actor: String,
+    pub reason: String,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Template)]
+#[template(path = "office/member.html")]
+struct MemberPage {
+    chrome: Chrome,
+    company: MemberView,
+    expert: Option<ExpertView>,
+    users: Vec<UserView>,
+    history: Vec<AuditView>,
+    can_edit_email: bool,
+    notice: Option<&'static str>,
+    register: Vec<Facts>,
+    versions: Vec<VersionView>,
+    can_keep: bool,
+    updated: String,
+}
+
+pub(super) async fn show_member(
+    s: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let c = cards::card(&state.core, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    page(&MemberPage {
+        register: staff_facts(&c.snapshot),
+        versions: c
+            .versions
+            .into_iter()
+            .map(|v| VersionView {
+                version: v.version,
+                at: fmt::datetime(&v.at),
+                actor: v.actor,
+                reason: v.reason,
+                changes: v.changes,
+            })
+            .collect(),
+        can_keep: s.may(Permission::KeepRegister),
+        updated: fmt::datetime(&c.row.updated_at),
+        chrome: s.ctx.chrome(&c.member.short_name),
+        company: MemberView::from(&c.member),
+        expert: c.expert.map(|u| ExpertView {
+            name: u.full_name,
+            email: u.email,
+            phone: fmt::or_dash(&u.phone),
+        }),
+        users: c.users.iter().map(UserView::from).collect(),
+        history: c.history.iter().map(AuditView::from).collect(),
+        can_edit_email: may_change_login_email(
+            s.user.principal,
+            s.user.user_id,
+            c.member.expert_id,
+        ),
+        notice: match q.done.as_str() {
+            "email" => Some(
+                "Адрес изменён. Уведомления отправлены на прежний и новый адреса, на новый — ссылка для установки пароля.",
+            ),
+            "admitted" => Some("Член СРО внесен в реестр."),
+            "changed" => Some("Изменения сохранены как новая версия записи реестра."),
+            _ => None,
+        },
+    })
+}

@@ -1,0 +1,55 @@
+//! The composition root of HTTP: every slice's routes under one router, with the layers
+//! around them. The only module that knows all the slices' pages.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware;
+use axum::routing::get;
+
+use crate::state::AppState;
+use crate::web::{self, assets, session};
+
+pub fn router(state: AppState) -> Router {
+    // Pages: sessions, CSRF and the Russian error pages.
+    let pages = Router::new()
+        .merge(crate::auth::web::routes())
+        .merge(crate::members::web::routes())
+        .merge(crate::office::web::routes())
+        .merge(crate::reports::web::routes(&state))
+        .merge(crate::exchange::web::routes(&state))
+        .merge(crate::register::web::routes())
+        .fallback(web::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::csrf_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::session_layer,
+        ));
+    // No session: probes, static assets, the public JSON API.
+    let plain = Router::new()
+        .route("/healthz", get(web::healthz))
+        .route("/readyz", get(web::readyz))
+        .route("/assets/{name}", get(assets::serve_asset))
+        .merge(crate::register::web::api::routes());
+    Router::new()
+        .merge(pages)
+        .merge(plain)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::render_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers,
+        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                // A short random id ties the log lines of one request together.
+                let id = &crate::tokens::random_token()[..12];
+                tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
