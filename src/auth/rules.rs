@@ -54,6 +54,17 @@ pub fn allows(who: Principal, what: Permission) -> bool {
     }
 }
 
+/// Experts are the curators of members: their own members («мои организации») are those
+/// assigned to them.
+pub fn curates_members(who: Principal) -> bool {
+    matches!(
+        who,
+        Principal::Staff {
+            role: StaffRole::Expert
+        }
+    )
+}
+
 /// A member user's login e-mail is changed by the member's assigned expert or an administrator.
 pub fn may_change_login_email(who: Principal, who_id: i64, member_expert: Option<i64>) -> bool {
     match who {

@@ -6,7 +6,30 @@ use super::model::Item;
 use super::service::ExchangeError;
 use super::store;
 use crate::core::Core;
-use crate::reports::service::{self as reports, Campaign, Section, TemplateFile};
+use crate::db::DbError;
+use crate::reports::service::{self as reports, Section};
+
+pub use crate::reports::service::{Campaign, TemplateFile};
+
+/// Every campaign, newest first (the first is «Отчет за текущий год»).
+pub async fn campaigns(core: &Core) -> Result<Vec<Campaign>, DbError> {
+    reports::campaigns(&core.db).await
+}
+
+/// The campaign of a year, and whether it is the newest.
+pub async fn campaign_of_year(core: &Core, year: i32) -> Result<Option<(Campaign, bool)>, DbError> {
+    let Some(c) = reports::campaign_by_year(&core.db, year).await? else {
+        return Ok(None);
+    };
+    let latest = reports::latest_campaign(&core.db).await?;
+    let is_current = latest.is_some_and(|l| l.id == c.id);
+    Ok(Some((c, is_current)))
+}
+
+/// «Отчет за текущий год»: the newest campaign.
+pub async fn current_campaign(core: &Core) -> Result<Option<Campaign>, DbError> {
+    reports::latest_campaign(&core.db).await
+}
 
 /// A section as a member's card: its templates and the member's latest item for it.
 pub struct SectionCard {

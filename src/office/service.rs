@@ -5,7 +5,7 @@ use crate::audit::{self, Actor, AuditRow, Event, Verification};
 use crate::core::Core;
 use crate::db::DbError;
 use crate::mail::LogRow;
-use crate::register::model::MembershipStatus;
+pub use crate::register::model::MembershipStatus;
 
 /// Members per status: everyone's, and the expert's own when `expert_id` is given.
 pub async fn member_counts(

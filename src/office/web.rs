@@ -7,12 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::service;
+use super::service::{self, MembershipStatus};
 use crate::audit::{AuditView, Verification};
-use crate::auth::StaffRole;
 use crate::auth::rules::Permission;
 use crate::fmt;
-use crate::register::model::MembershipStatus;
 use crate::state::AppState;
 use crate::web::access::Administer;
 use crate::web::views::Chrome;
@@ -56,12 +54,9 @@ fn status_counts(v: Vec<(MembershipStatus, i64)>) -> Vec<StatusCount> {
 async fn show_dashboard(s: Staff, State(state): State<AppState>) -> Result<Response, AppError> {
     let counts = status_counts(service::member_counts(&state.core, None).await?);
     let total = counts.iter().map(|c| c.count).sum();
-    let mine = if s.role == StaffRole::Expert {
-        Some(status_counts(
-            service::member_counts(&state.core, Some(s.user.user_id)).await?,
-        ))
-    } else {
-        None
+    let mine = match s.curator_id() {
+        Some(me) => Some(status_counts(service::member_counts(&state.core, Some(me)).await?)),
+        None => None,
     };
     page(&DashboardPage {
         chrome: s.ctx.chrome("Рабочий стол"),

@@ -7,6 +7,8 @@ use super::service::{self, Version};
 use super::store::{EntryRow, MemberFilter};
 use crate::audit::AuditRow;
 use crate::auth::User;
+
+pub use crate::auth::views::UserView;
 use crate::core::Core;
 use crate::db::DbError;
 

@@ -136,6 +136,11 @@ impl<R: Rule> Staff<R> {
         rules::allows(self.user.principal, what)
     }
 
+    /// The employee's own id when they curate members (an expert): lists offer «мои».
+    pub fn curator_id(&self) -> Option<i64> {
+        rules::curates_members(self.user.principal).then_some(self.user.user_id)
+    }
+
     pub fn actor(&self) -> Actor {
         self.user.actor(&self.ctx.client)
     }

@@ -60,7 +60,7 @@ pub(super) async fn show_inbox(
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
     let member_id: Option<i64> = q.member.parse().ok();
-    let is_expert = s.role == crate::auth::StaffRole::Expert;
+    let is_expert = s.curator_id().is_some();
     let mine = q.mine.is_some() && is_expert;
     let filter = ItemFilter {
         member_id,

@@ -9,9 +9,8 @@ use super::drafts::{RowsQuery, form_view};
 use super::items::revise_label;
 use crate::exchange::journal;
 use crate::exchange::model::ItemStatus;
-use crate::exchange::sections::{self, SectionScreen};
+use crate::exchange::sections::{self, Campaign, SectionScreen, TemplateFile};
 use crate::exchange::views::{EventView, FormView, ItemView, incoming};
-use crate::reports::service::{self as reports, Campaign, TemplateFile};
 use crate::state::AppState;
 use crate::web::access::Reports;
 use crate::web::views::Chrome;
@@ -47,7 +46,7 @@ pub(super) async fn show_reports_menu(
     m: Member<Reports>,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
-    let all = reports::campaigns(&state.db).await?;
+    let all = sections::campaigns(&state.core).await?;
     page(&MenuPage {
         chrome: m.ctx.chrome("Отчеты"),
         current: all.first().map(|c| link(c, true)),
@@ -147,7 +146,7 @@ pub(super) async fn show_current(
     m: Member<Reports>,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
-    match reports::latest_campaign(&state.db).await? {
+    match sections::current_campaign(&state.core).await? {
         Some(c) => campaign_page(&m, &state, c, true).await,
         None => page(&MenuPage {
             chrome: m.ctx.chrome("Отчеты"),
@@ -162,11 +161,9 @@ pub(super) async fn show_year(
     State(state): State<AppState>,
     Path(year): Path<i32>,
 ) -> Result<Response, AppError> {
-    let c = reports::campaign_by_year(&state.db, year)
+    let (c, is_current) = sections::campaign_of_year(&state.core, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let latest = reports::latest_campaign(&state.db).await?;
-    let is_current = latest.is_some_and(|l| l.id == c.id);
     campaign_page(&m, &state, c, is_current).await
 }
 

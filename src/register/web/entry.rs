@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::StaffRole;
 use crate::fmt;
 use crate::register::form::{self, Kind};
 use crate::register::levels::{self, Fund};
@@ -297,7 +296,8 @@ pub(super) async fn admit(
     let get = |n: &str| values.get(n).cloned().unwrap_or_default();
     let result = match form::parse(&get) {
         Ok(entry) => {
-            let expert = (s.role == StaffRole::Expert).then_some(s.user.user_id);
+            // An expert who admits a member becomes its curator.
+            let expert = s.curator_id();
             service::admit(&state.core, entry, expert, &get("reason"), &s.actor()).await
         }
         Err(errs) => Err(RegisterError::Invalid(errs)),

@@ -7,11 +7,9 @@ use serde::Deserialize;
 
 use super::public::{Facts, staff_facts};
 use crate::audit::AuditView;
-use crate::auth::StaffRole;
 use crate::auth::rules::{Permission, may_change_login_email};
-use crate::auth::views::UserView;
 use crate::fmt;
-use crate::register::cards;
+use crate::register::cards::{self, UserView};
 use crate::register::model::{Change, MembershipStatus};
 use crate::register::store::MemberFilter;
 use crate::register::views::{ExpertView, MemberView};
@@ -64,7 +62,7 @@ pub(super) async fn list_members(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let status = MembershipStatus::from_code(&q.status);
-    let is_expert = s.role == StaffRole::Expert;
+    let is_expert = s.curator_id().is_some();
     let mine = q.mine.is_some() && is_expert;
     let query = q.q.trim().to_lowercase();
     let filter = MemberFilter {
