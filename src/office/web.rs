@@ -55,7 +55,9 @@ async fn show_dashboard(s: Staff, State(state): State<AppState>) -> Result<Respo
     let counts = status_counts(service::member_counts(&state.core, None).await?);
     let total = counts.iter().map(|c| c.count).sum();
     let mine = match s.curator_id() {
-        Some(me) => Some(status_counts(service::member_counts(&state.core, Some(me)).await?)),
+        Some(me) => Some(status_counts(
+            service::member_counts(&state.core, Some(me)).await?,
+        )),
         None => None,
     };
     page(&DashboardPage {

@@ -106,7 +106,9 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     )
     .await
     .unwrap();
-    kabinet::demo::attach_templates(&app.state.core).await.unwrap();
+    kabinet::demo::attach_templates(&app.state.core)
+        .await
+        .unwrap();
     let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let item = send_letter(&head, "Письмо для проверки доступа").await;
     let r = upload(
@@ -119,7 +121,9 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let draft = crate::exchange::first_id(&location(&r), "/kabinet/items/");
-    let r = head.post_with_token_from("/kabinet", "/kabinet/extracts", &[]).await;
+    let r = head
+        .post_with_token_from("/kabinet", "/kabinet/extracts", &[])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let extract = location(&r)
         .trim_start_matches("/kabinet/extracts/")
@@ -127,13 +131,31 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         .to_string();
     let q = |sql: &'static str, id: i64| {
         let db = app.db.clone();
-        async move { kabinet::on_db!(&db, p => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(p).await.unwrap()) }
+        async move {
+            kabinet::on_db!(&db, p => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(p).await.unwrap())
+        }
     };
-    let head_id = q("SELECT id FROM users WHERE member_id = $1 AND member_role = 'head'", romashka).await;
+    let head_id = q(
+        "SELECT id FROM users WHERE member_id = $1 AND member_role = 'head'",
+        romashka,
+    )
+    .await;
     let file = q("SELECT file_id FROM item_files WHERE item_id = $1", item).await;
-    let template_file = q("SELECT file_id FROM section_templates WHERE id >= $1 ORDER BY id LIMIT 1", 0).await;
-    let section = q("SELECT section_id FROM section_templates WHERE file_id = $1", template_file).await;
-    let campaign = q("SELECT campaign_id FROM report_sections WHERE id = $1", section).await;
+    let template_file = q(
+        "SELECT file_id FROM section_templates WHERE id >= $1 ORDER BY id LIMIT 1",
+        0,
+    )
+    .await;
+    let section = q(
+        "SELECT section_id FROM section_templates WHERE file_id = $1",
+        template_file,
+    )
+    .await;
+    let campaign = q(
+        "SELECT campaign_id FROM report_sections WHERE id = $1",
+        section,
+    )
+    .await;
 
     // One browser per persona; the anonymous one has seen the login page (its CSRF cookie).
     let logins = [
@@ -172,31 +194,75 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     let admins = "303 404 404 404 404 403 403 403 200";
     let rows: Vec<(&str, String, &str)> = vec![
         ("GET", "/".into(), "303 303 303 303 303 303 303 303 303"),
-        ("GET", "/login".into(), "200 303 303 303 303 303 303 303 303"),
+        (
+            "GET",
+            "/login".into(),
+            "200 303 303 303 303 303 303 303 303",
+        ),
         ("GET", "/user/request-password-reset".into(), ok_all),
-        ("GET", "/profile".into(), "303 200 200 200 200 200 200 200 200"),
-        ("GET", "/no-such-page".into(), "404 404 404 404 404 404 404 404 404"),
+        (
+            "GET",
+            "/profile".into(),
+            "303 200 200 200 200 200 200 200 200",
+        ),
+        (
+            "GET",
+            "/no-such-page".into(),
+            "404 404 404 404 404 404 404 404 404",
+        ),
         // the member's cabinet
         ("GET", "/kabinet".into(), cabinet),
         ("GET", "/kabinet/company".into(), cabinet),
-        ("GET", format!("/kabinet/users/{head_id}"), "303 200 200 200 404 404 404 404 404"),
-        ("GET", "/kabinet/company/users/new".into(), "303 200 403 403 200 404 404 404 404"),
+        (
+            "GET",
+            format!("/kabinet/users/{head_id}"),
+            "303 200 200 200 404 404 404 404 404",
+        ),
+        (
+            "GET",
+            "/kabinet/company/users/new".into(),
+            "303 200 403 403 200 404 404 404 404",
+        ),
         ("GET", "/kabinet/reports".into(), reports),
         ("GET", "/kabinet/reports/current".into(), reports),
         ("GET", "/kabinet/reports/year/2026".into(), reports),
-        ("GET", format!("/kabinet/reports/sections/{section}"), reports),
+        (
+            "GET",
+            format!("/kabinet/reports/sections/{section}"),
+            reports,
+        ),
         ("GET", "/kabinet/letters/new".into(), reports),
         ("GET", "/kabinet/journal".into(), reports),
         ("GET", "/kabinet/journal.csv".into(), reports),
         ("GET", "/kabinet/notifications".into(), reports),
         ("GET", format!("/kabinet/items/{item}"), own_item),
         ("GET", format!("/kabinet/items/{draft}"), own_item),
-        ("GET", format!("/kabinet/items/{item}/receipt.pdf"), own_item),
-        ("GET", format!("/kabinet/items/{draft}/receipt.pdf"), "303 404 403 404 404 404 404 404 404"),
+        (
+            "GET",
+            format!("/kabinet/items/{item}/receipt.pdf"),
+            own_item,
+        ),
+        (
+            "GET",
+            format!("/kabinet/items/{draft}/receipt.pdf"),
+            "303 404 403 404 404 404 404 404 404",
+        ),
         ("GET", "/kabinet/extracts".into(), cabinet),
-        ("GET", format!("/kabinet/extracts/{extract}/pdf"), "303 200 200 200 404 404 404 404 404"),
-        ("GET", format!("/files/{file}"), "303 200 404 200 404 200 200 200 200"),
-        ("GET", format!("/files/{template_file}"), "303 200 200 200 200 200 200 200 200"),
+        (
+            "GET",
+            format!("/kabinet/extracts/{extract}/pdf"),
+            "303 200 200 200 404 404 404 404 404",
+        ),
+        (
+            "GET",
+            format!("/files/{file}"),
+            "303 200 404 200 404 200 200 200 200",
+        ),
+        (
+            "GET",
+            format!("/files/{template_file}"),
+            "303 200 200 200 200 200 200 200 200",
+        ),
         // the back office
         ("GET", "/office".into(), office),
         ("GET", "/office/members".into(), office),
@@ -205,7 +271,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ("GET", format!("/office/items/{item}"), office),
         ("GET", format!("/office/items/{item}/zip"), office),
         ("GET", format!("/office/items/{item}/receipt.pdf"), office),
-        ("GET", format!("/office/items/{draft}"), "303 404 404 404 404 404 404 404 404"),
+        (
+            "GET",
+            format!("/office/items/{draft}"),
+            "303 404 404 404 404 404 404 404 404",
+        ),
         ("GET", "/office/reports".into(), office),
         ("GET", format!("/office/reports/{campaign}"), office),
         ("GET", "/office/extracts".into(), office),
@@ -215,8 +285,16 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ("GET", "/office/register/export.xlsx".into(), office),
         ("GET", "/office/members/new".into(), keepers),
         ("GET", format!("/office/members/{romashka}/entry"), keepers),
-        ("GET", format!("/office/members/{romashka}/users/{head_id}/email"), keepers),
-        ("GET", format!("/office/members/{vektor}/users/{head_id}/email"), "303 404 404 404 404 404 403 403 404"),
+        (
+            "GET",
+            format!("/office/members/{romashka}/users/{head_id}/email"),
+            keepers,
+        ),
+        (
+            "GET",
+            format!("/office/members/{vektor}/users/{head_id}/email"),
+            "303 404 404 404 404 404 403 403 404",
+        ),
         ("GET", "/office/audit".into(), admins),
         ("GET", "/office/register/import".into(), admins),
         // public
@@ -227,25 +305,97 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ("GET", "/api/v1/register".into(), ok_all),
         ("GET", "/api/openapi.json".into(), ok_all),
         // actions refused to whoever may not take them (nothing changes)
-        ("POST", "/kabinet/company/users/new".into(), "303 - 403 403 - 404 404 404 404"),
-        ("POST", format!("/kabinet/users/{head_id}/role"), "303 422 403 403 404 404 404 404 404"),
-        ("POST", format!("/kabinet/users/{head_id}/block"), "303 422 403 403 404 404 404 404 404"),
-        ("POST", format!("/kabinet/items/{draft}/delete"), "303 - 403 - 404 404 404 404 404"),
-        ("POST", format!("/kabinet/items/{item}/revise"), "303 409 403 409 404 404 404 404 404"),
-        ("POST", format!("/office/items/{item}/review"), "303 404 404 404 404 409 403 403 409"),
-        ("POST", format!("/office/items/{item}/register"), "303 404 404 404 404 403 - 403 -"),
-        ("POST", "/office/reports".into(), "303 404 404 404 404 422 403 403 422"),
-        ("POST", format!("/office/reports/{campaign}/sections"), "303 404 404 404 404 422 403 403 422"),
-        ("POST", "/office/members/new".into(), "303 404 404 404 404 422 403 403 422"),
-        ("POST", format!("/office/members/{romashka}/entry"), "303 404 404 404 404 422 403 403 422"),
-        ("POST", "/office/mail/999999/retry".into(), "303 404 404 404 404 403 403 403 303"),
+        (
+            "POST",
+            "/kabinet/company/users/new".into(),
+            "303 - 403 403 - 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/users/{head_id}/role"),
+            "303 422 403 403 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/users/{head_id}/block"),
+            "303 422 403 403 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/items/{draft}/delete"),
+            "303 - 403 - 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/items/{item}/revise"),
+            "303 409 403 409 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/office/items/{item}/review"),
+            "303 404 404 404 404 409 403 403 409",
+        ),
+        (
+            "POST",
+            format!("/office/items/{item}/register"),
+            "303 404 404 404 404 403 - 403 -",
+        ),
+        (
+            "POST",
+            "/office/reports".into(),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            format!("/office/reports/{campaign}/sections"),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            "/office/members/new".into(),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            format!("/office/members/{romashka}/entry"),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            "/office/mail/999999/retry".into(),
+            "303 404 404 404 404 403 403 403 303",
+        ),
         // uploads take multipart forms only: who may not gets the same refusals first
-        ("POST", "/kabinet/letters".into(), "303 400 403 400 400 404 404 404 404"),
-        ("POST", format!("/kabinet/reports/sections/{section}"), "303 400 403 400 400 404 404 404 404"),
-        ("POST", format!("/kabinet/items/{draft}"), "303 400 403 400 400 404 404 404 404"),
-        ("POST", format!("/office/sections/{section}/templates"), "303 404 404 404 404 400 403 403 400"),
-        ("POST", "/office/register/import".into(), "303 404 404 404 404 403 403 403 400"),
-        ("POST", "/logout".into(), "303 303 303 303 303 303 303 303 303"),
+        (
+            "POST",
+            "/kabinet/letters".into(),
+            "303 400 403 400 400 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/reports/sections/{section}"),
+            "303 400 403 400 400 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/items/{draft}"),
+            "303 400 403 400 400 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/office/sections/{section}/templates"),
+            "303 404 404 404 404 400 403 403 400",
+        ),
+        (
+            "POST",
+            "/office/register/import".into(),
+            "303 404 404 404 404 403 403 403 400",
+        ),
+        (
+            "POST",
+            "/logout".into(),
+            "303 303 303 303 303 303 303 303 303",
+        ),
     ];
     let mut wrong = Vec::new();
     for (method, path, expected) in &rows {

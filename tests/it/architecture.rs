@@ -27,7 +27,9 @@ const INFRA: &[&str] = &[
 ];
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
-const SLICES: &[&str] = &["auth", "register", "members", "reports", "exchange", "office"];
+const SLICES: &[&str] = &[
+    "auth", "register", "members", "reports", "exchange", "office",
+];
 
 /// The web kit every slice's pages share.
 const KIT: &[&str] = &["state", "web"];
@@ -111,11 +113,7 @@ fn sources() -> Vec<Source> {
                     .filter(|l| !l.trim_start().starts_with("//"))
                     .collect::<Vec<_>>()
                     .join("\n");
-                let top = path
-                    .split(['/', '.'])
-                    .next()
-                    .unwrap()
-                    .to_string();
+                let top = path.split(['/', '.']).next().unwrap().to_string();
                 out.push(Source { path, top, code });
             }
         }
@@ -310,7 +308,8 @@ fn the_checks_see_what_they_check() {
     let paths = crate_paths(code);
     assert!(paths.contains(&("exchange".into(), "::store::item".into())));
     assert!(paths.contains(&("web".into(), "::AppError".into())));
-    let (w, r) = tables("INSERT INTO items (a) VALUES ($1); SELECT x FROM users u JOIN members m ON");
+    let (w, r) =
+        tables("INSERT INTO items (a) VALUES ($1); SELECT x FROM users u JOIN members m ON");
     assert!(w.contains("items"));
     assert!(r.contains("users") && r.contains("members"));
     let (w, _) = tables("UPDATE outbox SET status = 'sent'");

@@ -49,7 +49,7 @@ async fn editing_a_row_breaks_the_chain(app: TestApp) {
         matches!(audit::verify(&app.db).await.unwrap(), Verification::Broken { id, .. } if id == target)
     );
     app.login_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (_, html) = app.get_html("/office/audit").await;
+    let html = app.page("/office/audit").await;
     assert!(html.contains(&format!("запись № {target}")), "{html}");
 }
 

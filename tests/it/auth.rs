@@ -53,7 +53,7 @@ async fn member_logs_in_by_email_and_sees_the_company(app: TestApp) {
 async fn member_logs_in_by_inn(app: TestApp) {
     let to = app.login_as(MEMBER_INN, MEMBER_PASSWORD).await;
     assert_eq!(to, "/kabinet");
-    let (_, html) = app.get_html("/kabinet").await;
+    let html = app.page("/kabinet").await;
     assert!(
         html.contains("Лебедев Андрей Николаевич"),
         "logged in as the head, whose password it is"
@@ -61,6 +61,7 @@ async fn member_logs_in_by_inn(app: TestApp) {
     // 12-digit INN of an individual entrepreneur
     let ip = app.new_client();
     let r = ip.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     let token = csrf_in(&r.text().await.unwrap()).unwrap();
     let r = ip
         .post(app.url("/login"))
@@ -79,7 +80,7 @@ async fn member_logs_in_by_inn(app: TestApp) {
 async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
     // The accountant of the same company logs in with the company's INN and her own password.
     app.login_as(MEMBER_INN, MEMBER_BUH_PASSWORD).await;
-    let (_, html) = app.get_html("/kabinet").await;
+    let html = app.page("/kabinet").await;
     assert!(html.contains("Зайцева Ольга Михайловна"));
 
     // A third user with the same password as the head: the INN no longer says who it is.
@@ -189,7 +190,7 @@ async fn logout_ends_the_session(app: TestApp) {
     let r = app.logout("/kabinet").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login?vyhod=1");
-    let (_, html) = app.get_html("/login?vyhod=1").await;
+    let html = app.page("/login?vyhod=1").await;
     assert!(html.contains("Вы вышли из личного кабинета"));
     let r = app.get("/kabinet").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -347,6 +348,13 @@ impl Browserless<'_> {
         (s, r.text().await.unwrap())
     }
 
+    /// A page that must answer 200: its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let (status, html) = self.get_html(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {html}");
+        html
+    }
+
     /// Submit the form on the page at `path` with that page's CSRF token.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.post_with_token_from(path, path, fields).await
@@ -359,7 +367,7 @@ impl Browserless<'_> {
         path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let html = self.get_html(page).await.1;
+        let html = self.page(page).await;
         self.post_with_page_token(&html, path, fields).await
     }
 

@@ -443,10 +443,10 @@ async fn member_sends_the_annual_report_as_the_manual_says() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     // Step 3: the SRO attached a template to the section.
     let admin = crate::exchange::member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (_, html) = admin.get_html("/office/reports").await;
+    let html = admin.page("/office/reports").await;
     let campaign = crate::exchange::first_id(&html, "/office/reports/");
     let page = format!("/office/reports/{campaign}");
-    let (_, html) = admin.get_html(&page).await;
+    let html = admin.page(&page).await;
     let section = crate::exchange::first_id(&html, "/office/sections/");
     crate::exchange::upload(
         &admin,
@@ -523,7 +523,7 @@ async fn member_sends_the_annual_report_as_the_manual_says() {
     assert!(text.contains("Отправлено"));
     assert!(text.contains("ожидает регистрации"));
     b.assert_accessible("the outgoing journal").await;
-    let (_, inbox) = admin.get_html("/office/inbox").await;
+    let inbox = admin.page("/office/inbox").await;
     let item = crate::exchange::first_id(&inbox, "/office/items/");
     admin
         .post_with_token_from(
@@ -573,6 +573,7 @@ async fn member_gets_an_extract_and_a_visitor_finds_the_company_in_the_register(
     b.assert_accessible("the member's extracts").await;
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
+    b.wait_for_url("vyhod").await;
 
     // A visitor, no login: the public register, a search in Russian, the card
     b.goto(&app.url("/reestr")).await;

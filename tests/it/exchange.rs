@@ -25,7 +25,7 @@ pub async fn upload(
     texts: &[(&str, &str)],
     files: Vec<Attach<'_>>,
 ) -> reqwest::Response {
-    let html = c.get_html(page).await.1;
+    let html = c.page(page).await;
     let token = csrf_in(&html).unwrap_or_else(|| panic!("no CSRF token on {page}"));
     let mut form = Form::new();
     for (k, v) in texts {
@@ -113,15 +113,15 @@ async fn register(staff: &Browserless<'_>, item: i64) -> reqwest::Response {
 async fn a_member_drafts_edits_and_sends_a_section(app: TestApp) {
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     // Step 2: «Отчеты» → «Отчет за текущий год»: the sections as cards.
-    let (_, menu) = c.get_html("/kabinet/reports").await;
+    let menu = c.page("/kabinet/reports").await;
     assert!(menu.contains("Отчет за текущий год"), "{menu}");
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert!(cards.contains("Отчет за 2026 год"));
     assert!(cards.contains("Общие сведения о члене СРО"));
     assert!(cards.contains("Не заполнен"));
     let section = first_section(&c).await;
     let page = format!("/kabinet/reports/sections/{section}");
-    let (_, html) = c.get_html(&page).await;
+    let html = c.page(&page).await;
     for label in [
         "Загрузка документа",
         "Перетащите файлы сюда ...",
@@ -158,7 +158,7 @@ async fn a_member_drafts_edits_and_sends_a_section(app: TestApp) {
     let saved_at = location(&r);
     let item = first_id(&saved_at, "/kabinet/items/");
     let item_page = format!("/kabinet/items/{item}");
-    let (_, html) = c.get_html(&saved_at).await;
+    let html = c.page(&saved_at).await;
     assert!(html.contains("Черновик сохранен"));
     assert!(html.contains("Информационный лист.pdf"));
     assert!(
@@ -170,7 +170,7 @@ async fn a_member_drafts_edits_and_sends_a_section(app: TestApp) {
     assert!(html.contains("value=\"2026-11-20\""));
     // Nothing of a draft reaches the SRO.
     let staff = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (_, inbox) = staff.get_html("/office/inbox").await;
+    let inbox = staff.page("/office/inbox").await;
     assert!(!inbox.contains("Информационный лист"));
     assert_eq!(
         staff.get(&format!("/office/items/{item}")).await.status(),
@@ -197,7 +197,7 @@ async fn a_member_drafts_edits_and_sends_a_section(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = c.get_html(&item_page).await;
+    let html = c.page(&item_page).await;
     assert!(!html.contains("Приложение.pdf"));
     assert!(html.contains("Справка.pdf"));
     assert!(html.contains("уточненные"));
@@ -217,19 +217,19 @@ async fn a_member_drafts_edits_and_sends_a_section(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(location(&r).ends_with("?done=sent"));
-    let (_, html) = c.get_html(&item_page).await;
+    let html = c.page(&item_page).await;
     assert!(html.contains("Отправлено"));
     assert!(
         !html.contains("Сохранить и отправить"),
         "a sent section is not editable"
     );
     // The journal shows it, newest first, with files.
-    let (_, journal) = c.get_html("/kabinet/journal").await;
+    let journal = c.page("/kabinet/journal").await;
     assert!(journal.contains("Журнал исходящих сообщений"));
     assert!(journal.contains("Справка.pdf"));
     assert!(journal.contains("ожидает регистрации"));
     // The card's status changed.
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert!(cards.contains("status-sent"));
     // A stale form posted again changes nothing.
     let r = upload(
@@ -241,10 +241,10 @@ async fn a_member_drafts_edits_and_sends_a_section(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let (_, html) = c.get_html(&item_page).await;
+    let html = c.page(&item_page).await;
     assert!(!html.contains("поздно"));
     // The SRO sees it in its inbox.
-    let (_, inbox) = staff.get_html("/office/inbox").await;
+    let inbox = staff.page("/office/inbox").await;
     assert!(inbox.contains("Общие сведения о члене СРО"), "{inbox}");
 }
 
@@ -265,7 +265,7 @@ async fn sending_needs_a_file_and_keeps_the_draft(app: TestApp) {
     assert!(html.contains("Прикрепите хотя бы один файл"), "{html}");
     assert!(html.contains("Текст без файлов"), "what was typed is kept");
     // ...in a draft, which the card now opens.
-    let (_, html) = c.get_html(&page).await;
+    let html = c.page(&page).await;
     assert!(html.contains("Текст без файлов"));
 }
 
@@ -288,7 +288,7 @@ async fn registration_numbers_are_unique_and_gap_free_under_concurrency(app: Tes
     }
     // Registering twice gives no second number.
     assert_eq!(register(&a, items[0]).await.status(), StatusCode::CONFLICT);
-    let (_, journal) = c.get_html("/kabinet/journal").await;
+    let journal = c.page("/kabinet/journal").await;
     let year = chrono::Utc::now().format("%y").to_string();
     let mut numbers: Vec<i64> = Vec::new();
     for n in 1..=6 {
@@ -302,9 +302,9 @@ async fn registration_numbers_are_unique_and_gap_free_under_concurrency(app: Tes
     }
     assert!(!journal.contains(&format!("Входящий № 7/{year}")));
     // The member learns of it in the cabinet and by mail (through the outbox).
-    let (_, dash) = c.get_html("/kabinet").await;
+    let dash = c.page("/kabinet").await;
     assert!(dash.contains("Новых уведомлений от СРО: 6"), "{dash}");
-    let (_, notes) = c.get_html("/kabinet/notifications").await;
+    let notes = c.page("/kabinet/notifications").await;
     assert!(notes.contains(&format!("входящий № 1/{year}")), "{notes}");
     let outbox = app.outbox().await;
     assert!(
@@ -365,7 +365,7 @@ async fn the_expert_returns_and_the_member_sends_a_correction(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = c.get_html(&page).await;
+    let html = c.page(&page).await;
     assert!(html.contains("Возвращено на доработку"));
     assert!(html.contains("Не указаны специалисты НРС"));
     assert!(html.contains("Исправить и отправить повторно"));
@@ -377,7 +377,7 @@ async fn the_expert_returns_and_the_member_sends_a_correction(app: TestApp) {
     let second = first_id(&location(&r), "/kabinet/items/");
     assert_ne!(second, first);
     let second_page = format!("/kabinet/items/{second}");
-    let (_, html) = c.get_html(&second_page).await;
+    let html = c.page(&second_page).await;
     assert!(html.contains("Лист.pdf"), "files are carried over");
     let r = upload(
         &c,
@@ -388,7 +388,7 @@ async fn the_expert_returns_and_the_member_sends_a_correction(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, journal) = c.get_html("/kabinet/journal").await;
+    let journal = c.page("/kabinet/journal").await;
     assert_eq!(
         journal.matches("Общие сведения о члене СРО").count(),
         2,
@@ -409,14 +409,14 @@ async fn the_expert_returns_and_the_member_sends_a_correction(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert!(cards.contains("status-accepted"));
 }
 
 async fn companies_never_see_each_others_documents(app: TestApp) {
     let a = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let item = send_letter(&a, "Конфиденциально").await;
-    let (_, html) = a.get_html(&format!("/kabinet/items/{item}")).await;
+    let html = a.page(&format!("/kabinet/items/{item}")).await;
     let file = first_id(&html, "/files/");
     assert_eq!(
         a.get(&format!("/files/{file}")).await.status(),
@@ -430,7 +430,7 @@ async fn companies_never_see_each_others_documents(app: TestApp) {
     ] {
         assert_eq!(b.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    let (_, journal) = b.get_html("/kabinet/journal").await;
+    let journal = b.page("/kabinet/journal").await;
     assert!(!journal.contains("Конфиденциально"));
     // Another company's draft cannot be written to.
     let section = first_section(&a).await;
@@ -482,7 +482,7 @@ async fn companies_never_see_each_others_documents(app: TestApp) {
 
 async fn limits_and_types_are_refused_with_messages_and_the_rest_kept(app: TestApp) {
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    let (_, html) = c.get_html("/kabinet/letters/new").await;
+    let html = c.page("/kabinet/letters/new").await;
     assert!(
         html.contains("Один файл — до 1 МБ"),
         "limits are stated on the page"
@@ -540,7 +540,7 @@ async fn orphans_are_swept_after_a_failed_transaction(app: TestApp) {
     .await;
     let item = first_id(&location(&r), "/kabinet/items/");
     let item_page = format!("/kabinet/items/{item}");
-    let stale = c.get_html(&item_page).await.1;
+    let stale = c.page(&item_page).await;
     let token = csrf_in(&stale).unwrap();
     // Sent from another tab meanwhile...
     upload(&c, &item_page, &item_page, &[("action", "send")], vec![]).await;
@@ -585,7 +585,7 @@ async fn orphans_are_swept_after_a_failed_transaction(app: TestApp) {
     let keys = app.state.storage.blob_keys().await.unwrap();
     assert_eq!(keys.len(), 1);
     assert!(!keys.iter().any(|(k, _)| *k == staged.key));
-    let (_, html) = c.get_html(&item_page).await;
+    let html = c.page(&item_page).await;
     let file = first_id(&html, "/files/");
     let body = c
         .get(&format!("/files/{file}"))
@@ -665,7 +665,7 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("уже создан"));
-    let (_, html) = admin.get_html(&page).await;
+    let html = admin.page(&page).await;
     let first = first_id(&html, "/office/sections/");
     // Rename, add, move, retire.
     let r = admin
@@ -707,7 +707,7 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
     );
     // The member sees the new campaign as the current one, with the template.
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert!(cards.contains("Отчет за 2027 год"));
     assert!(cards.contains("Сведения о НРС"));
     let pos_info = cards.find("Информационный лист").unwrap();
@@ -723,7 +723,7 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
         &pdf("template v1")[..]
     );
     // Replacing: members always get the current version.
-    let (_, html) = admin.get_html(&page).await;
+    let html = admin.page(&page).await;
     let old_tpl = first_id(&html, &format!("/office/sections/{first}/templates/"));
     let old = old_tpl.to_string();
     let r = upload(
@@ -735,7 +735,7 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert!(cards.contains("Шаблон 2.pdf"));
     assert!(!cards.contains("Шаблон 1.pdf"));
     // Retiring a section hides it from members.
@@ -747,7 +747,7 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert!(!cards.contains("Информационный лист"));
     // Members cannot manage reports.
     let r = c
@@ -766,13 +766,13 @@ async fn the_journal_filters_and_exports(app: TestApp) {
     send_letter(&c, "=HYPERLINK(\"http://evil\")").await;
     let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     register(&admin, item).await;
-    let (_, html) = c.get_html("/kabinet/journal?status=registered").await;
+    let html = c.page("/kabinet/journal?status=registered").await;
     assert!(html.contains("Уведомление ОДО"));
     assert!(!html.contains("HYPERLINK"));
     let year = chrono::Utc::now().format("%Y").to_string();
-    let (_, html) = c.get_html(&format!("/kabinet/journal?year={year}")).await;
+    let html = c.page(&format!("/kabinet/journal?year={year}")).await;
     assert!(html.contains("HYPERLINK"));
-    let (_, html) = c.get_html("/kabinet/journal?year=2001").await;
+    let html = c.page("/kabinet/journal?year=2001").await;
     assert!(!html.contains("Уведомление ОДО"));
     let r = c.get("/kabinet/journal.csv").await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -863,7 +863,7 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
         r.text().await.unwrap()
     );
     let item = first_id(&location(&r), "/kabinet/items/");
-    let (_, html) = c.get_html(&format!("/kabinet/items/{item}")).await;
+    let html = c.page(&format!("/kabinet/items/{item}")).await;
     assert_eq!(
         html.matches("Подпись соответствует файлу").count(),
         4,
@@ -897,7 +897,7 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
     assert!(html.contains("Подпись к файлу «Просто.pdf» не принята"));
     assert!(html.contains("Документ не отправлен"));
     // The draft keeps the files; a signature can be added next to a file later.
-    let (_, html) = c.get_html(&item_page).await;
+    let html = c.page(&item_page).await;
     assert!(html.contains("Исправленный.pdf"));
     let at = html.find("Просто.pdf").unwrap();
     let row = first_id(&html[at..], "name=\"addsig_");
@@ -911,7 +911,7 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = c.get_html(&item_page).await;
+    let html = c.page(&item_page).await;
     assert_eq!(
         html.matches("Подпись соответствует файлу").count(),
         6,
@@ -982,7 +982,7 @@ async fn demo_sections_carry_printable_forms(app: TestApp) {
     // Idempotent: a second start adds nothing.
     kabinet::demo::attach_templates(&app.state).await.unwrap();
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    let (_, cards) = c.get_html("/kabinet/reports/current").await;
+    let cards = c.page("/kabinet/reports/current").await;
     assert_eq!(cards.matches("— форма.pdf").count(), 9, "{cards}");
     let before = &cards[..cards.find("Раздел 1 — форма.pdf").unwrap()];
     let file = first_id(&before[before.rfind("/files/").unwrap()..], "/files/");
@@ -1029,7 +1029,7 @@ async fn an_unreadable_file_shows_an_unknown_digest(app: TestApp) {
     };
     app.state.storage.discard(&[gone]).await;
     kabinet::files::fill_digests(&app.db, &app.state.storage).await;
-    let (_, html) = c.get_html(&format!("/kabinet/items/{item}")).await;
+    let html = c.page(&format!("/kabinet/items/{item}")).await;
     assert!(
         html.contains("неизвестна (файл не удалось прочитать)"),
         "{html}"

@@ -216,9 +216,17 @@ impl TestApp {
         (s, r.text().await.unwrap())
     }
 
+    /// A page that must answer 200: its HTML (the status is checked, so a check that a text
+    /// is absent never passes on an error page).
+    pub async fn page(&self, path: &str) -> String {
+        let (status, html) = self.get_html(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {html}");
+        html
+    }
+
     /// The CSRF token of the forms on a page.
     pub async fn csrf_of(&self, path: &str) -> String {
-        let (_, html) = self.get_html(path).await;
+        let html = self.page(path).await;
         csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token on {path}: {html}"))
     }
 

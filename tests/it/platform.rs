@@ -14,7 +14,9 @@ both_dbs!(
 );
 
 async fn health_and_readiness(app: TestApp) {
-    assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "ok");
     let r = app.get("/readyz").await;
     assert_eq!(r.status(), StatusCode::OK);
     app.db.close().await;
@@ -27,6 +29,7 @@ async fn health_and_readiness(app: TestApp) {
 
 async fn security_headers_and_cookies(app: TestApp) {
     let r = app.get("/login").await;
+    assert_eq!(r.status(), StatusCode::OK);
     let h = r.headers();
     let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
@@ -85,7 +88,7 @@ async fn security_headers_and_cookies(app: TestApp) {
 }
 
 async fn csrf_is_required_on_every_form(app: TestApp) {
-    app.get("/login").await; // the pre-session cookie
+    assert_eq!(app.get("/login").await.status(), StatusCode::OK); // the pre-session cookie
     let no_token = app
         .client
         .post(app.url("/login"))
@@ -215,7 +218,7 @@ async fn the_same_binary_serves_poso_from_its_config() {
     )
     .await
     .unwrap();
-    let (_, html) = app.get_html("/login").await;
+    let html = app.page("/login").await;
     assert!(html.contains("СРО АСО ПОСО"));
     assert!(html.contains("info@np-poso.ru"));
     assert!(!html.contains("СОПО"));
@@ -225,7 +228,9 @@ async fn the_same_binary_serves_poso_from_its_config() {
         .map(|s| s.split('"').next().unwrap())
         .find(|u| u.contains("theme.css"))
         .unwrap();
-    let css = app.get(theme).await.text().await.unwrap();
+    let r = app.get(theme).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let css = r.text().await.unwrap();
     assert!(css.contains("#24553a"));
 }
 

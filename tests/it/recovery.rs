@@ -41,7 +41,7 @@ async fn set_password(
 ) -> reqwest::Response {
     // The CSRF token belongs to the browser, not to the page: take it from a page that always
     // has a form, so dead links can be submitted too.
-    let html = client.get_html("/user/request-password-reset").await.1;
+    let html = client.page("/user/request-password-reset").await;
     let token = link_path.split("token=").nth(1).unwrap().to_string();
     client
         .post_with_page_token(
@@ -63,7 +63,7 @@ async fn reset_by_email_as_in_the_manual(app: TestApp) {
     other.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
 
     let me = TestApp::client_for(&app);
-    let (_, login) = me.get_html("/login").await;
+    let login = me.page("/login").await;
     assert!(login.contains("Напомнить пароль"));
     let (status, form) = me.get_html("/user/request-password-reset").await;
     assert_eq!(status, StatusCode::OK);
@@ -180,7 +180,7 @@ async fn reset_by_email_as_in_the_manual(app: TestApp) {
 async fn reset_by_inn_reaches_every_user_of_the_company(app: TestApp) {
     app.start_mail_server().await;
     let me = TestApp::client_for(&app);
-    let (_, form) = me.get_html("/user/request-password-reset?by=inn").await;
+    let form = me.page("/user/request-password-reset?by=inn").await;
     assert!(form.contains("Пожалуйста, введите ИНН. Ссылка на сброс пароля будет отправлена на соответствующий адрес электронной почты."));
     assert!(form.contains("Восстановить пароль по email") && form.contains("ИНН"));
 
@@ -211,7 +211,7 @@ async fn reset_by_inn_reaches_every_user_of_the_company(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, profile) = me.get_html("/profile").await;
+    let profile = me.page("/profile").await;
     assert!(
         profile.contains(MEMBER_BUH_EMAIL),
         "the accountant set her own password"
@@ -303,7 +303,7 @@ async fn mail_waits_while_smtp_is_down(app: TestApp) {
     // Staff see it in the delivery log.
     let staff = TestApp::client_for(&app);
     staff.login_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (_, log) = staff.get_html("/office/mail").await;
+    let log = staff.page("/office/mail").await;
     assert!(
         log.contains(MEMBER_EMAIL)
             && log.contains("в очереди")
@@ -327,7 +327,7 @@ async fn mail_waits_while_smtp_is_down(app: TestApp) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let (_, log) = staff.get_html("/office/mail?status=sent").await;
+    let log = staff.page("/office/mail?status=sent").await;
     assert!(log.contains("отправлено"));
 }
 
@@ -340,7 +340,7 @@ async fn expert_changes_the_email_and_the_member_gets_back_in(app: TestApp) {
     let (uid, mid) = member_user_id(&app, MEMBER_EMAIL).await;
     let expert = TestApp::client_for(&app);
     expert.login_as(EXPERT_EMAIL, EXPERT_PASSWORD).await;
-    let (_, card) = expert.get_html(&format!("/office/members/{mid}")).await;
+    let card = expert.page(&format!("/office/members/{mid}")).await;
     let edit = format!("/office/members/{mid}/users/{uid}/email");
     assert!(card.contains(&edit) && card.contains("Изменить email"));
     let (status, form) = expert.get_html(&edit).await;
@@ -422,7 +422,7 @@ async fn only_the_assigned_expert_or_an_admin_changes_emails(app: TestApp) {
         .login_as("other.expert@sro.example", "Other-Expert-2026")
         .await;
     let edit = format!("/office/members/{mid}/users/{uid}/email");
-    let (_, card) = stranger.get_html(&format!("/office/members/{mid}")).await;
+    let card = stranger.page(&format!("/office/members/{mid}")).await;
     assert!(!card.contains(&edit));
     assert_eq!(stranger.get(&edit).await.status(), StatusCode::FORBIDDEN);
     let r = stranger
@@ -463,7 +463,7 @@ async fn head_invites_a_colleague_and_manages_roles(app: TestApp) {
     app.start_mail_server().await;
     let head = TestApp::client_for(&app);
     head.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    let (_, company) = head.get_html("/kabinet/company").await;
+    let company = head.page("/kabinet/company").await;
     assert!(company.contains("Пригласить пользователя"));
     let r = head
         .post(
@@ -489,7 +489,7 @@ async fn head_invites_a_colleague_and_manages_roles(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, page) = colleague.get_html("/kabinet/company").await;
+    let page = colleague.page("/kabinet/company").await;
     assert!(
         page.contains("Новиков Илья") && !page.contains("Пригласить пользователя"),
         "only the head invites"
@@ -518,14 +518,16 @@ async fn head_invites_a_colleague_and_manages_roles(app: TestApp) {
     // The head changes a role and blocks a user; the blocked user is out at once.
     let (buh_id, _) = member_user_id(&app, MEMBER_BUH_EMAIL).await;
     let r = head
-        .post(
+        .post_with_token_from(
+            &format!("/kabinet/users/{buh_id}"),
             &format!("/kabinet/users/{buh_id}/role"),
             &[("role", "reporter")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = head
-        .post(
+        .post_with_token_from(
+            &format!("/kabinet/users/{buh_id}"),
             &format!("/kabinet/users/{buh_id}/block"),
             &[("blocked", "1")],
         )
@@ -539,12 +541,12 @@ async fn head_invites_a_colleague_and_manages_roles(app: TestApp) {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let (_, card) = head.get_html(&format!("/kabinet/users/{buh_id}")).await;
+    let card = head.page(&format!("/kabinet/users/{buh_id}")).await;
     assert!(card.contains("заблокирован") && card.contains("Ответственный за отчетность"));
 
     // Nobody blocks themselves, and the last head stays.
     let (head_id, _) = member_user_id(&app, MEMBER_EMAIL).await;
-    let (_, own) = head.get_html(&format!("/kabinet/users/{head_id}")).await;
+    let own = head.page(&format!("/kabinet/users/{head_id}")).await;
     assert!(!own.contains("Заблокировать"));
     let r = head
         .post_with_token_from(
@@ -555,7 +557,8 @@ async fn head_invites_a_colleague_and_manages_roles(app: TestApp) {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (novikov, _) = member_user_id(&app, "novikov@romashka-stroy.example").await;
-    head.post(
+    head.post_with_token_from(
+        &format!("/kabinet/users/{novikov}"),
         &format!("/kabinet/users/{novikov}/role"),
         &[("role", "head")],
     )
@@ -566,7 +569,8 @@ async fn head_invites_a_colleague_and_manages_roles(app: TestApp) {
         .await;
     // now two heads: Novikov may demote Lebedev; then Lebedev cannot demote the last head
     let r = novikov_head
-        .post(
+        .post_with_token_from(
+            &format!("/kabinet/users/{head_id}"),
             &format!("/kabinet/users/{head_id}/role"),
             &[("role", "accountant")],
         )
@@ -596,7 +600,7 @@ async fn profile_changes_password_and_lists_logins(app: TestApp) {
     let me = TestApp::client_for(&app);
     me.login(MEMBER_EMAIL, "wrong-password-1").await;
     me.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
-    let (_, profile) = me.get_html("/profile").await;
+    let profile = me.page("/profile").await;
     assert!(
         profile.contains("Последние входы")
             && profile.contains("127.0.0.1")
@@ -608,7 +612,8 @@ async fn profile_changes_password_and_lists_logins(app: TestApp) {
         "failed attempts are shown too"
     );
     let r = me
-        .post(
+        .post_with_token_from(
+            "/profile",
             "/profile/password",
             &[
                 ("current", "not-it"),
@@ -625,7 +630,8 @@ async fn profile_changes_password_and_lists_logins(app: TestApp) {
             .contains("Текущий пароль указан неверно")
     );
     let r = me
-        .post(
+        .post_with_token_from(
+            "/profile",
             "/profile/password",
             &[
                 ("current", MEMBER_PASSWORD),

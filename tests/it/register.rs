@@ -60,6 +60,13 @@ async fn api_json(app: &TestApp, path: &str) -> (StatusCode, Value) {
     (s, r.json().await.unwrap())
 }
 
+/// A JSON answer that must be 200.
+async fn api_ok(app: &TestApp, path: &str) -> Value {
+    let (s, v) = api_json(app, path).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    v
+}
+
 async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
     let admin = member(&app, ADMIN.0, ADMIN.1).await;
     // Wrong data: a bad INN check digit, a level the designers' SRO has not, an end before the start
@@ -88,7 +95,7 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
         html.contains("value=\"ООО «Новый Проект»\""),
         "typed values are kept"
     );
-    let (_, found) = api_json(&app, "/api/v1/register?q=новый").await;
+    let found = api_ok(&app, "/api/v1/register?q=новый").await;
     assert_eq!(found["total"], 0, "nothing written");
 
     // A contribution below the level's minimum
@@ -115,14 +122,14 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
         r.text().await.unwrap()
     );
     let id = first_id(&location(&r), "/office/members/");
-    let (_, card) = admin.get_html(&format!("/office/members/{id}")).await;
+    let card = admin.page(&format!("/office/members/{id}")).await;
     assert!(card.contains("П-0001"), "register number assigned");
     assert!(card.contains("Версия 1"));
     assert!(card.contains("Решение Совета № 41 от 18.11.2026"));
 
     // A change: level 2 with its contribution, and the reason; the history shows what changed
     let edit = format!("/office/members/{id}/entry");
-    let (_, form) = admin.get_html(&edit).await;
+    let form = admin.page(&edit).await;
     assert!(form.contains("name=\"version\" value=\"1\""));
     let changed = new_member(&[
         ("short_name", "ООО «Новый Проект Плюс»"),
@@ -134,7 +141,7 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
     ]);
     let r = admin.post_with_page_token(&form, &edit, &changed).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, card) = admin.get_html(&format!("/office/members/{id}")).await;
+    let card = admin.page(&format!("/office/members/{id}")).await;
     assert!(card.contains("Версия 2"));
     assert!(card.contains("Заявление о повышении уровня от 21.11.2026"));
     assert!(
@@ -154,7 +161,7 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
     let r = admin.post_with_page_token(&form, &edit, &changed).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // No reason: refused with the message at the field
-    let (_, form) = admin.get_html(&edit).await;
+    let form = admin.page(&edit).await;
     let r = admin
         .post_with_page_token(
             &form,
@@ -204,27 +211,27 @@ async fn admission_checks_the_rules_and_changes_make_versions(app: TestApp) {
         .post_with_token_from(&edit, &lists, &policy("30.11.2027"))
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, card) = admin.get_html(&format!("/office/members/{id}")).await;
+    let card = admin.page(&format!("/office/members/{id}")).await;
     assert!(card.contains("Версия 3"));
     assert!(card.contains("АО «Страховщик», договор П-77"));
-    let (_, public) = api_json(&app, "/api/v1/register/inn/7707083893").await;
+    let public = api_ok(&app, "/api/v1/register/inn/7707083893").await;
     assert_eq!(public["insurance"][0]["contract"], "П-77");
     assert_eq!(public["vv"]["level"], 2);
 
     // The search index follows the entry: found by its name, and by a 2-letter part too
-    let (_, found) = api_json(
+    let found = api_ok(
         &app,
         "/api/v1/register?q=%D0%BD%D0%BE%D0%B2%D1%8B%D0%B9+%D0%BF%D1%80%D0%BE%D0%B5%D0%BA%D1%82",
     )
     .await;
     assert_eq!(found["total"], 1, "«новый проект»");
     assert_eq!(found["total_exact"], true);
-    let (_, found) = api_json(&app, "/api/v1/register?q=%D0%BF-").await;
+    let found = api_ok(&app, "/api/v1/register?q=%D0%BF-").await;
     assert_eq!(
         found["total"], 1,
         "«п-»: shorter than a trigram, still found"
     );
-    let (_, found) = api_json(&app, "/api/v1/register?q=%D0%BF%D0%BB%D1%8E%D1%81").await;
+    let found = api_ok(&app, "/api/v1/register?q=%D0%BF%D0%BB%D1%8E%D1%81").await;
     assert_eq!(
         found["items"][0]["short_name"], "ООО «Новый Проект Плюс»",
         "renamed: found by the new name"
@@ -269,7 +276,7 @@ async fn import_upload(
 
 async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
     let admin = member(&app, ADMIN.0, ADMIN.1).await;
-    let (_, before) = api_json(&app, "/api/v1/register").await;
+    let before = api_ok(&app, "/api/v1/register").await;
     let before = before["total"].as_i64().unwrap();
     // Three rows: one good, one with a bad INN, one repeating the first's OGRN
     let bad = format!(
@@ -287,7 +294,7 @@ async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
     ] {
         assert!(html.contains(expected), "{expected} not in the report");
     }
-    let (_, after) = api_json(&app, "/api/v1/register").await;
+    let after = api_ok(&app, "/api/v1/register").await;
     assert_eq!(after["total"].as_i64().unwrap(), before, "nothing written");
 
     // The command line: the same file, every bad row with its line; exit code 1
@@ -325,7 +332,7 @@ async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let (_, after) = api_json(&app, "/api/v1/register").await;
+    let after = api_ok(&app, "/api/v1/register").await;
     assert_eq!(
         after["total"].as_i64().unwrap(),
         before,
@@ -342,9 +349,9 @@ async fn import_writes_nothing_unless_the_whole_file_is_valid(app: TestApp) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Внесено в реестр: 2."));
-    let (_, after) = api_json(&app, "/api/v1/register").await;
+    let after = api_ok(&app, "/api/v1/register").await;
     assert_eq!(after["total"].as_i64().unwrap(), before + 2);
-    let (_, second) = api_json(&app, "/api/v1/register/inn/7710474375").await;
+    let second = api_ok(&app, "/api/v1/register/inn/7710474375").await;
     assert_eq!(second["vv"]["level"], 2);
     assert!(
         second["register_number"]
@@ -479,14 +486,14 @@ async fn public_register_and_api_follow_the_openapi_document(app: TestApp) {
     assert!(html.contains("ООО «Ромашка-Строй»"));
     assert!(!html.contains("Вектор"));
     assert!(html.contains("Данные обновлены"));
-    let (_, html) = visitor.get_html("/reestr?q=РОМАШКА").await;
+    let html = visitor.page("/reestr?q=РОМАШКА").await;
     assert!(
         html.contains("ООО «Ромашка-Строй»"),
         "case-insensitive Cyrillic"
     );
-    let (_, html) = visitor.get_html("/reestr?q=500098").await;
+    let html = visitor.page("/reestr?q=500098").await;
     assert!(html.contains("ООО «Вектор Проект»"), "partial INN");
-    let (_, html) = visitor.get_html("/reestr?status=suspended").await;
+    let html = visitor.page("/reestr?status=suspended").await;
     assert!(html.contains("ИП Петров С. И.") && !html.contains("Ромашка"));
     let (s, html) = visitor.get_html("/reestr?status=nonsense").await;
     assert_eq!(s, StatusCode::OK);
@@ -646,7 +653,7 @@ fn qr_of(pdf: &[u8]) -> String {
 
 async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestApp) {
     let m = member(&app, "director@romashka-stroy.example", "Romashka-2026!").await;
-    let (_, dash) = m.get_html("/kabinet").await;
+    let dash = m.page("/kabinet").await;
     assert!(dash.contains("Получить выписку"));
     // One click: the extract is made and opens as a PDF
     let r = m
@@ -726,16 +733,16 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
     let (s, _) = visitor.get_html("/v/%27%20or%201=1").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // The journal: the member sees theirs; another company gets 404 on it
-    let (_, journal) = m.get_html("/kabinet/extracts").await;
+    let journal = m.page("/kabinet/extracts").await;
     assert!(journal.contains(&number));
     let other = member(&app, "info@vektor-proekt.example", "Vektor-2026!").await;
     assert_eq!(other.get(&pdf_url).await.status(), StatusCode::NOT_FOUND);
-    let (_, theirs) = other.get_html("/kabinet/extracts").await;
+    let theirs = other.page("/kabinet/extracts").await;
     assert!(!theirs.contains(&number));
 
     // Staff issue one for any member, saying to whom; «выдана» is required
     let admin = member(&app, ADMIN.0, ADMIN.1).await;
-    let (_, list) = admin.get_html("/office/members?q=7700123459").await;
+    let list = admin.page("/office/members?q=7700123459").await;
     let id = first_id(&list, "<a href=\"/office/members/");
     let card = format!("/office/members/{id}");
     let r = admin
@@ -752,12 +759,12 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let staff_pdf = admin.get(&location(&r)).await.bytes().await.unwrap();
     assert!(pdftotext(&staff_pdf).contains("АО «Заказчик»"));
-    let (_, journal) = admin.get_html("/office/extracts").await;
+    let journal = admin.page("/office/extracts").await;
     assert!(journal.contains(&number) && journal.contains("АО «Заказчик»"));
 
     // The entry changes: the old extract is still genuine but says the data changed
     let edit = format!("/office/members/{id}/entry");
-    let (_, form) = admin.get_html(&edit).await;
+    let form = admin.page(&edit).await;
     let version = form
         .split("name=\"version\" value=\"")
         .nth(1)
@@ -800,7 +807,7 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
         "{}",
         r.text().await.unwrap()
     );
-    let (_, check) = visitor.get_html(&format!("/v/{number}")).await;
+    let check = visitor.page(&format!("/v/{number}")).await;
     assert!(
         check.contains("Сведения изменились"),
         "the check says the entry changed"
@@ -830,7 +837,7 @@ async fn extract_checks_and_issues_are_rate_limited() {
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().contains_key("retry-after"));
-    let (_, journal) = m.get_html("/kabinet/extracts").await;
+    let journal = m.page("/kabinet/extracts").await;
     assert!(
         journal.contains("Выдано выписок: 2"),
         "the refused one was not made"

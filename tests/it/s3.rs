@@ -86,7 +86,7 @@ async fn uploads_live_in_s3_compatible_storage() {
     .unwrap();
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let item = send_letter(&c, "Через S3").await;
-    let (_, html) = c.get_html(&format!("/kabinet/items/{item}")).await;
+    let html = c.page(&format!("/kabinet/items/{item}")).await;
     let file = first_id(&html, "/files/");
     let r = c.get(&format!("/files/{file}")).await;
     assert_eq!(r.status(), StatusCode::OK);
