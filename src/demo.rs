@@ -7,7 +7,7 @@ use crate::audit::Actor;
 use crate::auth::service::{self as auth, MemberUserForCreate};
 use crate::auth::{MemberRole, StaffRole};
 use crate::core::Core;
-use crate::register::model::{Entry, Inspection, MemberForCreate, MembershipStatus, Policy};
+use crate::register::model::{Entry, Inspection, MembershipStatus, Policy};
 use crate::register::service as register;
 use crate::requisites::{Email, Inn, Kpp, Ogrn};
 
@@ -68,6 +68,64 @@ pub fn logins() -> Vec<DemoLogin> {
     ]
 }
 
+/// A demo company: its requisites and who curates it; the rest of its entry is defaulted.
+struct Company {
+    full_name: String,
+    short_name: String,
+    inn: Inn,
+    ogrn: Ogrn,
+    kpp: Option<Kpp>,
+    legal_address: String,
+    actual_address: String,
+    head_name: String,
+    head_position: String,
+    phone: String,
+    email: String,
+    site: String,
+    register_number: Option<String>,
+    status: MembershipStatus,
+    admitted_on: Option<NaiveDate>,
+    expert_id: Option<i64>,
+}
+
+impl Company {
+    fn entry(&self) -> Entry {
+        Entry {
+            full_name: self.full_name.clone(),
+            short_name: self.short_name.clone(),
+            inn: self.inn.to_string(),
+            ogrn: self.ogrn.to_string(),
+            kpp: self.kpp.as_ref().map(|k| k.to_string()),
+            legal_address: self.legal_address.clone(),
+            actual_address: self.actual_address.clone(),
+            head_name: self.head_name.clone(),
+            head_position: self.head_position.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            site: self.site.clone(),
+            register_number: self.register_number.clone(),
+            status: self.status,
+            admitted_on: self.admitted_on,
+            admission_decision_number: String::new(),
+            admission_decision_date: None,
+            admission_effective_on: self.admitted_on,
+            terminated_on: None,
+            termination_reason: String::new(),
+            suspended_from: None,
+            suspended_until: None,
+            suspension_reason: String::new(),
+            right_ordinary_from: self.admitted_on,
+            right_dangerous_from: None,
+            right_nuclear_from: None,
+            vv_level: None,
+            vv_contribution: 0,
+            odo_level: None,
+            odo_contribution: 0,
+            odo_obligations: 0,
+        }
+    }
+}
+
 fn email(s: &str) -> Email {
     Email::parse(s).expect("demo e-mails are valid")
 }
@@ -117,7 +175,7 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
         }
     }
     let companies = [
-        MemberForCreate {
+        Company {
             full_name: "Общество с ограниченной ответственностью «Ромашка-Строй»".into(),
             short_name: "ООО «Ромашка-Строй»".into(),
             inn: Inn::parse("7700123459")?,
@@ -135,7 +193,7 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
             admitted_on: date(2019, 3, 14),
             expert_id,
         },
-        MemberForCreate {
+        Company {
             full_name: "Общество с ограниченной ответственностью «Вектор Проект»".into(),
             short_name: "ООО «Вектор Проект»".into(),
             inn: Inn::parse("5000987650")?,
@@ -153,7 +211,7 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
             admitted_on: date(2021, 9, 1),
             expert_id,
         },
-        MemberForCreate {
+        Company {
             full_name: "Индивидуальный предприниматель Петров Сергей Иванович".into(),
             short_name: "ИП Петров С. И.".into(),
             inn: Inn::parse("770012345606")?,
@@ -181,28 +239,11 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
     let mut entries = Vec::new();
     for (c, (number, decided)) in companies.iter().zip(decisions) {
         let suspended = c.status == MembershipStatus::Suspended;
+        let odo = c.inn.as_str() == "7700123459";
         entries.push((
             Entry {
-                full_name: c.full_name.clone(),
-                short_name: c.short_name.clone(),
-                inn: c.inn.to_string(),
-                ogrn: c.ogrn.to_string(),
-                kpp: c.kpp.as_ref().map(|k| k.to_string()),
-                legal_address: c.legal_address.clone(),
-                actual_address: c.actual_address.clone(),
-                head_name: c.head_name.clone(),
-                head_position: c.head_position.clone(),
-                phone: c.phone.clone(),
-                email: c.email.clone(),
-                site: c.site.clone(),
-                register_number: c.register_number.clone(),
-                status: c.status,
-                admitted_on: c.admitted_on,
                 admission_decision_number: number.into(),
                 admission_decision_date: decided,
-                admission_effective_on: c.admitted_on,
-                terminated_on: None,
-                termination_reason: String::new(),
                 suspended_from: suspended.then(|| date(2026, 10, 1)).flatten(),
                 suspended_until: suspended.then(|| date(2026, 12, 31)).flatten(),
                 suspension_reason: if suspended {
@@ -210,23 +251,13 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
                 } else {
                     String::new()
                 },
-                right_ordinary_from: c.admitted_on,
-                right_dangerous_from: None,
-                right_nuclear_from: None,
                 // contributions that meet the first level of either kind of SRO
                 vv_level: Some(1),
                 vv_contribution: 100_000 * 100,
-                odo_level: (c.inn.as_str() == "7700123459").then_some(1),
-                odo_contribution: if c.inn.as_str() == "7700123459" {
-                    200_000 * 100
-                } else {
-                    0
-                },
-                odo_obligations: if c.inn.as_str() == "7700123459" {
-                    12_500_000 * 100
-                } else {
-                    0
-                },
+                odo_level: odo.then_some(1),
+                odo_contribution: if odo { 200_000 * 100 } else { 0 },
+                odo_obligations: if odo { 12_500_000 * 100 } else { 0 },
+                ..c.entry()
             },
             c.expert_id,
         ));
@@ -331,7 +362,7 @@ pub async fn generate_members(core: &Core, count: u32) -> anyhow::Result<()> {
     let mut batch = Vec::with_capacity(1000);
     for i in start..start + count {
         let n = i + 1;
-        batch.push(MemberForCreate {
+        batch.push(Company {
             full_name: format!("Общество с ограниченной ответственностью «Тестовая компания {n}»"),
             short_name: format!("ООО «Тестовая компания {n}»"),
             inn: Inn::complete(&format!("63{n:07}")),
@@ -354,7 +385,8 @@ pub async fn generate_members(core: &Core, count: u32) -> anyhow::Result<()> {
             expert_id: None,
         });
         if batch.len() == 1000 || i + 1 == start + count {
-            let ids = register::create_bulk(db, &batch, &actor).await?;
+            let entries: Vec<Entry> = batch.iter().map(Company::entry).collect();
+            let ids = register::create_bulk(db, &entries, &actor).await?;
             let users: Vec<(i64, String, String)> = ids
                 .iter()
                 .zip(&batch)

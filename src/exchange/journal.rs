@@ -102,7 +102,7 @@ pub async fn details(core: &Core, item: &Item) -> Result<Details, ExchangeError>
     let events = store::events(&core.db, item.id).await?;
     let (member_name, member_inn) =
         match crate::register::service::member(&core.db, item.member_id).await? {
-            Some(m) => (m.short_name, m.inn),
+            Some(m) => (m.entry.short_name, m.entry.inn),
             None => (String::new(), String::new()),
         };
     let sender = match item.sent_by {

@@ -170,7 +170,7 @@ pub async fn save_draft(
             .ok_or(ExchangeError::NotFound)?;
         let paired = signing::pair(
             core,
-            &member.inn,
+            &member.entry.inn,
             &existing,
             &remove,
             files,

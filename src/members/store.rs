@@ -5,10 +5,7 @@
 use crate::db::{Db, DbResult};
 use crate::on_db;
 use crate::register::model::Member;
-
-const MEMBER_COLUMNS: &str = "m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.kpp, m.legal_address, \
-    m.actual_address, m.head_name, m.head_position, m.phone, m.email, m.site, m.register_number, m.status, \
-    m.admitted_on, m.terminated_on, m.termination_reason, m.expert_id";
+use crate::register::service::MEMBER_COLUMNS;
 
 /// A member with its expert's contacts, in one query (the dashboard's only query).
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 
@@ -29,7 +29,8 @@ struct DashboardPage {
     unread_notes: Option<i64>,
 }
 
-async fn show_dashboard(m: Member, State(state): State<AppState>) -> Result<Response, AppError> {
+async fn show_dashboard(m: Member) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let found = service::dashboard(&state.core, m.member_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -60,11 +61,8 @@ struct CompanyPage {
     notice: Option<&'static str>,
 }
 
-async fn show_company(
-    m: Member,
-    State(state): State<AppState>,
-    Query(q): Query<DoneQuery>,
-) -> Result<Response, AppError> {
+async fn show_company(m: Member, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let (company, users) = service::company(&state.core, m.member_id)
         .await?
         .ok_or(AppError::NotFound)?;

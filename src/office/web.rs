@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -51,7 +51,8 @@ fn status_counts(v: Vec<(MembershipStatus, i64)>) -> Vec<StatusCount> {
         .collect()
 }
 
-async fn show_dashboard(s: Staff, State(state): State<AppState>) -> Result<Response, AppError> {
+async fn show_dashboard(s: Staff) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let counts = status_counts(service::member_counts(&state.core, None).await?);
     let total = counts.iter().map(|c| c.count).sum();
     let mine = match s.curator_id() {
@@ -81,10 +82,8 @@ struct AuditPage {
     rows: Vec<AuditView>,
 }
 
-async fn show_audit(
-    s: Staff<Administer>,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+async fn show_audit(s: Staff<Administer>) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let (check, rows) = service::audit_log(&state.core, 200).await?;
     let (intact, entries, broken_id, broken_reason) = match check {
         Verification::Intact { entries } => (true, entries, 0, String::new()),
@@ -130,11 +129,8 @@ struct MailQuery {
     status: String,
 }
 
-async fn show_mail_log(
-    s: Staff,
-    State(state): State<AppState>,
-    Query(q): Query<MailQuery>,
-) -> Result<Response, AppError> {
+async fn show_mail_log(s: Staff, Query(q): Query<MailQuery>) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let filter = match q.status.as_str() {
         "queued" | "sent" | "failed" => Some(q.status.as_str()),
         _ => None,
@@ -188,11 +184,8 @@ async fn show_mail_log(
     })
 }
 
-async fn retry_mail(
-    s: Staff<Administer>,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+async fn retry_mail(s: Staff<Administer>, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     service::resend_mail(&state.core, &s.actor(), id).await?;
     Ok(Redirect::to("/office/mail").into_response())
 }

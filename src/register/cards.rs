@@ -4,7 +4,7 @@
 use super::model::Member;
 use super::model::Snapshot;
 use super::service::{self, Version};
-use super::store::{EntryRow, MemberFilter};
+use super::store::MemberFilter;
 use crate::audit::AuditRow;
 use crate::auth::User;
 
@@ -18,7 +18,7 @@ pub struct Card {
     pub users: Vec<User>,
     /// The latest audit entries about the member, newest first.
     pub history: Vec<AuditRow>,
-    pub row: EntryRow,
+    pub row: Member,
     pub snapshot: Snapshot,
     pub versions: Vec<Version>,
 }

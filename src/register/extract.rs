@@ -434,6 +434,7 @@ pub async fn issue_to_member(
     let company = super::service::member(&core.db, member_id)
         .await?
         .ok_or(ExtractError::NotFound)?
+        .entry
         .full_name;
     issue(core, member_id, &company, actor).await
 }

@@ -1,9 +1,9 @@
-//! A member company as a row of the register: its status, the card other slices show, and
-//! the bulk form of benchmark data.
+//! A member company as a row of the register: its status and the row every page reads.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::requisites::{Inn, Kpp, Ogrn};
+use super::model::Entry;
 
 /// Status of a member in the register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,69 +46,38 @@ impl MembershipStatus {
     }
 }
 
-/// A member company as stored.
+impl TryFrom<String> for MembershipStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        MembershipStatus::from_code(&s).ok_or_else(|| format!("unknown membership status {s}"))
+    }
+}
+
+/// A member company as stored: its register entry and the row's bookkeeping. The one row
+/// type of `members`; every page that shows a company reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Member {
     pub id: i64,
-    pub full_name: String,
-    pub short_name: String,
-    pub inn: String,
-    pub ogrn: String,
-    pub kpp: Option<String>,
-    pub legal_address: String,
-    pub actual_address: String,
-    pub head_name: String,
-    pub head_position: String,
-    pub phone: String,
-    pub email: String,
-    pub site: String,
-    pub register_number: Option<String>,
-    pub status: String,
-    pub admitted_on: Option<chrono::NaiveDate>,
-    pub terminated_on: Option<chrono::NaiveDate>,
-    pub termination_reason: String,
+    #[sqlx(flatten)]
+    pub entry: Entry,
+    pub register_version: i64,
+    /// The member's expert (curator), a staff user.
     pub expert_id: Option<i64>,
+    pub updated_at: DateTime<Utc>,
 }
 
-impl Member {
-    pub fn status(&self) -> MembershipStatus {
-        MembershipStatus::from_code(&self.status).unwrap_or(MembershipStatus::Member)
-    }
-
-    /// What the back-office search looks through, lower-cased in Rust because SQLite's
-    /// `lower()` leaves Cyrillic as it is.
-    pub fn search_text(
-        full_name: &str,
-        short_name: &str,
-        inn: &str,
-        ogrn: &str,
-        reg: Option<&str>,
-    ) -> String {
-        format!(
-            "{full_name} {short_name} {inn} {ogrn} {}",
-            reg.unwrap_or("")
-        )
-        .to_lowercase()
-    }
-}
-
-/// A new member company, validated.
-#[derive(Debug, Clone)]
-pub struct MemberForCreate {
-    pub full_name: String,
-    pub short_name: String,
-    pub inn: Inn,
-    pub ogrn: Ogrn,
-    pub kpp: Option<Kpp>,
-    pub legal_address: String,
-    pub actual_address: String,
-    pub head_name: String,
-    pub head_position: String,
-    pub phone: String,
-    pub email: String,
-    pub site: String,
-    pub register_number: Option<String>,
-    pub status: MembershipStatus,
-    pub admitted_on: Option<chrono::NaiveDate>,
-    pub expert_id: Option<i64>,
+/// What the searches look through, lower-cased in Rust because SQLite's `lower()` leaves
+/// Cyrillic as it is.
+pub fn search_text(
+    full_name: &str,
+    short_name: &str,
+    inn: &str,
+    ogrn: &str,
+    reg: Option<&str>,
+) -> String {
+    format!(
+        "{full_name} {short_name} {inn} {ogrn} {}",
+        reg.unwrap_or("")
+    )
+    .to_lowercase()
 }

@@ -6,14 +6,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::levels::{Fund, levels};
-pub use super::member::{Member, MemberForCreate, MembershipStatus};
+pub use super::member::{Member, MembershipStatus, search_text};
 use crate::config::SroKind;
 use crate::fmt::{Kopecks, date_or_empty as fmt_date, rubles};
 use crate::requisites::{Inn, Kpp, Ogrn};
 pub use crate::validation::FieldError;
 
 /// The fields of a register entry that staff keep (the member's row).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Entry {
     pub full_name: String,
     pub short_name: String,
@@ -28,6 +28,7 @@ pub struct Entry {
     pub email: String,
     pub site: String,
     pub register_number: Option<String>,
+    #[sqlx(try_from = "String")]
     pub status: MembershipStatus,
     /// Date of entry in the register: membership starts here (315-FZ art. 7.1 part 2).
     pub admitted_on: Option<NaiveDate>,
@@ -268,7 +269,7 @@ impl Entry {
 
     /// The lower-cased text the searches look through (name, INN, OGRN, register number).
     pub fn search_text(&self) -> String {
-        Member::search_text(
+        search_text(
             &self.full_name,
             &self.short_name,
             &self.inn,

@@ -2,8 +2,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::model::{self, Change, Entry, Member, MemberForCreate, MembershipStatus, Snapshot};
-use super::store::{self, EntryRow, VersionForInsert};
+use super::model::{self, Change, Entry, Member, MembershipStatus, Snapshot};
+use super::store::{self, VersionForInsert};
 use crate::audit::{self, Actor, Event};
 use crate::config::Settings;
 use crate::core::Core;
@@ -11,6 +11,10 @@ use crate::db::{Db, DbError, Tx};
 use crate::validation::FieldErrors;
 
 pub use store::{COUNT_CAP, MemberFilter, PublicFilter, PublicRow, SearchPage};
+
+/// The columns of a [`Member`] row, for read models that join a member with their own data
+/// in one query (`members::store::dashboard`).
+pub const MEMBER_COLUMNS: &str = store::ENTRY_COLUMNS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -196,7 +200,7 @@ pub async fn admit_many(
 }
 
 /// The entry as it is now, with its lists.
-pub async fn current(db: &Db, id: i64) -> Result<Option<(EntryRow, Snapshot)>, DbError> {
+pub async fn current(db: &Db, id: i64) -> Result<Option<(Member, Snapshot)>, DbError> {
     let Some(row) = store::entry(db, id).await? else {
         return Ok(None);
     };
@@ -228,7 +232,7 @@ where
     }
     let (policies, inspections, measures) = store::lists_tx(&mut tx, id).await?;
     let old = Snapshot {
-        entry: row.entry(),
+        entry: row.entry.clone(),
         policies,
         inspections,
         measures,
@@ -316,7 +320,7 @@ pub async fn find(
     db: &Db,
     inn: Option<&str>,
     number: Option<&str>,
-) -> Result<Option<(EntryRow, Snapshot)>, DbError> {
+) -> Result<Option<(Member, Snapshot)>, DbError> {
     let Some(row) = store::entry_by_key(db, inn, number).await? else {
         return Ok(None);
     };
@@ -326,7 +330,7 @@ pub async fn find(
 /// Walks the whole register in id order, `chunk` entries at a time, with their lists.
 pub async fn for_each_chunk<F>(db: &Db, chunk: i64, mut f: F) -> Result<(), DbError>
 where
-    F: FnMut(Vec<(EntryRow, Snapshot)>) -> Result<(), DbError>,
+    F: FnMut(Vec<(Member, Snapshot)>) -> Result<(), DbError>,
 {
     let mut after = 0;
     loop {
@@ -341,17 +345,13 @@ where
 
 /// Up to `n` entries with ids after `after`, with their lists (exports walk the register with
 /// it; an empty result is the end).
-pub async fn chunk_after(
-    db: &Db,
-    after: i64,
-    n: i64,
-) -> Result<Vec<(EntryRow, Snapshot)>, DbError> {
+pub async fn chunk_after(db: &Db, after: i64, n: i64) -> Result<Vec<(Member, Snapshot)>, DbError> {
     let rows = store::entries_after(db, after, n).await?;
     with_lists(db, rows).await
 }
 
 /// The entries' snapshots: their lists in three queries, whatever the number of entries.
-async fn with_lists(db: &Db, rows: Vec<EntryRow>) -> Result<Vec<(EntryRow, Snapshot)>, DbError> {
+async fn with_lists(db: &Db, rows: Vec<Member>) -> Result<Vec<(Member, Snapshot)>, DbError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut lists = store::lists_of(db, &ids).await?;
     Ok(rows
@@ -359,7 +359,7 @@ async fn with_lists(db: &Db, rows: Vec<EntryRow>) -> Result<Vec<(EntryRow, Snaps
         .map(|r| {
             let (policies, inspections, measures) = lists.remove(&r.id).unwrap_or_default();
             let s = Snapshot {
-                entry: r.entry(),
+                entry: r.entry.clone(),
                 policies,
                 inspections,
                 measures,
@@ -418,20 +418,14 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
 /// benchmarks (`kabinet demo-data --members N`), never the register's admission.
 pub async fn create_bulk(
     db: &Db,
-    ms: &[MemberForCreate],
+    entries: &[Entry],
     actor: &Actor,
 ) -> Result<Vec<i64>, RegisterError> {
     let mut tx = db.begin().await?;
-    let mut ids = Vec::with_capacity(ms.len());
-    for m in ms {
-        let search = Member::search_text(
-            &m.full_name,
-            &m.short_name,
-            m.inn.as_str(),
-            m.ogrn.as_str(),
-            m.register_number.as_deref(),
-        );
-        ids.push(store::insert_bulk(&mut tx, m, &search).await?);
+    let mut ids = Vec::with_capacity(entries.len());
+    let at = tx.now;
+    for e in entries {
+        ids.push(store::insert_entry(&mut tx, e, None, at).await?);
     }
     audit::record(
         &mut tx,

@@ -29,31 +29,31 @@ impl From<&Member> for MemberView {
     fn from(m: &Member) -> Self {
         MemberView {
             id: m.id,
-            full_name: m.full_name.clone(),
-            short_name: m.short_name.clone(),
-            inn: m.inn.clone(),
-            ogrn_label: if m.ogrn.len() == 15 {
+            full_name: m.entry.full_name.clone(),
+            short_name: m.entry.short_name.clone(),
+            inn: m.entry.inn.clone(),
+            ogrn_label: if m.entry.ogrn.len() == 15 {
                 "ОГРНИП"
             } else {
                 "ОГРН"
             },
-            ogrn: m.ogrn.clone(),
-            kpp: or_dash(m.kpp.as_deref().unwrap_or("")),
-            register_number: or_dash(m.register_number.as_deref().unwrap_or("")),
-            status: m.status().label(),
-            status_code: m.status().code(),
-            admitted_on: opt_date(&m.admitted_on),
-            terminated_on: opt_date(&m.terminated_on),
-            termination_reason: m.termination_reason.clone(),
-            legal_address: or_dash(&m.legal_address),
-            actual_address: or_dash(&m.actual_address),
+            ogrn: m.entry.ogrn.clone(),
+            kpp: or_dash(m.entry.kpp.as_deref().unwrap_or("")),
+            register_number: or_dash(m.entry.register_number.as_deref().unwrap_or("")),
+            status: m.entry.status.label(),
+            status_code: m.entry.status.code(),
+            admitted_on: opt_date(&m.entry.admitted_on),
+            terminated_on: opt_date(&m.entry.terminated_on),
+            termination_reason: m.entry.termination_reason.clone(),
+            legal_address: or_dash(&m.entry.legal_address),
+            actual_address: or_dash(&m.entry.actual_address),
             head: or_dash(
-                [m.head_position.as_str(), m.head_name.as_str()]
+                [m.entry.head_position.as_str(), m.entry.head_name.as_str()]
                     .join(" ")
                     .trim(),
             ),
-            phone: or_dash(&m.phone),
-            email: or_dash(&m.email),
+            phone: or_dash(&m.entry.phone),
+            email: or_dash(&m.entry.email),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! campaign (section cards, the draft form) is the exchange's (`exchange::web::sections`).
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -95,7 +95,8 @@ async fn campaigns_page<R: Rule>(
     })
 }
 
-async fn list_campaigns(s: Staff, State(state): State<AppState>) -> Result<Response, AppError> {
+async fn list_campaigns(s: Staff) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let today = state.core.today();
     let p = campaigns_page(
         &s,
@@ -131,9 +132,9 @@ fn required_date(
 
 async fn create_campaign(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Form(f): Form<CampaignForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let result = match f.year.trim().parse::<i32>() {
         Err(_) => Err(ReportError::Invalid(FieldErrors::one(
             "year",
@@ -251,10 +252,10 @@ async fn campaign_admin_page<R: Rule>(
 
 async fn show_campaign(
     s: Staff,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let mut p = campaign_admin_page(&s, &state, id).await?;
     p.notice = match q.done.as_str() {
         "created" => {
@@ -289,10 +290,10 @@ async fn saved_or_invalid(
 
 async fn update_campaign(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<CampaignForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let r = match required_date(&f.deadline, "deadline", "Укажите срок сдачи отчета")
     {
         Ok(d) => service::update_campaign(&state.db, &s.actor(), id, &f.title, d).await,
@@ -313,10 +314,10 @@ struct SectionForm {
 
 async fn add_section(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<SectionForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     service::campaign(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -335,10 +336,10 @@ async fn section_campaign(state: &AppState, section_id: i64) -> Result<i64, AppE
 
 async fn update_section(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<SectionForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let campaign_id = section_campaign(&state, id).await?;
     let r = match fmt::parse_date(&f.deadline) {
         Err(_) => Err(ReportError::Invalid(FieldErrors::one(
@@ -368,10 +369,10 @@ struct MoveForm {
 
 async fn move_section(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<MoveForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let campaign_id = section_campaign(&state, id).await?;
     let r = service::move_section(&state.db, id, f.direction == "up").await;
     saved_or_invalid(&s, &state, campaign_id, r).await
@@ -385,10 +386,10 @@ struct RetireForm {
 
 async fn retire_section(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<RetireForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let campaign_id = section_campaign(&state, id).await?;
     let r = service::set_retired(&state.db, &s.actor(), id, f.retired == "1").await;
     saved_or_invalid(&s, &state, campaign_id, r).await
@@ -396,10 +397,10 @@ async fn retire_section(
 
 async fn upload_template(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let campaign_id = section_campaign(&state, id).await?;
     let rules = FormRules {
         limits: &state.settings.uploads,
@@ -433,9 +434,9 @@ async fn upload_template(
 
 async fn retire_template(
     s: Staff<ManageReports>,
-    State(state): State<AppState>,
     Path((id, tid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let campaign_id = section_campaign(&state, id).await?;
     let r = service::retire_template(&state.db, &s.actor(), id, tid).await;
     saved_or_invalid(&s, &state, campaign_id, r).await

@@ -88,7 +88,7 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
     let (list, _) = kabinet::register::service::list_members(&app.db, &Default::default(), 10, 0)
         .await
         .unwrap();
-    let romashka = list.iter().find(|m| m.inn == MEMBER_INN).unwrap();
+    let romashka = list.iter().find(|m| m.entry.inn == MEMBER_INN).unwrap();
     kabinet::auth::service::create_member_user(
         &app.db,
         &kabinet::auth::service::MemberUserForCreate {

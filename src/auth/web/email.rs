@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -50,9 +50,9 @@ async fn email_edit_page(
 
 pub(super) async fn show_email_edit(
     s: Staff,
-    State(state): State<AppState>,
     Path((id, uid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     page(&email_edit_page(&s, &state, id, uid, None, None).await?)
 }
 
@@ -64,10 +64,10 @@ pub(super) struct EmailForm {
 
 pub(super) async fn save_email(
     s: Staff,
-    State(state): State<AppState>,
     Path((id, uid)): Path<(i64, i64)>,
     Form(f): Form<EmailForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let refused = |typed: String, error: String| async {
         let p = email_edit_page(&s, &state, id, uid, Some(typed), Some(error)).await?;
         invalid(&p)

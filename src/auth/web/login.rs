@@ -2,14 +2,13 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::Principal;
 use crate::auth::service::{self, AuthError, LoginId};
-use crate::state::AppState;
 use crate::web::session::{SESSION_COOKIE, clear_cookie, set_cookie};
 use crate::web::views::Chrome;
 use crate::web::{AppError, Ctx, page, with_status};
@@ -84,11 +83,8 @@ pub(super) struct LoginForm {
     next: String,
 }
 
-pub(super) async fn login(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Form(form): Form<LoginForm>,
-) -> Result<Response, AppError> {
+pub(super) async fn login(ctx: Ctx, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+    let state = &ctx.state;
     let next = safe_next(&form.next);
     let again = |status: StatusCode, error: String| {
         with_status(
@@ -146,7 +142,8 @@ pub(super) async fn login(
     }
 }
 
-pub(super) async fn logout(ctx: Ctx, State(state): State<AppState>) -> Result<Response, AppError> {
+pub(super) async fn logout(ctx: Ctx) -> Result<Response, AppError> {
+    let state = &ctx.state;
     if let (Some(token), Some(user)) = (&ctx.token, &ctx.user) {
         service::logout(&state.db, token, user, &ctx.client, &state.sessions).await?;
     }

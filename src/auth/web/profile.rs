@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -62,9 +62,9 @@ async fn profile_page(
 
 pub(super) async fn show_profile(
     u: User,
-    State(state): State<AppState>,
     Query(q): Query<ProfileQuery>,
 ) -> Result<Response, AppError> {
+    let state = &u.ctx.state;
     let notice = match q.done.as_str() {
         "password" => Some("Пароль сохранён. Остальные сеансы входа завершены.".to_string()),
         _ => None,
@@ -84,9 +84,9 @@ pub(super) struct ChangePasswordForm {
 
 pub(super) async fn change_password(
     u: User,
-    State(state): State<AppState>,
     Form(form): Form<ChangePasswordForm>,
 ) -> Result<Response, AppError> {
+    let state = &u.ctx.state;
     let token = u.ctx.token.clone().unwrap_or_default();
     let r = recovery::change_password(
         &state.core,

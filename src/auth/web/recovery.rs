@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,7 +11,6 @@ use serde::Deserialize;
 use crate::auth::recovery::{self, Purpose, ResetBy};
 use crate::auth::service::AuthError;
 use crate::requisites::{Email, Inn};
-use crate::state::AppState;
 use crate::web::session::{SESSION_COOKIE, set_cookie};
 use crate::web::views::Chrome;
 use crate::web::{AppError, Ctx, invalid, page, with_status};
@@ -62,9 +61,9 @@ struct ResetResultPage {
 
 pub(super) async fn request_reset(
     ctx: Ctx,
-    State(state): State<AppState>,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, AppError> {
+    let state = &ctx.state;
     let by_inn = form.by == "inn";
     let value = if by_inn {
         form.inn.trim().to_string()
@@ -145,9 +144,9 @@ fn link_invalid(ctx: &Ctx) -> Result<Response, AppError> {
 
 pub(super) async fn show_new_password(
     ctx: Ctx,
-    State(state): State<AppState>,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
+    let state = &ctx.state;
     match recovery::user_of_token(&state.db, &q.token).await? {
         Some((user, purpose)) => page(&NewPasswordPage {
             chrome: ctx.chrome("Новый пароль"),
@@ -172,9 +171,9 @@ pub(super) struct NewPasswordForm {
 
 pub(super) async fn set_new_password(
     ctx: Ctx,
-    State(state): State<AppState>,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, AppError> {
+    let state = &ctx.state;
     let done = recovery::set_password_by_token(
         &state.core,
         &state.sessions,

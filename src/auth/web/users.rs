@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -53,10 +53,10 @@ async fn user_page<R: Rule>(
 /// A colleague's card. Another company's user is "not found": ids say nothing to outsiders.
 pub(super) async fn show_user(
     m: Member,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let notice = (q.done == "saved").then_some("Изменения сохранены.");
     page(&user_page(&m, &state, id, notice).await?)
 }
@@ -69,10 +69,10 @@ pub(super) struct RoleForm {
 
 pub(super) async fn change_role(
     m: Member<CompanyUsers>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<RoleForm>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     match MemberRole::from_code(&f.role) {
         Some(role) => manage(&m, &state, id, Some(role), None).await,
         None => refused(&m, &state, id, "Выберите роль из списка".into()).await,
@@ -87,10 +87,10 @@ pub(super) struct BlockForm {
 
 pub(super) async fn block_user(
     m: Member<CompanyUsers>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<BlockForm>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     manage(&m, &state, id, None, Some(f.blocked == "1")).await
 }
 
@@ -163,9 +163,9 @@ pub(super) async fn show_invite(m: Member<CompanyUsers>) -> Result<Response, App
 
 pub(super) async fn invite_user(
     m: Member<CompanyUsers>,
-    State(state): State<AppState>,
     Form(f): Form<InviteForm>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let again = |f: InviteForm, error: String| {
         invalid(&InvitePage {
             chrome: m.ctx.chrome("Пригласить пользователя"),

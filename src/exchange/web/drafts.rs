@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -143,12 +143,12 @@ async fn read_form(
 /// messages, everything valid already kept in the draft.
 async fn save(
     m: Member<Reports>,
-    state: AppState,
     target: Target,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let existing = service::draft_files(&state.core, m.member_id, target).await?;
-    let (input, extra) = read_form(&state, &existing, multipart).await?;
+    let (input, extra) = read_form(state, &existing, multipart).await?;
     let saved = match service::save_draft(&state.core, &m.actor(), m.member_id, target, input).await
     {
         Ok(s) => s,
@@ -157,7 +157,7 @@ async fn save(
                 Target::Draft(id) => Some(id),
                 _ => None,
             };
-            return rerender(&m, &state, target, draft, problems, &extra).await;
+            return rerender(&m, state, target, draft, problems, &extra).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -242,28 +242,25 @@ async fn rerender(
 
 pub(super) async fn save_section(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    save(m, state, Target::Section(id), multipart).await
+    save(m, Target::Section(id), multipart).await
 }
 
 pub(super) async fn save_new_letter(
     m: Member<Reports>,
-    State(state): State<AppState>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    save(m, state, Target::NewLetter, multipart).await
+    save(m, Target::NewLetter, multipart).await
 }
 
 pub(super) async fn save_draft(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    save(m, state, Target::Draft(id), multipart).await
+    save(m, Target::Draft(id), multipart).await
 }
 
 #[derive(Template)]
@@ -275,9 +272,9 @@ struct LetterPage {
 
 pub(super) async fn show_new_letter(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Query(q): Query<RowsQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let form = form_view(
         &state,
         &m.ctx,

@@ -1,18 +1,14 @@
 //! `/files/{id}`: a stored file, to whoever may see it; everyone else gets the same 404 as for
 //! a file that does not exist.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 
 use crate::exchange::journal;
-use crate::state::AppState;
 use crate::web::{AppError, User, stream_file};
 
-pub(super) async fn download_file(
-    u: User,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub(super) async fn download_file(u: User, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let state = &u.ctx.state;
     let f = journal::downloadable_file(&state.core, u.user.principal, id).await?;
     stream_file(
         &state.storage,

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -56,9 +56,9 @@ struct InboxPage {
 
 pub(super) async fn show_inbox(
     s: Staff,
-    State(state): State<AppState>,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let member_id: Option<i64> = q.member.parse().ok();
     let is_expert = s.curator_id().is_some();
     let mine = q.mine.is_some() && is_expert;
@@ -148,10 +148,10 @@ async fn office_item_page<R: Rule>(
 
 pub(super) async fn show_office_item(
     s: Staff,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let mut p = office_item_page(&s, &state, id).await?;
     p.notice = match q.done.as_str() {
         "registered" => Some(format!(
@@ -169,9 +169,9 @@ pub(super) async fn show_office_item(
 
 pub(super) async fn register_item(
     s: Staff<RegisterIncoming>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     review::register(&state.core, &s.actor(), id).await?;
     Ok(Redirect::to(&format!("/office/items/{id}?done=registered")).into_response())
 }
@@ -186,10 +186,10 @@ pub(super) struct ReviewForm {
 
 pub(super) async fn review_item(
     s: Staff<ReviewDocuments>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let decision = Decision::parse(&f.decision);
     match review::review(&state.core, &s.actor(), id, decision, &f.comment).await {
         Ok(d) => Ok(Redirect::to(&format!(
@@ -212,11 +212,8 @@ pub(super) async fn review_item(
 }
 
 /// All files and signatures of an item as one ZIP, streamed.
-pub(super) async fn download_zip(
-    _s: Staff,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub(super) async fn download_zip(s: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let item = service::sent_item(&state.core, id).await?;
     let entries = journal::zip_entries(&state.core, &item).await?;
     let body = crate::storage::zip::stream(state.storage.clone(), entries);
@@ -233,11 +230,8 @@ pub(super) async fn download_zip(
     Ok(res)
 }
 
-pub(super) async fn download_receipt(
-    _s: Staff,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub(super) async fn download_receipt(s: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let item = service::sent_item(&state.core, id).await?;
     receipt_response(&state, &item).await
 }

@@ -1,7 +1,7 @@
 //! The member's item: a draft shows its form, a sent item its details, history and receipt.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::drafts::{RowsQuery, form_view};
@@ -84,10 +84,10 @@ pub(super) async fn item_page(
 
 pub(super) async fn show_item(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<RowsQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let item = service::owned_item(&state.core, m.member_id, id).await?;
     let mut p = item_page(&m, &state, &item, q.rows.unwrap_or(1)).await?;
     p.notice = match q.done.as_str() {
@@ -107,18 +107,18 @@ pub(super) async fn show_item(
 
 pub(super) async fn revise_item(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let new_id = service::start_revision(&state.core, &m.actor(), m.member_id, id).await?;
     Ok(Redirect::to(&format!("/kabinet/items/{new_id}?done=revision")).into_response())
 }
 
 pub(super) async fn delete_draft(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let item = service::delete_draft(&state.core, &m.actor(), m.member_id, id).await?;
     let back = match item.section_id {
         Some(s) => format!("/kabinet/reports/sections/{s}?done=deleted"),
@@ -129,9 +129,9 @@ pub(super) async fn delete_draft(
 
 pub(super) async fn download_receipt(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let item = service::owned_sent_item(&state.core, m.member_id, id).await?;
     receipt_response(&state, &item).await
 }

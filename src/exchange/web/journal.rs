@@ -1,7 +1,7 @@
 //! The member's «Журнал исходящих сообщений», its CSV for Excel, and the notifications.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
@@ -10,7 +10,6 @@ use crate::exchange::journal;
 use crate::exchange::model::{ItemKind, ItemStatus};
 use crate::exchange::store::ItemFilter;
 use crate::exchange::views::ItemView;
-use crate::state::AppState;
 use crate::web::access::Reports;
 use crate::web::list::{Opt, Pager, query_string};
 use crate::web::views::Chrome;
@@ -92,9 +91,9 @@ struct JournalPage {
 
 pub(super) async fn show_journal(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Query(q): Query<JournalQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let core = &state.core;
     let list = journal::list(
         core,
@@ -132,9 +131,9 @@ pub(super) async fn show_journal(
 /// The journal as CSV for Excel, with the page's filters.
 pub(super) async fn export_journal(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Query(q): Query<JournalQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let csv = journal::export_csv(&state.core, &q.filter(m.member_id)).await?;
     Ok(file_response(
         csv,
@@ -158,10 +157,8 @@ struct NotificationsPage {
     notes: Vec<NoteView>,
 }
 
-pub(super) async fn show_notifications(
-    m: Member<Reports>,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn show_notifications(m: Member<Reports>) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let notes = journal::notes(&state.core, m.member_id, 200)
         .await?
         .into_iter()

@@ -2,7 +2,7 @@
 //! company's status, and one section with its template, draft form and history.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 
 use super::drafts::{RowsQuery, form_view};
@@ -42,10 +42,8 @@ fn link(c: &Campaign, current: bool) -> CampaignLink {
     }
 }
 
-pub(super) async fn show_reports_menu(
-    m: Member<Reports>,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn show_reports_menu(m: Member<Reports>) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let all = sections::campaigns(&state.core).await?;
     page(&MenuPage {
         chrome: m.ctx.chrome("Отчеты"),
@@ -142,10 +140,8 @@ async fn campaign_page(
     })
 }
 
-pub(super) async fn show_current(
-    m: Member<Reports>,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn show_current(m: Member<Reports>) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     match sections::current_campaign(&state.core).await? {
         Some(c) => campaign_page(&m, &state, c, true).await,
         None => page(&MenuPage {
@@ -158,9 +154,9 @@ pub(super) async fn show_current(
 
 pub(super) async fn show_year(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(year): Path<i32>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let (c, is_current) = sections::campaign_of_year(&state.core, year)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -191,10 +187,10 @@ struct SectionPage {
 
 pub(super) async fn show_section(
     m: Member<Reports>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<RowsQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let SectionScreen {
         campaign,
         section,

@@ -1,47 +1,13 @@
-//! SQL of members as other pages read them: the card row other slices show, the back
-//! office's list and counts, and bulk inserts for benchmark data.
+//! SQL of members as other pages read them: one member, the back office's list and counts.
 
-use super::super::model::{Member, MemberForCreate};
-use crate::db::{Db, DbResult, Tx};
-use crate::{on_db, on_tx};
-
-const SELECT_MEMBER: &str = "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.kpp, m.legal_address, \
-    m.actual_address, m.head_name, m.head_position, m.phone, m.email, m.site, m.register_number, m.status, \
-    m.admitted_on, m.terminated_on, m.termination_reason, m.expert_id FROM members m";
+use super::super::model::Member;
+use super::ENTRY_COLUMNS;
+use crate::db::{Db, DbResult};
+use crate::on_db;
 
 pub async fn member(db: &Db, id: i64) -> DbResult<Option<Member>> {
-    let sql = format!("{SELECT_MEMBER} WHERE m.id = $1");
+    let sql = format!("SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id = $1");
     Ok(on_db!(db, p => sqlx::query_as::<_, Member>(&sql).bind(id).fetch_optional(p).await?))
-}
-
-/// A member row without a version (bulk benchmark data only: the register admits members
-/// through `service::admit`).
-pub async fn insert_bulk(tx: &mut Tx, m: &MemberForCreate, search_text: &str) -> DbResult<i64> {
-    let sql = "INSERT INTO members (full_name, short_name, inn, ogrn, kpp, legal_address, actual_address, head_name, \
-               head_position, phone, email, site, register_number, status, admitted_on, expert_id, search_text, \
-               created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id";
-    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
-        .bind(&m.full_name)
-        .bind(&m.short_name)
-        .bind(m.inn.as_str())
-        .bind(m.ogrn.as_str())
-        .bind(m.kpp.as_ref().map(|k| k.as_str()))
-        .bind(&m.legal_address)
-        .bind(&m.actual_address)
-        .bind(&m.head_name)
-        .bind(&m.head_position)
-        .bind(&m.phone)
-        .bind(&m.email)
-        .bind(&m.site)
-        .bind(m.register_number.as_deref())
-        .bind(m.status.code())
-        .bind(m.admitted_on)
-        .bind(m.expert_id)
-        .bind(search_text)
-        .bind(tx.now)
-        .fetch_one(c)
-        .await?))
 }
 
 /// Filters of the back-office list.
@@ -92,7 +58,7 @@ pub async fn office_list(
     }
     let n = args.len();
     let sql = format!(
-        "{SELECT_MEMBER}{wh} ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}",
+        "SELECT {ENTRY_COLUMNS} FROM members m{wh} ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );

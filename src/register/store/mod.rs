@@ -12,104 +12,27 @@ pub use search::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::model::MembershipStatus;
-use super::model::{Entry, Inspection, Measure, Policy, Snapshot};
+use super::model::{Entry, Inspection, Measure, Member, Policy, Snapshot};
 use crate::db::{Db, DbResult, Tx};
 use crate::{on_db, on_tx};
 
-const ENTRY_COLUMNS: &str = "m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.kpp, m.legal_address, \
+/// The columns of a [`Member`] row (`m` is `members`): read models of other slices select
+/// them through `service::MEMBER_COLUMNS`.
+pub const ENTRY_COLUMNS: &str = "m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.kpp, m.legal_address, \
     m.actual_address, m.head_name, m.head_position, m.phone, m.email, m.site, m.register_number, m.status, \
     m.admitted_on, m.admission_decision_number, m.admission_decision_date, m.admission_effective_on, \
     m.terminated_on, m.termination_reason, m.suspended_from, m.suspended_until, m.suspension_reason, \
     m.right_ordinary_from, m.right_dangerous_from, m.right_nuclear_from, m.vv_level, m.vv_contribution, \
     m.odo_level, m.odo_contribution, m.odo_obligations, m.register_version, m.expert_id, m.updated_at";
 
-/// A member's row with every register column.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EntryRow {
-    pub id: i64,
-    pub full_name: String,
-    pub short_name: String,
-    pub inn: String,
-    pub ogrn: String,
-    pub kpp: Option<String>,
-    pub legal_address: String,
-    pub actual_address: String,
-    pub head_name: String,
-    pub head_position: String,
-    pub phone: String,
-    pub email: String,
-    pub site: String,
-    pub register_number: Option<String>,
-    pub status: String,
-    pub admitted_on: Option<NaiveDate>,
-    pub admission_decision_number: String,
-    pub admission_decision_date: Option<NaiveDate>,
-    pub admission_effective_on: Option<NaiveDate>,
-    pub terminated_on: Option<NaiveDate>,
-    pub termination_reason: String,
-    pub suspended_from: Option<NaiveDate>,
-    pub suspended_until: Option<NaiveDate>,
-    pub suspension_reason: String,
-    pub right_ordinary_from: Option<NaiveDate>,
-    pub right_dangerous_from: Option<NaiveDate>,
-    pub right_nuclear_from: Option<NaiveDate>,
-    pub vv_level: Option<i64>,
-    pub vv_contribution: i64,
-    pub odo_level: Option<i64>,
-    pub odo_contribution: i64,
-    pub odo_obligations: i64,
-    pub register_version: i64,
-    pub expert_id: Option<i64>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl EntryRow {
-    pub fn entry(&self) -> Entry {
-        Entry {
-            full_name: self.full_name.clone(),
-            short_name: self.short_name.clone(),
-            inn: self.inn.clone(),
-            ogrn: self.ogrn.clone(),
-            kpp: self.kpp.clone(),
-            legal_address: self.legal_address.clone(),
-            actual_address: self.actual_address.clone(),
-            head_name: self.head_name.clone(),
-            head_position: self.head_position.clone(),
-            phone: self.phone.clone(),
-            email: self.email.clone(),
-            site: self.site.clone(),
-            register_number: self.register_number.clone(),
-            status: MembershipStatus::from_code(&self.status).unwrap_or(MembershipStatus::Member),
-            admitted_on: self.admitted_on,
-            admission_decision_number: self.admission_decision_number.clone(),
-            admission_decision_date: self.admission_decision_date,
-            admission_effective_on: self.admission_effective_on,
-            terminated_on: self.terminated_on,
-            termination_reason: self.termination_reason.clone(),
-            suspended_from: self.suspended_from,
-            suspended_until: self.suspended_until,
-            suspension_reason: self.suspension_reason.clone(),
-            right_ordinary_from: self.right_ordinary_from,
-            right_dangerous_from: self.right_dangerous_from,
-            right_nuclear_from: self.right_nuclear_from,
-            vv_level: self.vv_level,
-            vv_contribution: self.vv_contribution,
-            odo_level: self.odo_level,
-            odo_contribution: self.odo_contribution,
-            odo_obligations: self.odo_obligations,
-        }
-    }
-}
-
-pub async fn entry(db: &Db, id: i64) -> DbResult<Option<EntryRow>> {
+pub async fn entry(db: &Db, id: i64) -> DbResult<Option<Member>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id = $1");
-    Ok(on_db!(db, p => sqlx::query_as::<_, EntryRow>(&sql).bind(id).fetch_optional(p).await?))
+    Ok(on_db!(db, p => sqlx::query_as::<_, Member>(&sql).bind(id).fetch_optional(p).await?))
 }
 
-pub async fn entry_tx(tx: &mut Tx, id: i64) -> DbResult<Option<EntryRow>> {
+pub async fn entry_tx(tx: &mut Tx, id: i64) -> DbResult<Option<Member>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id = $1");
-    Ok(on_tx!(tx, c => sqlx::query_as::<_, EntryRow>(&sql).bind(id).fetch_optional(c).await?))
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, Member>(&sql).bind(id).fetch_optional(c).await?))
 }
 
 /// The entry whose INN or register number is `key`.
@@ -117,11 +40,11 @@ pub async fn entry_by_key(
     db: &Db,
     inn: Option<&str>,
     number: Option<&str>,
-) -> DbResult<Option<EntryRow>> {
+) -> DbResult<Option<Member>> {
     let sql =
         format!("SELECT {ENTRY_COLUMNS} FROM members m WHERE m.inn = $1 OR m.register_number = $2");
     Ok(
-        on_db!(db, p => sqlx::query_as::<_, EntryRow>(&sql).bind(inn).bind(number).fetch_optional(p).await?),
+        on_db!(db, p => sqlx::query_as::<_, Member>(&sql).bind(inn).bind(number).fetch_optional(p).await?),
     )
 }
 
@@ -461,11 +384,11 @@ pub async fn register_number_taken(tx: &mut Tx, number: &str) -> DbResult<bool> 
 }
 
 /// Entries after `after_id` by id, for exports that walk the whole register in chunks.
-pub async fn entries_after(db: &Db, after_id: i64, limit: i64) -> DbResult<Vec<EntryRow>> {
+pub async fn entries_after(db: &Db, after_id: i64, limit: i64) -> DbResult<Vec<Member>> {
     let sql =
         format!("SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id > $1 ORDER BY m.id LIMIT $2");
     Ok(
-        on_db!(db, p => sqlx::query_as::<_, EntryRow>(&sql).bind(after_id).bind(limit).fetch_all(p).await?),
+        on_db!(db, p => sqlx::query_as::<_, Member>(&sql).bind(after_id).bind(limit).fetch_all(p).await?),
     )
 }
 

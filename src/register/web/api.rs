@@ -12,9 +12,9 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::public::{PER_PAGE, SearchQuery};
 use crate::register::levels::{self, Fund};
+use crate::register::model::Member as MemberRow;
 use crate::register::model::{MembershipStatus, Snapshot};
 use crate::register::service;
-use crate::register::store::EntryRow;
 use crate::state::AppState;
 use crate::web::AppError;
 
@@ -203,7 +203,7 @@ fn summary(state: &AppState, r: &service::PublicRow) -> MemberSummary {
     }
 }
 
-pub fn member(state: &AppState, row: &EntryRow, s: &Snapshot) -> Member {
+pub fn member(state: &AppState, row: &MemberRow, s: &Snapshot) -> Member {
     let e = &s.entry;
     let ip = e.ogrn.len() == 15;
     let today = state.core.today();
@@ -356,7 +356,7 @@ async fn by_inn(
 ) -> Result<Response, AppError> {
     let (row, s) = service::find(&state.db, Some(&inn), None)
         .await?
-        .filter(|(r, _)| r.inn == inn)
+        .filter(|(r, _)| r.entry.inn == inn)
         .ok_or_else(|| AppError::NotFoundWith(format!("Члена СРО с ИНН {inn} в реестре нет")))?;
     Ok(cached(Json(member(&state, &row, &s)).into_response(), 60))
 }
@@ -378,7 +378,7 @@ async fn by_number(
 ) -> Result<Response, AppError> {
     let (row, s) = service::find(&state.db, None, Some(&number))
         .await?
-        .filter(|(r, _)| r.register_number.as_deref() == Some(number.as_str()))
+        .filter(|(r, _)| r.entry.register_number.as_deref() == Some(number.as_str()))
         .ok_or_else(|| {
             AppError::NotFoundWith(format!(
                 "Члена СРО с регистрационным номером {number} в реестре нет"

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::fmt;
@@ -226,8 +226,8 @@ async fn entry_page(
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
             (
-                format!("Запись реестра: {}", row.short_name),
-                row.short_name.clone(),
+                format!("Запись реестра: {}", row.entry.short_name),
+                row.entry.short_name.clone(),
                 row.register_version,
                 from_db,
                 list_views(&snap),
@@ -256,10 +256,8 @@ async fn entry_page(
     })
 }
 
-pub(super) async fn show_admit(
-    s: Staff<KeepRegister>,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn show_admit(s: Staff<KeepRegister>) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     page(&entry_page(&s, &state, None, None, FieldErrors::new()).await?)
 }
 
@@ -290,9 +288,9 @@ async fn refused(
 
 pub(super) async fn admit(
     s: Staff<KeepRegister>,
-    State(state): State<AppState>,
     Form(values): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let get = |n: &str| values.get(n).cloned().unwrap_or_default();
     let result = match form::parse(&get) {
         Ok(entry) => {
@@ -310,10 +308,10 @@ pub(super) async fn admit(
 
 pub(super) async fn show_edit(
     s: Staff<KeepRegister>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let mut p = entry_page(&s, &state, Some(id), None, FieldErrors::new()).await?;
     p.done = (q.done == "list").then_some("Список изменен, новая версия записи сохранена.");
     page(&p)
@@ -328,10 +326,10 @@ fn version_of(values: &HashMap<String, String>) -> i64 {
 
 pub(super) async fn save_entry(
     s: Staff<KeepRegister>,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(values): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let get = |n: &str| values.get(n).cloned().unwrap_or_default();
     let result = match form::parse(&get) {
         Ok(entry) => {
@@ -424,10 +422,10 @@ fn parse_list_item(
 /// Adds an item to one of the entry's lists («policies», «inspections», «measures»).
 pub(super) async fn add_list_item(
     s: Staff<KeepRegister>,
-    State(state): State<AppState>,
     Path((id, list)): Path<(i64, String)>,
     Form(values): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let get = |n: &str| {
         values
             .get(n)
@@ -490,10 +488,10 @@ async fn list_result(
 
 pub(super) async fn remove_list_item(
     s: Staff<KeepRegister>,
-    State(state): State<AppState>,
     Path((id, list, index)): Path<(i64, String, usize)>,
     Form(values): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     if !matches!(list.as_str(), "policies" | "inspections" | "measures") {
         return Err(AppError::NotFound);
     }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -68,9 +68,9 @@ fn extract_views(rows: &[ExtractRow], staff: bool) -> Vec<ExtractView> {
 
 pub(super) async fn show_office_extracts(
     s: Staff,
-    State(state): State<AppState>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let (rows, total) = extract::journal(
         &state.db,
         q.member,
@@ -102,9 +102,9 @@ pub(super) async fn show_office_extracts(
 
 pub(super) async fn show_member_extracts(
     m: Member,
-    State(state): State<AppState>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     let (rows, total) = extract::journal(
         &state.db,
         Some(m.member_id),
@@ -132,10 +132,8 @@ impl From<ExtractError> for AppError {
 }
 
 /// «Получить выписку»: the extract is made at once and opens as a PDF.
-pub(super) async fn issue_member_extract(
-    m: Member,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn issue_member_extract(m: Member) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     state
         .limits
         .check_extract_issue(m.member_id)
@@ -152,10 +150,10 @@ pub(super) struct IssueForm {
 
 pub(super) async fn issue_office_extract(
     s: Staff,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Form(f): Form<IssueForm>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let issued = extract::issue(&state.core, id, &f.issued_to, &s.actor()).await?;
     Ok(Redirect::to(&format!("/office/extracts/{}/pdf", issued.number)).into_response())
 }
@@ -177,16 +175,16 @@ pub(super) async fn extract_pdf(
 
 pub(super) async fn download_member_extract(
     m: Member,
-    State(state): State<AppState>,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
     extract_pdf(&state, &number, Some(m.member_id)).await
 }
 
 pub(super) async fn download_office_extract(
-    _s: Staff,
-    State(state): State<AppState>,
+    s: Staff,
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     extract_pdf(&state, &number, None).await
 }

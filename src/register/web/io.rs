@@ -2,7 +2,7 @@
 //! import of members from a CSV or XLSX file (with a dry run).
 
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -34,10 +34,8 @@ fn export_name(state: &AppState, ext: &str) -> String {
     )
 }
 
-pub(super) async fn export_csv(
-    _s: Staff,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn export_csv(s: Staff) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let rows = all_rows(&state, false).await?;
     let mut out = String::from("\u{feff}");
     out.push_str(&table::csv_line(&table::headers(false)));
@@ -52,10 +50,8 @@ pub(super) async fn export_csv(
     ))
 }
 
-pub(super) async fn export_xlsx(
-    _s: Staff,
-    State(state): State<AppState>,
-) -> Result<Response, AppError> {
+pub(super) async fn export_xlsx(s: Staff) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let rows = all_rows(&state, false).await?;
     let bytes = tokio::task::spawn_blocking(move || table::xlsx(&table::headers(false), &rows))
         .await
@@ -111,9 +107,9 @@ pub(super) async fn show_import(s: Staff<Administer>) -> Result<Response, AppErr
 
 pub(super) async fn import(
     s: Staff<Administer>,
-    State(state): State<AppState>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut dry_run = false;
     while let Some(field) = multipart.next_field().await.map_err(|e| {

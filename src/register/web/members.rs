@@ -1,7 +1,7 @@
 //! The back office's «Члены СРО»: the list with search and filters, and a member's card.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -13,7 +13,6 @@ use crate::register::cards::{self, UserView};
 use crate::register::model::{Change, MembershipStatus};
 use crate::register::store::MemberFilter;
 use crate::register::views::{ExpertView, MemberView};
-use crate::state::AppState;
 use crate::web::list::{Opt, Pager};
 use crate::web::views::Chrome;
 use crate::web::{AppError, DoneQuery, Staff, page};
@@ -58,9 +57,9 @@ struct MembersPage {
 
 pub(super) async fn list_members(
     s: Staff,
-    State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let status = MembershipStatus::from_code(&q.status);
     let is_expert = s.curator_id().is_some();
     let mine = q.mine.is_some() && is_expert;
@@ -101,12 +100,12 @@ pub(super) async fn list_members(
             .iter()
             .map(|m| Row {
                 id: m.id,
-                short_name: m.short_name.clone(),
-                inn: m.inn.clone(),
-                ogrn: m.ogrn.clone(),
-                register_number: fmt::or_dash(m.register_number.as_deref().unwrap_or("")),
-                status: m.status().label(),
-                status_code: m.status().code(),
+                short_name: m.entry.short_name.clone(),
+                inn: m.entry.inn.clone(),
+                ogrn: m.entry.ogrn.clone(),
+                register_number: fmt::or_dash(m.entry.register_number.as_deref().unwrap_or("")),
+                status: m.entry.status.label(),
+                status_code: m.entry.status.code(),
             })
             .collect(),
         pager: Pager::new("/office/members", &filters, q.page, PER_PAGE, total),
@@ -139,10 +138,10 @@ struct MemberPage {
 
 pub(super) async fn show_member(
     s: Staff,
-    State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
     let c = cards::card(&state.core, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -161,7 +160,7 @@ pub(super) async fn show_member(
             .collect(),
         can_keep: s.may(Permission::KeepRegister),
         updated: fmt::datetime(&c.row.updated_at),
-        chrome: s.ctx.chrome(&c.member.short_name),
+        chrome: s.ctx.chrome(&c.member.entry.short_name),
         company: MemberView::from(&c.member),
         expert: c.expert.map(|u| ExpertView {
             name: u.full_name,

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::fmt::{self as views};
 use crate::register::levels::{self, Fund};
+use crate::register::model::Member;
 use crate::register::model::{self, MembershipStatus, Snapshot};
 use crate::register::service::{self, PublicFilter};
-use crate::register::store::EntryRow;
 use crate::register::{extract, table};
 use crate::state::AppState;
 use crate::web::list::Pager;
@@ -120,11 +120,8 @@ struct RegisterPage {
     error: Option<String>,
 }
 
-async fn show_register(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Query(q): Query<SearchQuery>,
-) -> Result<Response, AppError> {
+async fn show_register(ctx: Ctx, Query(q): Query<SearchQuery>) -> Result<Response, AppError> {
+    let state = &ctx.state;
     let filter = q.filter();
     let found = match &filter {
         Ok(f) => service::search(&state.db, f, PER_PAGE, Pager::offset(q.page, PER_PAGE)).await?,
@@ -416,26 +413,23 @@ struct CardPage {
     inn: String,
 }
 
-async fn show_card(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(inn): Path<String>,
-) -> Result<Response, AppError> {
+async fn show_card(ctx: Ctx, Path(inn): Path<String>) -> Result<Response, AppError> {
+    let state = &ctx.state;
     if !(inn.len() == 10 || inn.len() == 12) || !inn.chars().all(|c| c.is_ascii_digit()) {
         return Err(AppError::NotFound);
     }
-    let (row, snap): (EntryRow, Snapshot) = service::find(&state.db, Some(&inn), None)
+    let (row, snap): (Member, Snapshot) = service::find(&state.db, Some(&inn), None)
         .await?
-        .filter(|(r, _)| r.inn == inn)
+        .filter(|(r, _)| r.entry.inn == inn)
         .ok_or(AppError::NotFound)?;
     page(&CardPage {
-        chrome: ctx.chrome(&row.short_name),
-        short_name: row.short_name.clone(),
+        chrome: ctx.chrome(&row.entry.short_name),
+        short_name: row.entry.short_name.clone(),
         status: snap.entry.status.label(),
         status_code: snap.entry.status.code(),
         facts: public_facts(&state, &snap),
         updated: views::datetime(&row.updated_at),
-        inn: row.inn.clone(),
+        inn: row.entry.inn.clone(),
     })
 }
 
@@ -537,11 +531,8 @@ async fn show_check_form(ctx: Ctx, Query(q): Query<NumberQuery>) -> Result<Respo
     })
 }
 
-async fn show_check(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(number): Path<String>,
-) -> Result<Response, AppError> {
+async fn show_check(ctx: Ctx, Path(number): Path<String>) -> Result<Response, AppError> {
+    let state = &ctx.state;
     state
         .limits
         .check_extract_lookup(&ctx.client.ip)
