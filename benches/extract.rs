@@ -7,9 +7,9 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use kabinet::config::Settings;
 use kabinet::documents::Documents;
-use kabinet::members::model::MembershipStatus;
 use kabinet::register::extract;
-use kabinet::register::model::{Entry, Inspection, Policy, Snapshot, extract_number};
+use kabinet::register::extract::extract_number;
+use kabinet::register::model::{Entry, Inspection, MembershipStatus, Policy, Snapshot};
 
 const RUNS: usize = 200;
 

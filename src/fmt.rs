@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn money_is_kopecks() {
-        assert_eq!(rubles(1_500_000_00), "1\u{a0}500\u{a0}000\u{a0}₽");
+        assert_eq!(rubles(150_000_000), "1\u{a0}500\u{a0}000\u{a0}₽");
         assert_eq!(rubles(150_050), "1\u{a0}500,50\u{a0}₽");
         assert_eq!(rubles(-150_050), "-1\u{a0}500,50\u{a0}₽");
         assert_eq!(parse_rubles("1 500 000.00 руб.").unwrap(), 150_000_000);

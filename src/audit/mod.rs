@@ -49,6 +49,23 @@ pub struct Event<'a> {
     pub details: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// `action` done to the object `object_type` `object_id`, with what matters about it.
+    pub fn new(
+        action: &'a str,
+        object_type: &'a str,
+        object_id: impl ToString,
+        details: serde_json::Value,
+    ) -> Event<'a> {
+        Event {
+            action,
+            object_type,
+            object_id: object_id.to_string(),
+            details,
+        }
+    }
+}
+
 /// Append an entry inside the caller's transaction.
 pub async fn record(tx: &mut Tx, actor: &Actor, event: Event<'_>) -> DbResult<()> {
     tx.lock_chain(CHAIN_LOCK).await?;

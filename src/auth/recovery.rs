@@ -150,15 +150,16 @@ pub async fn request_reset(
         letter.user_id = Some(u.id);
         letter.member_id = u.member_id;
         mail::enqueue(&mut tx, &letter).await?;
+        let details = serde_json::json!({ "by": match by { ResetBy::Email(_) => "email", ResetBy::Inn(_) => "inn" } });
+        let event = Event::new("auth.reset_requested", "user", u.id, details);
         audit::record(
             &mut tx,
-            &Actor { user_id: None, label: "anonymous".into(), ip: client.ip.clone() },
-            Event {
-                action: "auth.reset_requested",
-                object_type: "user",
-                object_id: u.id.to_string(),
-                details: serde_json::json!({ "by": match by { ResetBy::Email(_) => "email", ResetBy::Inn(_) => "inn" } }),
+            &Actor {
+                user_id: None,
+                label: "anonymous".into(),
+                ip: client.ip.clone(),
             },
+            event,
         )
         .await?;
         masked.push(
@@ -265,16 +266,16 @@ pub async fn set_password_by_token(
             label: user.email.clone(),
             ip: client.ip.clone(),
         },
-        Event {
-            action: if purpose == Purpose::Invite {
+        Event::new(
+            if purpose == Purpose::Invite {
                 "auth.password_set"
             } else {
                 "auth.password_reset"
             },
-            object_type: "user",
-            object_id: user.id.to_string(),
-            details: serde_json::json!({}),
-        },
+            "user",
+            user.id,
+            serde_json::json!({}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -322,17 +323,9 @@ pub async fn change_password(
     store::set_password_hash(&mut tx, user.id, &hash).await?;
     let ended =
         store::delete_sessions_of(&mut tx, user.id, Some(&token_hash(session_token))).await?;
-    audit::record(
-        &mut tx,
-        &me.actor(client),
-        Event {
-            action: "auth.password_changed",
-            object_type: "user",
-            object_id: user.id.to_string(),
-            details: serde_json::json!({ "other_sessions_ended": ended }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "other_sessions_ended": ended });
+    let event = Event::new("auth.password_changed", "user", user.id, details);
+    audit::record(&mut tx, &me.actor(client), event).await?;
     tx.commit().await?;
     cache.forget_user(user.id);
     Ok(ended)

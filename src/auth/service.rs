@@ -183,17 +183,9 @@ pub async fn login(
         LoginId::Email(_) => "email",
         LoginId::Inn(_) => "inn",
     };
-    audit::record(
-        &mut tx,
-        &actor,
-        Event {
-            action: "auth.login",
-            object_type: "user",
-            object_id: user.id.to_string(),
-            details: serde_json::json!({ "by": how }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "by": how });
+    let event = Event::new("auth.login", "user", user.id, details);
+    audit::record(&mut tx, &actor, event).await?;
     tx.commit().await?;
     // After the commit: a request racing the commit cannot put the old session back.
     if let Some(old) = &old {
@@ -236,17 +228,8 @@ pub async fn logout(
         label: user.email.clone(),
         ip: client.ip.clone(),
     };
-    audit::record(
-        &mut tx,
-        &actor,
-        Event {
-            action: "auth.logout",
-            object_type: "user",
-            object_id: user.user_id.to_string(),
-            details: serde_json::json!({}),
-        },
-    )
-    .await?;
+    let event = Event::new("auth.logout", "user", user.user_id, serde_json::json!({}));
+    audit::record(&mut tx, &actor, event).await?;
     tx.commit().await?;
     cache.forget_token(&hash);
     Ok(())
@@ -399,17 +382,9 @@ pub async fn create_staff(
         },
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "staff.create",
-            object_type: "user",
-            object_id: id.to_string(),
-            details: serde_json::json!({ "email": email.as_str(), "role": role.code() }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "email": email.as_str(), "role": role.code() });
+    let event = Event::new("staff.create", "user", id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -450,17 +425,9 @@ pub async fn create_member_user(
         },
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "member_user.create",
-            object_type: "user",
-            object_id: id.to_string(),
-            details: serde_json::json!({ "email": u.email.as_str(), "member_id": u.member_id, "role": u.role.code() }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "email": u.email.as_str(), "member_id": u.member_id, "role": u.role.code() });
+    let event = Event::new("member_user.create", "user", id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -514,17 +481,9 @@ pub async fn create_member_heads_bulk(
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "member_user.create_many",
-            object_type: "user",
-            object_id: String::new(),
-            details: serde_json::json!({ "count": users.len() }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "count": users.len() });
+    let event = Event::new("member_user.create_many", "user", String::new(), details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }

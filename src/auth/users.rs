@@ -101,17 +101,10 @@ pub async fn change_member_user_email(
     to_new.member_id = Some(member_id);
     mail::enqueue(&mut tx, &to_new).await?;
 
-    audit::record(
-        &mut tx,
-        &staff.actor(client),
-        Event {
-            action: "member_user.email_changed",
-            object_type: "member",
-            object_id: member_id.to_string(),
-            details: serde_json::json!({ "user_id": user.id, "old": user.email, "new": new_email.as_str() }),
-        },
-    )
-    .await?;
+    let details =
+        serde_json::json!({ "user_id": user.id, "old": user.email, "new": new_email.as_str() });
+    let event = Event::new("member_user.email_changed", "member", member_id, details);
+    audit::record(&mut tx, &staff.actor(client), event).await?;
     tx.commit().await?;
     cache.forget_user(user.id);
     Ok(())
@@ -169,17 +162,9 @@ pub async fn invite_member_user(
     letter.user_id = Some(id);
     letter.member_id = Some(member_id);
     mail::enqueue(&mut tx, &letter).await?;
-    audit::record(
-        &mut tx,
-        &head.actor(client),
-        Event {
-            action: "member_user.invited",
-            object_type: "member",
-            object_id: member_id.to_string(),
-            details: serde_json::json!({ "user_id": id, "email": invitee.email.as_str(), "role": invitee.role.code() }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "user_id": id, "email": invitee.email.as_str(), "role": invitee.role.code() });
+    let event = Event::new("member_user.invited", "member", member_id, details);
+    audit::record(&mut tx, &head.actor(client), event).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -231,17 +216,9 @@ pub async fn update_member_user(
             store::delete_sessions_of(&mut tx, user.id, None).await?;
         }
     }
-    audit::record(
-        &mut tx,
-        &head.actor(client),
-        Event {
-            action: "member_user.updated",
-            object_type: "member",
-            object_id: member_id.to_string(),
-            details: serde_json::json!({ "user_id": user.id, "role": role.map(|r| r.code()), "blocked": blocked }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "user_id": user.id, "role": role.map(|r| r.code()), "blocked": blocked });
+    let event = Event::new("member_user.updated", "member", member_id, details);
+    audit::record(&mut tx, &head.actor(client), event).await?;
     tx.commit().await?;
     cache.forget_user(user.id);
     Ok(())

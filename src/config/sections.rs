@@ -344,6 +344,15 @@ impl Default for UploadSettings {
 }
 
 impl UploadSettings {
+    /// The file input's `accept`: «.pdf,.docx,…».
+    pub fn accept(&self) -> String {
+        self.allowed_extensions
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     pub fn max_file_bytes(&self) -> u64 {
         self.max_file_mb * 1024 * 1024
     }

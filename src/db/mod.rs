@@ -246,6 +246,28 @@ impl Tx {
     }
 }
 
+/// Which of `values` a query finds. `select_in` is the query up to its `IN`, e.g.
+/// `SELECT inn FROM members WHERE inn IN`; the values go in chunks of 500 placeholders.
+pub async fn present(
+    db: &Db,
+    select_in: &str,
+    values: &[String],
+) -> DbResult<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in values.chunks(500) {
+        let sql = format!("{select_in} ({})", placeholders(1, chunk.len()));
+        let rows: Vec<String> = on_db!(db, p => {
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for v in chunk {
+                q = q.bind(v);
+            }
+            q.fetch_all(p).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// `$from, $from+1, …` for an `IN (…)` list of `n` values.
 pub fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)

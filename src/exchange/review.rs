@@ -56,17 +56,10 @@ pub async fn register(core: &Core, actor: &Actor, item_id: i64) -> Result<String
         },
     );
     notify(&mut tx, core, &item, "item_registered", &text).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "item.register",
-            object_type: "item",
-            object_id: item.id.to_string(),
-            details: serde_json::json!({ "member_id": item.member_id, "incoming_number": number, "on": today }),
-        },
-    )
-    .await?;
+    let details =
+        serde_json::json!({ "member_id": item.member_id, "incoming_number": number, "on": today });
+    let event = Event::new("item.register", "item", item.id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     core.mail.wake();
     Ok(number)
@@ -149,17 +142,14 @@ pub async fn review(
         "item_returned"
     };
     notify(&mut tx, core, &item, kind, &text).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: if accept { "item.accept" } else { "item.return" },
-            object_type: "item",
-            object_id: item.id.to_string(),
-            details: serde_json::json!({ "member_id": item.member_id, "comment": comment }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "member_id": item.member_id, "comment": comment });
+    let event = Event::new(
+        if accept { "item.accept" } else { "item.return" },
+        "item",
+        item.id,
+        details,
+    );
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     core.mail.wake();
     Ok(decision)

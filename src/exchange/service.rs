@@ -437,25 +437,17 @@ async fn mark_sent(
         return Err(ExchangeError::Conflict("Документ уже отправлен".into()));
     }
     store::insert_event(tx, item.id, ItemStatus::Sent.code(), Some(user_id), "").await?;
-    audit::record(
-        tx,
-        actor,
-        Event {
-            action: "item.send",
-            object_type: "item",
-            object_id: item.id.to_string(),
-            details: serde_json::json!({
-                "member_id": item.member_id,
-                "kind": item.kind,
-                "subject": subject,
-                "files": files.iter().map(|f| serde_json::json!({
-                    "name": f.name, "size": f.size_bytes, "sha256": f.sha256,
-                    "signature": f.sig_name,
-                })).collect::<Vec<_>>(),
-            }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({
+        "member_id": item.member_id,
+        "kind": item.kind,
+        "subject": subject,
+        "files": files.iter().map(|f| serde_json::json!({
+            "name": f.name, "size": f.size_bytes, "sha256": f.sha256,
+            "signature": f.sig_name,
+        })).collect::<Vec<_>>(),
+    });
+    let event = Event::new("item.send", "item", item.id, details);
+    audit::record(tx, actor, event).await?;
     Ok(())
 }
 
@@ -483,17 +475,9 @@ pub async fn delete_draft(
         .await?
         .ok_or(ExchangeError::NotFound)?;
     store::delete_draft(&mut tx, item_id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "item.delete_draft",
-            object_type: "item",
-            object_id: item_id.to_string(),
-            details: serde_json::json!({ "member_id": member_id }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "member_id": member_id });
+    let event = Event::new("item.delete_draft", "item", item_id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(item)
 }

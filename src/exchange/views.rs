@@ -200,12 +200,7 @@ impl LimitsView {
             max_item_bytes: u.max_item_bytes(),
             max_files: u.max_files_per_item,
             max_signature_bytes: u.max_signature_bytes(),
-            accept: u
-                .allowed_extensions
-                .iter()
-                .map(|e| format!(".{e}"))
-                .collect::<Vec<_>>()
-                .join(","),
+            accept: u.accept(),
         }
     }
 }

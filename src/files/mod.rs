@@ -103,21 +103,12 @@ pub async fn get(db: &Db, id: i64) -> DbResult<Option<FileRow>> {
 
 /// Which of `keys` have a file row (the orphan sweeper asks).
 pub async fn known_keys(db: &Db, keys: &[String]) -> DbResult<HashSet<String>> {
-    if keys.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let sql = format!(
-        "SELECT storage_key FROM files WHERE storage_key IN ({})",
-        crate::db::placeholders(1, keys.len())
-    );
-    let rows: Vec<String> = on_db!(db, p => {
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for k in keys {
-            q = q.bind(k);
-        }
-        q.fetch_all(p).await?
-    });
-    Ok(rows.into_iter().collect())
+    crate::db::present(
+        db,
+        "SELECT storage_key FROM files WHERE storage_key IN",
+        keys,
+    )
+    .await
 }
 
 /// Compute the Streebog-256 digests still missing (files uploaded moments ago). Runs after

@@ -36,17 +36,8 @@ pub async fn mail_log(
 pub async fn resend_mail(core: &Core, actor: &Actor, id: i64) -> Result<(), DbError> {
     let mut tx = core.db.begin().await?;
     if crate::mail::requeue(&mut tx, id).await? {
-        audit::record(
-            &mut tx,
-            actor,
-            Event {
-                action: "mail.requeued",
-                object_type: "outbox",
-                object_id: id.to_string(),
-                details: serde_json::json!({}),
-            },
-        )
-        .await?;
+        let event = Event::new("mail.requeued", "outbox", id, serde_json::json!({}));
+        audit::record(&mut tx, actor, event).await?;
     }
     tx.commit().await?;
     core.mail.wake();

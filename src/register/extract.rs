@@ -410,17 +410,9 @@ pub async fn issue(
         },
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "register.extract",
-            object_type: "member",
-            object_id: member_id.to_string(),
-            details: serde_json::json!({ "number": number, "issued_to": issued_to }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "number": number, "issued_to": issued_to });
+    let event = Event::new("register.extract", "member", member_id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(Issued { id, number, pdf })
 }

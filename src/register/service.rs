@@ -176,27 +176,24 @@ pub async fn admit_many(
     } else {
         serde_json::json!({ "reason": reason.trim(), "count": ids.len() })
     };
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: if ids.len() == 1 {
-                "register.admit"
-            } else {
-                "register.import"
-            },
-            object_type: "member",
-            object_id: match (ids.first(), ids.last()) {
-                (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
-                (Some(a), _) => a.to_string(),
-                _ => String::new(),
-            },
-            details,
-        },
-    )
-    .await?;
+    let action = if ids.len() == 1 {
+        "register.admit"
+    } else {
+        "register.import"
+    };
+    let event = Event::new(action, "member", id_range(&ids), details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(ids)
+}
+
+/// «17», or «17..42» for the members of one batch (the audit entry's object).
+fn id_range(ids: &[i64]) -> String {
+    match (ids.first(), ids.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// The entry as it is now, with its lists.
@@ -259,21 +256,13 @@ where
         store::replace_lists(&mut tx, id, &new).await?;
     }
     write_version(&mut tx, id, version, actor, reason, &changes, &new).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "register.change",
-            object_type: "member",
-            object_id: id.to_string(),
-            details: serde_json::json!({
-                "version": version,
-                "reason": reason.trim(),
-                "fields": changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
-            }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({
+        "version": version,
+        "reason": reason.trim(),
+        "fields": changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+    });
+    let event = Event::new("register.change", "member", id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -427,21 +416,9 @@ pub async fn create_bulk(
     for e in entries {
         ids.push(store::insert_entry(&mut tx, e, None, at).await?);
     }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "member.create_many",
-            object_type: "member",
-            object_id: format!(
-                "{}..{}",
-                ids.first().copied().unwrap_or(0),
-                ids.last().copied().unwrap_or(0)
-            ),
-            details: serde_json::json!({ "count": ids.len() }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "count": ids.len() });
+    let event = Event::new("member.create_many", "member", id_range(&ids), details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(ids)
 }

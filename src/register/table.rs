@@ -274,27 +274,19 @@ pub fn row(s: &Snapshot, updated_at: &chrono::DateTime<chrono::Utc>, public: boo
             }
         })
         .collect();
-    out.push(
-        s.policies
-            .iter()
-            .map(model::Policy::describe)
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
-    out.push(
+    let joined = |items: Vec<String>| items.join("; ");
+    out.push(joined(
+        s.policies.iter().map(model::Policy::describe).collect(),
+    ));
+    out.push(joined(
         s.inspections
             .iter()
             .map(model::Inspection::describe)
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
-    out.push(
-        s.measures
-            .iter()
-            .map(model::Measure::describe)
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
+            .collect(),
+    ));
+    out.push(joined(
+        s.measures.iter().map(model::Measure::describe).collect(),
+    ));
     out.push(crate::fmt::datetime(updated_at));
     out
 }

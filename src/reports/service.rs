@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::store;
 use crate::audit::{self, Actor, Event};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Tx};
 use crate::files::Upload;
 use crate::storage::Storage;
 use crate::validation::FieldErrors;
@@ -36,6 +36,22 @@ impl From<DbError> for ReportError {
 
 fn invalid(field: &'static str, message: &str) -> ReportError {
     ReportError::Invalid(FieldErrors::one(field, message))
+}
+
+/// `NotFound` when a write touched no row (the campaign, section or template is not there).
+fn found(rows: u64) -> Result<(), ReportError> {
+    if rows == 0 {
+        Err(ReportError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// The audit entry of a change, and the commit of its transaction.
+async fn audited(mut tx: Tx, actor: &Actor, event: Event<'_>) -> Result<(), ReportError> {
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The default sections of a new campaign (`domain.md` §3); staff edit them per SRO.
@@ -100,17 +116,9 @@ pub async fn create_campaign(
     for (i, (t, d)) in DEFAULT_SECTIONS.iter().enumerate() {
         store::insert_section(&mut tx, id, i as i32 + 1, t, d).await?;
     }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "report.campaign_create",
-            object_type: "report_campaign",
-            object_id: id.to_string(),
-            details: serde_json::json!({ "year": year, "deadline": deadline }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "year": year, "deadline": deadline });
+    let event = Event::new("report.campaign_create", "report_campaign", id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -129,22 +137,10 @@ pub async fn update_campaign(
         return Err(invalid("title", "Укажите название отчета"));
     }
     let mut tx = db.begin().await?;
-    if store::update_campaign(&mut tx, id, title, deadline).await? == 0 {
-        return Err(ReportError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "report.campaign_update",
-            object_type: "report_campaign",
-            object_id: id.to_string(),
-            details: serde_json::json!({ "title": title, "deadline": deadline }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    found(store::update_campaign(&mut tx, id, title, deadline).await?)?;
+    let details = serde_json::json!({ "title": title, "deadline": deadline });
+    let event = Event::new("report.campaign_update", "report_campaign", id, details);
+    audited(tx, actor, event).await
 }
 
 pub async fn add_section(
@@ -163,17 +159,9 @@ pub async fn add_section(
     let position = sections.iter().map(|s| s.position).max().unwrap_or(0) + 1;
     let id =
         store::insert_section(&mut tx, campaign_id, position, title, description.trim()).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "report.section_add",
-            object_type: "report_section",
-            object_id: id.to_string(),
-            details: serde_json::json!({ "campaign_id": campaign_id, "title": title }),
-        },
-    )
-    .await?;
+    let details = serde_json::json!({ "campaign_id": campaign_id, "title": title });
+    let event = Event::new("report.section_add", "report_section", id, details);
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -191,22 +179,10 @@ pub async fn update_section(
         return Err(invalid("title", "Укажите название раздела"));
     }
     let mut tx = db.begin().await?;
-    if store::update_section(&mut tx, id, title, description.trim(), deadline).await? == 0 {
-        return Err(ReportError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "report.section_update",
-            object_type: "report_section",
-            object_id: id.to_string(),
-            details: serde_json::json!({ "title": title, "deadline": deadline }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    found(store::update_section(&mut tx, id, title, description.trim(), deadline).await?)?;
+    let details = serde_json::json!({ "title": title, "deadline": deadline });
+    let event = Event::new("report.section_update", "report_section", id, details);
+    audited(tx, actor, event).await
 }
 
 /// Move a section one place up or down (renumbering the campaign's sections 1..n).
@@ -239,26 +215,18 @@ pub async fn set_retired(
     retired: bool,
 ) -> Result<(), ReportError> {
     let mut tx = db.begin().await?;
-    if store::set_retired(&mut tx, id, retired).await? == 0 {
-        return Err(ReportError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: if retired {
-                "report.section_retire"
-            } else {
-                "report.section_restore"
-            },
-            object_type: "report_section",
-            object_id: id.to_string(),
-            details: serde_json::json!({}),
+    found(store::set_retired(&mut tx, id, retired).await?)?;
+    let event = Event::new(
+        if retired {
+            "report.section_retire"
+        } else {
+            "report.section_restore"
         },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+        "report_section",
+        id,
+        serde_json::json!({}),
+    );
+    audited(tx, actor, event).await
 }
 
 /// Attach a template file to a section; with `replaces`, that template is retired in the same
@@ -297,17 +265,15 @@ async fn add_template_tx(
     }
     let file_id = crate::files::record(&mut tx, storage, upload, None, actor.user_id).await?;
     let id = store::insert_template(&mut tx, section_id, file_id, actor.user_id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "report.template_upload",
-            object_type: "report_section",
-            object_id: section_id.to_string(),
-            details: serde_json::json!({ "template_id": id, "name": upload.name, "replaces": replaces }),
-        },
-    )
-    .await?;
+    let details =
+        serde_json::json!({ "template_id": id, "name": upload.name, "replaces": replaces });
+    let event = Event::new(
+        "report.template_upload",
+        "report_section",
+        section_id,
+        details,
+    );
+    audit::record(&mut tx, actor, event).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -319,22 +285,15 @@ pub async fn retire_template(
     template_id: i64,
 ) -> Result<(), ReportError> {
     let mut tx = db.begin().await?;
-    if store::retire_template(&mut tx, template_id, section_id).await? == 0 {
-        return Err(ReportError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: "report.template_retire",
-            object_type: "report_section",
-            object_id: section_id.to_string(),
-            details: serde_json::json!({ "template_id": template_id }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    found(store::retire_template(&mut tx, template_id, section_id).await?)?;
+    let details = serde_json::json!({ "template_id": template_id });
+    let event = Event::new(
+        "report.template_retire",
+        "report_section",
+        section_id,
+        details,
+    );
+    audited(tx, actor, event).await
 }
 
 // ---------- reads, for the staff's pages and the exchange's report screens ----------

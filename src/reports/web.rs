@@ -100,7 +100,7 @@ async fn list_campaigns(s: Staff) -> Result<Response, AppError> {
     let today = state.core.today();
     let p = campaigns_page(
         &s,
-        &state,
+        state,
         today.year().to_string(),
         format!("{}-03-01", today.year() + 1),
     )
@@ -149,7 +149,7 @@ async fn create_campaign(
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/office/reports/{id}?done=created")).into_response()),
         Err(ReportError::Invalid(errors)) => {
-            let mut p = campaigns_page(&s, &state, f.year, f.deadline).await?;
+            let mut p = campaigns_page(&s, state, f.year, f.deadline).await?;
             p.errors = errors;
             invalid(&p)
         }
@@ -239,12 +239,7 @@ async fn campaign_admin_page<R: Rule>(
         can_manage: s.may(Permission::ManageReports),
         notice: None,
         errors: FieldErrors::new(),
-        accept: u
-            .allowed_extensions
-            .iter()
-            .map(|e| format!(".{e}"))
-            .collect::<Vec<_>>()
-            .join(","),
+        accept: u.accept(),
         max_template_mb: u.max_file_mb,
         template_action_suffix: format!("?csrf_token={}", s.ctx.csrf),
     })
@@ -256,7 +251,7 @@ async fn show_campaign(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let mut p = campaign_admin_page(&s, &state, id).await?;
+    let mut p = campaign_admin_page(&s, state, id).await?;
     p.notice = match q.done.as_str() {
         "created" => {
             Some("Отчет создан с разделами по умолчанию. Проверьте разделы и загрузите шаблоны.")
@@ -299,7 +294,7 @@ async fn update_campaign(
         Ok(d) => service::update_campaign(&state.db, &s.actor(), id, &f.title, d).await,
         Err(e) => Err(e),
     };
-    saved_or_invalid(&s, &state, id, r).await
+    saved_or_invalid(&s, state, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -324,7 +319,7 @@ async fn add_section(
     let r = service::add_section(&state.db, &s.actor(), id, &f.title, &f.description)
         .await
         .map(|_| ());
-    saved_or_invalid(&s, &state, id, r).await
+    saved_or_invalid(&s, state, id, r).await
 }
 
 async fn section_campaign(state: &AppState, section_id: i64) -> Result<i64, AppError> {
@@ -340,7 +335,7 @@ async fn update_section(
     Form(f): Form<SectionForm>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let campaign_id = section_campaign(&state, id).await?;
+    let campaign_id = section_campaign(state, id).await?;
     let r = match fmt::parse_date(&f.deadline) {
         Err(_) => Err(ReportError::Invalid(FieldErrors::one(
             "deadline",
@@ -358,7 +353,7 @@ async fn update_section(
             .await
         }
     };
-    saved_or_invalid(&s, &state, campaign_id, r).await
+    saved_or_invalid(&s, state, campaign_id, r).await
 }
 
 #[derive(Deserialize)]
@@ -373,9 +368,9 @@ async fn move_section(
     Form(f): Form<MoveForm>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let campaign_id = section_campaign(&state, id).await?;
+    let campaign_id = section_campaign(state, id).await?;
     let r = service::move_section(&state.db, id, f.direction == "up").await;
-    saved_or_invalid(&s, &state, campaign_id, r).await
+    saved_or_invalid(&s, state, campaign_id, r).await
 }
 
 #[derive(Deserialize)]
@@ -390,9 +385,9 @@ async fn retire_section(
     Form(f): Form<RetireForm>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let campaign_id = section_campaign(&state, id).await?;
+    let campaign_id = section_campaign(state, id).await?;
     let r = service::set_retired(&state.db, &s.actor(), id, f.retired == "1").await;
-    saved_or_invalid(&s, &state, campaign_id, r).await
+    saved_or_invalid(&s, state, campaign_id, r).await
 }
 
 async fn upload_template(
@@ -401,7 +396,7 @@ async fn upload_template(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let campaign_id = section_campaign(&state, id).await?;
+    let campaign_id = section_campaign(state, id).await?;
     let rules = FormRules {
         limits: &state.settings.uploads,
         already: 0,
@@ -418,7 +413,7 @@ async fn upload_template(
         if errors.is_empty() {
             errors.add(upload::FILES, "Выберите файл шаблона");
         }
-        return saved_or_invalid(&s, &state, campaign_id, Err(ReportError::Invalid(errors))).await;
+        return saved_or_invalid(&s, state, campaign_id, Err(ReportError::Invalid(errors))).await;
     }
     let actor = s.actor();
     for (i, (_, upload)) in files.iter().enumerate() {
@@ -437,7 +432,7 @@ async fn retire_template(
     Path((id, tid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let campaign_id = section_campaign(&state, id).await?;
+    let campaign_id = section_campaign(state, id).await?;
     let r = service::retire_template(&state.db, &s.actor(), id, tid).await;
-    saved_or_invalid(&s, &state, campaign_id, r).await
+    saved_or_invalid(&s, state, campaign_id, r).await
 }

@@ -106,11 +106,9 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
     .unwrap();
     let other = TestApp::client_for(&app);
     let r = other.login(MEMBER_INN, MEMBER_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(
-        r.text()
+        expect(r, StatusCode::UNAUTHORIZED)
             .await
-            .unwrap()
             .contains("Войдите по своему адресу электронной почты")
     );
     // ... and by e-mail it works
@@ -158,11 +156,17 @@ async fn inn_with_a_bad_check_digit_is_a_form_error(app: TestApp) {
     let html = r.text().await.unwrap();
     assert!(html.contains("не сходится контрольная цифра"), "{html}");
     let r = app.login("77001", MEMBER_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("10 цифр"));
+    assert!(
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .contains("10 цифр")
+    );
     let r = app.login(MEMBER_EMAIL, "").await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("Введите пароль"));
+    assert!(
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .contains("Введите пароль")
+    );
 }
 
 async fn staff_land_on_the_back_office(app: TestApp) {
@@ -343,16 +347,12 @@ impl Browserless<'_> {
     }
 
     pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
-        let r = self.get(path).await;
-        let s = r.status();
-        (s, r.text().await.unwrap())
+        status_and_text(self.get(path).await).await
     }
 
     /// A page that must answer 200: its HTML.
     pub async fn page(&self, path: &str) -> String {
-        let (status, html) = self.get_html(path).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {html}");
-        html
+        expect(self.get(path).await, StatusCode::OK).await
     }
 
     /// Submit the form on the page at `path` with that page's CSRF token.

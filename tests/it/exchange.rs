@@ -347,11 +347,9 @@ async fn the_expert_returns_and_the_member_sends_a_correction(app: TestApp) {
             &[("decision", "return"), ("comment", " ")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.text()
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .unwrap()
             .contains("Напишите, что нужно исправить")
     );
     let r = expert
@@ -663,8 +661,11 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
             &[("year", "2027"), ("deadline", "2028-03-01")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("уже создан"));
+    assert!(
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .contains("уже создан")
+    );
     let html = admin.page(&page).await;
     let first = first_id(&html, "/office/sections/");
     // Rename, add, move, retire.

@@ -211,17 +211,13 @@ impl TestApp {
     }
 
     pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
-        let r = self.get(path).await;
-        let s = r.status();
-        (s, r.text().await.unwrap())
+        status_and_text(self.get(path).await).await
     }
 
     /// A page that must answer 200: its HTML (the status is checked, so a check that a text
     /// is absent never passes on an error page).
     pub async fn page(&self, path: &str) -> String {
-        let (status, html) = self.get_html(path).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {html}");
-        html
+        expect(self.get(path).await, StatusCode::OK).await
     }
 
     /// The CSRF token of the forms on a page.
@@ -283,6 +279,19 @@ impl TestApp {
             .split("; ")
             .find_map(|kv| kv.strip_prefix(&prefix).map(str::to_string))
     }
+}
+
+pub async fn status_and_text(r: reqwest::Response) -> (StatusCode, String) {
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+/// The body of a response that must have `status` (the body is in the failure message).
+pub async fn expect(r: reqwest::Response, status: StatusCode) -> String {
+    let got = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    body
 }
 
 pub fn location(r: &reqwest::Response) -> String {

@@ -53,7 +53,7 @@ pub(super) async fn show_email_edit(
     Path((id, uid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    page(&email_edit_page(&s, &state, id, uid, None, None).await?)
+    page(&email_edit_page(&s, state, id, uid, None, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -69,7 +69,7 @@ pub(super) async fn save_email(
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
     let refused = |typed: String, error: String| async {
-        let p = email_edit_page(&s, &state, id, uid, Some(typed), Some(error)).await?;
+        let p = email_edit_page(&s, state, id, uid, Some(typed), Some(error)).await?;
         invalid(&p)
     };
     let email = match Email::parse(&f.email) {

@@ -69,7 +69,7 @@ pub(super) async fn show_profile(
         "password" => Some("Пароль сохранён. Остальные сеансы входа завершены.".to_string()),
         _ => None,
     };
-    page(&profile_page(&u, &state, notice, None).await?)
+    page(&profile_page(&u, state, notice, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -105,7 +105,7 @@ pub(super) async fn change_password(
             e @ (AuthError::WrongCurrentPassword
             | AuthError::PasswordsDiffer
             | AuthError::WeakPassword(_)),
-        ) => invalid(&profile_page(&u, &state, None, Some(e.to_string())).await?),
+        ) => invalid(&profile_page(&u, state, None, Some(e.to_string())).await?),
         Err(e) => Err(e.into()),
     }
 }

@@ -58,7 +58,7 @@ pub(super) async fn show_user(
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     let notice = (q.done == "saved").then_some("Изменения сохранены.");
-    page(&user_page(&m, &state, id, notice).await?)
+    page(&user_page(&m, state, id, notice).await?)
 }
 
 #[derive(Deserialize)]
@@ -74,8 +74,8 @@ pub(super) async fn change_role(
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     match MemberRole::from_code(&f.role) {
-        Some(role) => manage(&m, &state, id, Some(role), None).await,
-        None => refused(&m, &state, id, "Выберите роль из списка".into()).await,
+        Some(role) => manage(&m, state, id, Some(role), None).await,
+        None => refused(&m, state, id, "Выберите роль из списка".into()).await,
     }
 }
 
@@ -91,7 +91,7 @@ pub(super) async fn block_user(
     Form(f): Form<BlockForm>,
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    manage(&m, &state, id, None, Some(f.blocked == "1")).await
+    manage(&m, state, id, None, Some(f.blocked == "1")).await
 }
 
 async fn refused(

@@ -164,7 +164,7 @@ async fn save(
     if !saved.problems.is_empty() {
         return rerender(
             &m,
-            &state,
+            state,
             Target::Draft(saved.item_id),
             Some(saved.item_id),
             saved.problems,
@@ -276,7 +276,7 @@ pub(super) async fn show_new_letter(
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     let form = form_view(
-        &state,
+        state,
         &m.ctx,
         "/kabinet/letters",
         None,

@@ -152,7 +152,7 @@ pub(super) async fn show_office_item(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let mut p = office_item_page(&s, &state, id).await?;
+    let mut p = office_item_page(&s, state, id).await?;
     p.notice = match q.done.as_str() {
         "registered" => Some(format!(
             "Зарегистрировано. {}",
@@ -202,7 +202,7 @@ pub(super) async fn review_item(
         ))
         .into_response()),
         Err(ExchangeError::Invalid(errors)) => {
-            let mut p = office_item_page(&s, &state, id).await?;
+            let mut p = office_item_page(&s, state, id).await?;
             p.errors = errors;
             p.comment = f.comment;
             invalid(&p)
@@ -233,5 +233,5 @@ pub(super) async fn download_zip(s: Staff, Path(id): Path<i64>) -> Result<Respon
 pub(super) async fn download_receipt(s: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
     let state = &s.ctx.state;
     let item = service::sent_item(&state.core, id).await?;
-    receipt_response(&state, &item).await
+    receipt_response(state, &item).await
 }

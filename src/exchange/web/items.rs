@@ -89,7 +89,7 @@ pub(super) async fn show_item(
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     let item = service::owned_item(&state.core, m.member_id, id).await?;
-    let mut p = item_page(&m, &state, &item, q.rows.unwrap_or(1)).await?;
+    let mut p = item_page(&m, state, &item, q.rows.unwrap_or(1)).await?;
     p.notice = match q.done.as_str() {
         "sent" => Some(
             "Документ отправлен в СРО. Он появился в журнале исходящих сообщений; когда СРО его зарегистрирует, здесь появятся входящий номер и дата.",
@@ -133,7 +133,7 @@ pub(super) async fn download_receipt(
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     let item = service::owned_sent_item(&state.core, m.member_id, id).await?;
-    receipt_response(&state, &item).await
+    receipt_response(state, &item).await
 }
 
 pub(super) async fn receipt_response(state: &AppState, item: &Item) -> Result<Response, AppError> {

@@ -143,7 +143,7 @@ async fn campaign_page(
 pub(super) async fn show_current(m: Member<Reports>) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     match sections::current_campaign(&state.core).await? {
-        Some(c) => campaign_page(&m, &state, c, true).await,
+        Some(c) => campaign_page(&m, state, c, true).await,
         None => page(&MenuPage {
             chrome: m.ctx.chrome("Отчеты"),
             current: None,
@@ -160,7 +160,7 @@ pub(super) async fn show_year(
     let (c, is_current) = sections::campaign_of_year(&state.core, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    campaign_page(&m, &state, c, is_current).await
+    campaign_page(&m, state, c, is_current).await
 }
 
 #[derive(Template)]
@@ -206,7 +206,7 @@ pub(super) async fn show_section(
             let path = format!("/kabinet/items/{}", i.id);
             (
                 Some(form_view(
-                    &state,
+                    state,
                     &m.ctx,
                     &path,
                     Some(i),
@@ -221,7 +221,7 @@ pub(super) async fn show_section(
         None => {
             let path = format!("/kabinet/reports/sections/{id}");
             (
-                Some(form_view(&state, &m.ctx, &path, None, &[], false, rows)),
+                Some(form_view(state, &m.ctx, &path, None, &[], false, rows)),
                 None,
             )
         }

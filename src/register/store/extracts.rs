@@ -87,19 +87,10 @@ pub async fn snapshot_at(db: &Db, member_id: i64, version: i64) -> DbResult<Opti
 
 /// Which of `keys` are the storage keys of issued extracts.
 pub async fn extract_keys(db: &Db, keys: &[String]) -> DbResult<std::collections::HashSet<String>> {
-    if keys.is_empty() {
-        return Ok(Default::default());
-    }
-    let sql = format!(
-        "SELECT storage_key FROM extracts WHERE storage_key IN ({})",
-        crate::db::placeholders(1, keys.len())
-    );
-    let rows: Vec<String> = on_db!(db, p => {
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for k in keys {
-            q = q.bind(k);
-        }
-        q.fetch_all(p).await?
-    });
-    Ok(rows.into_iter().collect())
+    crate::db::present(
+        db,
+        "SELECT storage_key FROM extracts WHERE storage_key IN",
+        keys,
+    )
+    .await
 }

@@ -394,19 +394,6 @@ pub async fn entries_after(db: &Db, after_id: i64, limit: i64) -> DbResult<Vec<M
 
 /// Which of `inns` are in the register (a read: no transaction, so no SQLite write lock).
 pub async fn inns_present(db: &Db, inns: &[String]) -> DbResult<Vec<String>> {
-    let mut found = Vec::new();
-    for chunk in inns.chunks(500) {
-        let placeholders = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT inn FROM members WHERE inn IN ({placeholders})");
-        let rows = on_db!(db, p => {
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
-            for i in chunk { q = q.bind(i); }
-            q.fetch_all(p).await?
-        });
-        found.extend(rows);
-    }
-    Ok(found)
+    let found = crate::db::present(db, "SELECT inn FROM members WHERE inn IN", inns).await?;
+    Ok(found.into_iter().collect())
 }

@@ -258,7 +258,7 @@ async fn entry_page(
 
 pub(super) async fn show_admit(s: Staff<KeepRegister>) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    page(&entry_page(&s, &state, None, None, FieldErrors::new()).await?)
+    page(&entry_page(&s, state, None, None, FieldErrors::new()).await?)
 }
 
 /// The entry's form again with the messages (422), or the error that is not the form's.
@@ -302,7 +302,7 @@ pub(super) async fn admit(
     };
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/office/members/{id}?done=admitted")).into_response()),
-        Err(e) => refused(&s, &state, None, values, e).await,
+        Err(e) => refused(&s, state, None, values, e).await,
     }
 }
 
@@ -312,7 +312,7 @@ pub(super) async fn show_edit(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let mut p = entry_page(&s, &state, Some(id), None, FieldErrors::new()).await?;
+    let mut p = entry_page(&s, state, Some(id), None, FieldErrors::new()).await?;
     p.done = (q.done == "list").then_some("Список изменен, новая версия записи сохранена.");
     page(&p)
 }
@@ -350,7 +350,7 @@ pub(super) async fn save_entry(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/office/members/{id}?done=changed")).into_response()),
-        Err(e) => refused(&s, &state, Some(id), values, e).await,
+        Err(e) => refused(&s, state, Some(id), values, e).await,
     }
 }
 
@@ -454,7 +454,7 @@ pub(super) async fn add_list_item(
         }
         Err(errs) => Err(RegisterError::Invalid(errs)),
     };
-    list_result(&s, &state, id, &list, result).await
+    list_result(&s, state, id, &list, result).await
 }
 
 /// Back to the entry's lists, or the entry's page with the messages at the list's form (422).
@@ -528,5 +528,5 @@ pub(super) async fn remove_list_item(
         },
     )
     .await;
-    list_result(&s, &state, id, &list, result).await
+    list_result(&s, state, id, &list, result).await
 }

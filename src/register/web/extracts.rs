@@ -178,7 +178,7 @@ pub(super) async fn download_member_extract(
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    extract_pdf(&state, &number, Some(m.member_id)).await
+    extract_pdf(state, &number, Some(m.member_id)).await
 }
 
 pub(super) async fn download_office_extract(
@@ -186,5 +186,5 @@ pub(super) async fn download_office_extract(
     Path(number): Path<String>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    extract_pdf(&state, &number, None).await
+    extract_pdf(state, &number, None).await
 }

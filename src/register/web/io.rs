@@ -36,7 +36,7 @@ fn export_name(state: &AppState, ext: &str) -> String {
 
 pub(super) async fn export_csv(s: Staff) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let rows = all_rows(&state, false).await?;
+    let rows = all_rows(state, false).await?;
     let mut out = String::from("\u{feff}");
     out.push_str(&table::csv_line(&table::headers(false)));
     for r in &rows {
@@ -45,14 +45,14 @@ pub(super) async fn export_csv(s: Staff) -> Result<Response, AppError> {
     Ok(file_response(
         out,
         "text/csv; charset=utf-8",
-        &export_name(&state, "csv"),
+        &export_name(state, "csv"),
         false,
     ))
 }
 
 pub(super) async fn export_xlsx(s: Staff) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let rows = all_rows(&state, false).await?;
+    let rows = all_rows(state, false).await?;
     let bytes = tokio::task::spawn_blocking(move || table::xlsx(&table::headers(false), &rows))
         .await
         .map_err(|e| AppError::Unexpected(anyhow::Error::new(e)))?
@@ -60,7 +60,7 @@ pub(super) async fn export_xlsx(s: Staff) -> Result<Response, AppError> {
     Ok(file_response(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &export_name(&state, "xlsx"),
+        &export_name(state, "xlsx"),
         false,
     ))
 }

@@ -427,7 +427,7 @@ async fn show_card(ctx: Ctx, Path(inn): Path<String>) -> Result<Response, AppErr
         short_name: row.entry.short_name.clone(),
         status: snap.entry.status.label(),
         status_code: snap.entry.status.code(),
-        facts: public_facts(&state, &snap),
+        facts: public_facts(state, &snap),
         updated: views::datetime(&row.updated_at),
         inn: row.entry.inn.clone(),
     })
