@@ -10,6 +10,7 @@ use crate::audit::{self, Actor, Event};
 use crate::config::SecuritySettings;
 use crate::db::{Db, DbError};
 use crate::requisites::{Email, Inn, RequisiteError};
+use crate::validation::{FORM, FieldErrors};
 
 /// Where a request came from; recorded with logins and audit entries.
 #[derive(Debug, Clone, Default)]
@@ -48,8 +49,34 @@ pub enum AuthError {
     SelfChange,
     #[error("В организации должен остаться хотя бы один активный руководитель")]
     LastHead,
+    /// A form's own checks: messages at their fields.
+    #[error("{0}")]
+    Invalid(FieldErrors),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl AuthError {
+    /// The refusal as the form shows it, each message at the field it concerns; errors that
+    /// are not about the form pass on.
+    pub fn into_form(self) -> Result<FieldErrors, AuthError> {
+        if let AuthError::Invalid(e) = self {
+            return Ok(e);
+        }
+        let field = match &self {
+            AuthError::EmailTaken | AuthError::SameEmail => "email",
+            AuthError::WeakPassword(_) => "password",
+            AuthError::PasswordsDiffer => "password2",
+            AuthError::WrongCurrentPassword => "current",
+            AuthError::BadLogin(_)
+            | AuthError::InvalidCredentials
+            | AuthError::AmbiguousInn
+            | AuthError::SelfChange
+            | AuthError::LastHead => FORM,
+            _ => return Err(self),
+        };
+        Ok(FieldErrors::one(field, self.to_string()))
+    }
 }
 
 impl From<DbError> for AuthError {
@@ -491,6 +518,20 @@ pub async fn create_member_heads_bulk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_sit_at_their_fields() {
+        let e = AuthError::PasswordsDiffer.into_form().unwrap();
+        assert_eq!(e.get("password2"), Some("Пароли не совпадают"));
+        let e = AuthError::EmailTaken.into_form().unwrap();
+        assert!(e.get("email").is_some());
+        let e = AuthError::LastHead.into_form().unwrap();
+        assert_eq!(e.general().len(), 1);
+        assert!(matches!(
+            AuthError::NotFound.into_form(),
+            Err(AuthError::NotFound)
+        ));
+    }
 
     #[test]
     fn login_field_is_email_or_inn() {

@@ -11,6 +11,7 @@ use crate::auth::service::AuthError;
 use crate::auth::users;
 use crate::requisites::Email;
 use crate::state::AppState;
+use crate::validation::FieldErrors;
 use crate::web::views::Chrome;
 use crate::web::{AppError, Staff, invalid, page};
 
@@ -23,7 +24,7 @@ struct EmailEditPage {
     user_id: i64,
     user_name: String,
     email: String,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 /// The page, for whoever may change this member's users' e-mails (403 for other staff, 404
@@ -34,7 +35,7 @@ async fn email_edit_page(
     member_id: i64,
     user_id: i64,
     typed: Option<String>,
-    error: Option<String>,
+    errors: FieldErrors,
 ) -> Result<EmailEditPage, AppError> {
     let (m, u) = users::email_change_target(&state.db, &s.user, member_id, user_id).await?;
     Ok(EmailEditPage {
@@ -44,7 +45,7 @@ async fn email_edit_page(
         user_id,
         user_name: u.full_name,
         email: typed.unwrap_or(u.email),
-        error,
+        errors,
     })
 }
 
@@ -53,7 +54,7 @@ pub(super) async fn show_email_edit(
     Path((id, uid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    page(&email_edit_page(&s, state, id, uid, None, None).await?)
+    page(&email_edit_page(&s, state, id, uid, None, FieldErrors::new()).await?)
 }
 
 #[derive(Deserialize)]
@@ -68,13 +69,16 @@ pub(super) async fn save_email(
     Form(f): Form<EmailForm>,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let refused = |typed: String, error: String| async {
-        let p = email_edit_page(&s, state, id, uid, Some(typed), Some(error)).await?;
+    let refused = |typed: String, errors: FieldErrors| async {
+        let p = email_edit_page(&s, state, id, uid, Some(typed), errors).await?;
         invalid(&p)
     };
     let email = match Email::parse(&f.email) {
         Ok(e) => e,
-        Err(e) => return refused(f.email.trim().to_string(), e.to_string()).await,
+        Err(e) => {
+            let errors = FieldErrors::one("email", e.to_string());
+            return refused(f.email.trim().to_string(), errors).await;
+        }
     };
     let r = users::change_member_user_email(
         &state.core,
@@ -92,7 +96,7 @@ pub(super) async fn save_email(
             Ok(Redirect::to(&format!("/office/members/{id}?done=email")).into_response())
         }
         Err(e @ (AuthError::EmailTaken | AuthError::SameEmail)) => {
-            refused(email.as_str().to_string(), e.to_string()).await
+            refused(email.as_str().to_string(), e.into_form()?).await
         }
         Err(e) => Err(e.into()),
     }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Principal;
 use crate::auth::service::{self, AuthError, LoginId};
+use crate::validation::FieldErrors;
 use crate::web::session::{SESSION_COOKIE, clear_cookie, set_cookie};
 use crate::web::views::Chrome;
 use crate::web::{AppError, Ctx, page, with_status};
@@ -32,7 +33,7 @@ struct LoginPage {
     chrome: Chrome,
     login: String,
     next: String,
-    error: Option<String>,
+    errors: FieldErrors,
     notice: Option<&'static str>,
 }
 
@@ -68,7 +69,7 @@ pub(super) async fn show_login(
         chrome: ctx.chrome("Вход в личный кабинет"),
         login: String::new(),
         next: safe_next(&q.next),
-        error: None,
+        errors: FieldErrors::new(),
         notice: q.vyhod.map(|_| "Вы вышли из личного кабинета."),
     })
 }
@@ -86,25 +87,29 @@ pub(super) struct LoginForm {
 pub(super) async fn login(ctx: Ctx, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
     let state = &ctx.state;
     let next = safe_next(&form.next);
-    let again = |status: StatusCode, error: String| {
+    let again = |status: StatusCode, errors: FieldErrors| {
         with_status(
             status,
             &LoginPage {
                 chrome: ctx.chrome("Вход в личный кабинет"),
                 login: form.login.trim().to_string(),
                 next: next.clone(),
-                error: Some(error),
+                errors,
                 notice: None,
             },
         )
     };
-    let id = match LoginId::parse(&form.login) {
-        Ok(id) => id,
-        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
-    };
+    // Both fields are checked in one round.
+    let mut errors = FieldErrors::new();
+    let id = LoginId::parse(&form.login)
+        .map_err(|e| errors.add("login", e.to_string()))
+        .ok();
     if form.password.is_empty() {
-        return again(StatusCode::UNPROCESSABLE_ENTITY, "Введите пароль".into());
+        errors.add("password", "Введите пароль");
     }
+    let Some(id) = id.filter(|_| errors.is_empty()) else {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, errors);
+    };
     if let Err(wait) = state.limits.check_login(&ctx.client.ip, &id.key()) {
         tracing::warn!(ip = %ctx.client.ip, "login rate limit reached");
         return Err(AppError::TooManyRequests {
@@ -136,7 +141,7 @@ pub(super) async fn login(ctx: Ctx, Form(form): Form<LoginForm>) -> Result<Respo
             Ok(res)
         }
         Err(e @ (AuthError::InvalidCredentials | AuthError::AmbiguousInn)) => {
-            again(StatusCode::UNAUTHORIZED, e.to_string())
+            again(StatusCode::UNAUTHORIZED, FieldErrors::form(e.to_string()))
         }
         Err(e) => Err(e.into()),
     }

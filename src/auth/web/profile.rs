@@ -10,6 +10,7 @@ use crate::auth::recovery;
 use crate::auth::service::{self, AuthError};
 use crate::auth::views::LoginView;
 use crate::state::AppState;
+use crate::validation::FieldErrors;
 use crate::web::views::Chrome;
 use crate::web::{AppError, User, invalid, page};
 
@@ -23,7 +24,7 @@ struct ProfilePage {
     company: Option<String>,
     logins: Vec<LoginView>,
     notice: Option<String>,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -36,7 +37,7 @@ async fn profile_page(
     u: &User,
     state: &AppState,
     notice: Option<String>,
-    error: Option<String>,
+    errors: FieldErrors,
 ) -> Result<ProfilePage, AppError> {
     let (ctx, user) = (&u.ctx, &u.user);
     let logins = service::recent_logins(&state.db, user.user_id, 10).await?;
@@ -56,7 +57,7 @@ async fn profile_page(
             })
             .collect(),
         notice,
-        error,
+        errors,
     })
 }
 
@@ -69,7 +70,7 @@ pub(super) async fn show_profile(
         "password" => Some("Пароль сохранён. Остальные сеансы входа завершены.".to_string()),
         _ => None,
     };
-    page(&profile_page(&u, state, notice, None).await?)
+    page(&profile_page(&u, state, notice, FieldErrors::new()).await?)
 }
 
 #[derive(Deserialize)]
@@ -105,7 +106,7 @@ pub(super) async fn change_password(
             e @ (AuthError::WrongCurrentPassword
             | AuthError::PasswordsDiffer
             | AuthError::WeakPassword(_)),
-        ) => invalid(&profile_page(&u, state, None, Some(e.to_string())).await?),
+        ) => invalid(&profile_page(&u, state, None, e.into_form()?).await?),
         Err(e) => Err(e.into()),
     }
 }

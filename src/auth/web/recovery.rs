@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::auth::recovery::{self, Purpose, ResetBy};
 use crate::auth::service::AuthError;
 use crate::requisites::{Email, Inn};
+use crate::validation::FieldErrors;
 use crate::web::session::{SESSION_COOKIE, set_cookie};
 use crate::web::views::Chrome;
 use crate::web::{AppError, Ctx, invalid, page, with_status};
@@ -21,7 +22,8 @@ struct ResetRequestPage {
     chrome: Chrome,
     by_inn: bool,
     value: String,
-    error: Option<String>,
+    /// at `inn` or `email`, the one field of the form
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -38,7 +40,7 @@ pub(super) async fn show_reset_request(
         chrome: ctx.chrome("Сброс пароля пользователя"),
         by_inn: q.by == "inn",
         value: String::new(),
-        error: None,
+        errors: FieldErrors::new(),
     })
 }
 
@@ -70,12 +72,13 @@ pub(super) async fn request_reset(
     } else {
         form.email.trim().to_string()
     };
+    let field = if by_inn { "inn" } else { "email" };
     let again = |error: String| {
         invalid(&ResetRequestPage {
             chrome: ctx.chrome("Сброс пароля пользователя"),
             by_inn,
             value: value.clone(),
-            error: Some(error),
+            errors: FieldErrors::one(field, error),
         })
     };
     let by = if by_inn {
@@ -118,7 +121,7 @@ struct NewPasswordPage {
     token: String,
     email: String,
     invite: bool,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 #[derive(Template)]
@@ -153,7 +156,7 @@ pub(super) async fn show_new_password(
             token: q.token,
             email: user.email,
             invite: purpose == Purpose::Invite,
-            error: None,
+            errors: FieldErrors::new(),
         }),
         None => link_invalid(&ctx),
     }
@@ -194,6 +197,7 @@ pub(super) async fn set_new_password(
         }
         Err(AuthError::InvalidToken) => link_invalid(&ctx),
         Err(e @ (AuthError::PasswordsDiffer | AuthError::WeakPassword(_))) => {
+            let errors = e.into_form()?;
             let Some((user, purpose)) = recovery::user_of_token(&state.db, &form.token).await?
             else {
                 return link_invalid(&ctx);
@@ -203,7 +207,7 @@ pub(super) async fn set_new_password(
                 token: form.token,
                 email: user.email,
                 invite: purpose == Purpose::Invite,
-                error: Some(e.to_string()),
+                errors,
             })
         }
         Err(e) => Err(e.into()),

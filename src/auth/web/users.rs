@@ -14,6 +14,7 @@ use crate::auth::users::{self, Invitation};
 use crate::auth::views::{RoleOption, UserView, role_options};
 use crate::requisites::Email;
 use crate::state::AppState;
+use crate::validation::FieldErrors;
 use crate::web::access::{CompanyUsers, Rule};
 use crate::web::views::Chrome;
 use crate::web::{AppError, DoneQuery, Member, invalid, page};
@@ -26,7 +27,7 @@ struct UserPage {
     company: String,
     can_manage: bool,
     roles: Vec<RoleOption>,
-    error: Option<String>,
+    errors: FieldErrors,
     notice: Option<&'static str>,
 }
 
@@ -45,7 +46,7 @@ async fn user_page<R: Rule>(
         roles: role_options(user.member_role.as_deref()),
         user: UserView::from(&user),
         company: m.user.company.clone().unwrap_or_default(),
-        error: None,
+        errors: FieldErrors::new(),
         notice,
     })
 }
@@ -75,7 +76,15 @@ pub(super) async fn change_role(
     let state = &m.ctx.state;
     match MemberRole::from_code(&f.role) {
         Some(role) => manage(&m, state, id, Some(role), None).await,
-        None => refused(&m, state, id, "Выберите роль из списка".into()).await,
+        None => {
+            refused(
+                &m,
+                state,
+                id,
+                FieldErrors::one("role", "Выберите роль из списка"),
+            )
+            .await
+        }
     }
 }
 
@@ -98,10 +107,10 @@ async fn refused(
     m: &Member<CompanyUsers>,
     state: &AppState,
     id: i64,
-    error: String,
+    errors: FieldErrors,
 ) -> Result<Response, AppError> {
     let mut p = user_page(m, state, id, None).await?;
-    p.error = Some(error);
+    p.errors = errors;
     invalid(&p)
 }
 
@@ -125,7 +134,7 @@ async fn manage(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/kabinet/users/{id}?done=saved")).into_response()),
         Err(e @ (AuthError::SelfChange | AuthError::LastHead)) => {
-            refused(m, state, id, e.to_string()).await
+            refused(m, state, id, e.into_form()?).await
         }
         Err(e) => Err(e.into()),
     }
@@ -137,7 +146,7 @@ struct InvitePage {
     chrome: Chrome,
     form: InviteForm,
     roles: Vec<RoleOption>,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,7 +166,7 @@ pub(super) async fn show_invite(m: Member<CompanyUsers>) -> Result<Response, App
         chrome: m.ctx.chrome("Пригласить пользователя"),
         form: InviteForm::default(),
         roles: role_options(Some(MemberRole::Reporter.code())),
-        error: None,
+        errors: FieldErrors::new(),
     })
 }
 
@@ -166,23 +175,28 @@ pub(super) async fn invite_user(
     Form(f): Form<InviteForm>,
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    let again = |f: InviteForm, error: String| {
+    let again = |f: InviteForm, errors: FieldErrors| {
         invalid(&InvitePage {
             chrome: m.ctx.chrome("Пригласить пользователя"),
             roles: role_options(Some(&f.role)),
             form: f,
-            error: Some(error),
+            errors,
         })
     };
+    // Every field is checked in one round.
+    let mut errors = FieldErrors::new();
     if f.full_name.trim().is_empty() {
-        return again(f, "Укажите ФИО пользователя".into());
+        errors.add("full_name", "Укажите ФИО пользователя");
     }
-    let email = match Email::parse(&f.email) {
-        Ok(e) => e,
-        Err(e) => return again(f, e.to_string()),
-    };
-    let Some(role) = MemberRole::from_code(&f.role) else {
-        return again(f, "Выберите роль".into());
+    let email = Email::parse(&f.email)
+        .map_err(|e| errors.add("email", e.to_string()))
+        .ok();
+    let role = MemberRole::from_code(&f.role);
+    if role.is_none() {
+        errors.add("role", "Выберите роль");
+    }
+    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+        return again(f, errors);
     };
     let invitation = Invitation {
         email,
@@ -195,7 +209,7 @@ pub(super) async fn invite_user(
             state.mail.wake();
             Ok(Redirect::to("/kabinet/company?done=invited").into_response())
         }
-        Err(e @ AuthError::EmailTaken) => again(f, e.to_string()),
+        Err(e @ AuthError::EmailTaken) => again(f, e.into_form()?),
         Err(e) => Err(e.into()),
     }
 }
