@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod cli;
 mod exchange;
+mod hardening;
 mod office;
 mod platform;
 mod recovery;

@@ -45,16 +45,26 @@ pub(super) struct LoginQuery {
     vyhod: Option<String>,
 }
 
-/// Only paths of this site: never an open redirect.
+/// Only paths of this site: never an open redirect. One leading `/`, not `//`, no backslash,
+/// no control or white-space character anywhere (browsers drop tabs and newlines, so
+/// `/\t/evil.example` would be `//evil.example` to them), and a URL parser must read it as a
+/// path on this host. Anything else: the user's home page.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/')
+    let plain = next.starts_with('/')
         && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains("://")
-    {
-        next.to_string()
-    } else {
-        String::new()
+        && next.len() <= 2000
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    if !plain {
+        return String::new();
+    }
+    let base = url::Url::parse("https://kabinet.invalid/").expect("a valid base");
+    match base.join(next) {
+        Ok(u) if u.host_str() == Some("kabinet.invalid") && u.scheme() == "https" => {
+            u[url::Position::BeforePath..].to_string()
+        }
+        _ => String::new(),
     }
 }
 
@@ -170,5 +180,9 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "");
         assert_eq!(safe_next("https://evil.example"), "");
         assert_eq!(safe_next("/\\evil.example"), "");
+        assert_eq!(safe_next("/\t/evil.example"), "");
+        assert_eq!(safe_next("/\n/evil.example"), "");
+        assert_eq!(safe_next("/%09/evil.example"), "/%09/evil.example");
+        assert_eq!(safe_next("/kabinet?a=1#x"), "/kabinet?a=1#x");
     }
 }
