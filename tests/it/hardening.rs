@@ -54,3 +54,27 @@ async fn login_sends_only_to_paths_of_this_site(app: TestApp) {
         .await;
     assert_eq!(location(&r), "/kabinet/journal?year=2026", "a path of this site is kept");
 }
+
+fn tight_limits() -> Options {
+    Options {
+        overrides: vec![("security.extract_checks_per_ip_per_minute", 3.into())],
+        ..Options::default()
+    }
+}
+
+crate::both_dbs_with!(tight_limits => one_limit_covers_the_extract_check_and_its_pdf);
+
+/// Finding 6: `/v/{n}` answered 429 after the limit, `/v/{n}/pdf` never did. One limit counts
+/// both, so numbers cannot be guessed through the PDF.
+async fn one_limit_covers_the_extract_check_and_its_pdf(app: TestApp) {
+    let visitor = TestApp::client_for(&app);
+    for i in 0..3 {
+        let r = visitor.get(&format!("/v/2026-0000-000{i}/pdf")).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+    let r = visitor.get("/v/2026-0000-0009/pdf").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let r = visitor.get("/v/2026-0000-0009").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the page shares the count");
+}

@@ -355,6 +355,26 @@ macro_rules! both_dbs {
     )*};
 }
 
+/// The same with options: `both_dbs_with!(options_fn => name, …)`, `options_fn() -> Options`.
+#[macro_export]
+macro_rules! both_dbs_with {
+    ($opts:ident => $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, super::$opts()).await.unwrap();
+                super::$name(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, super::$opts()).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -570,9 +570,11 @@ async fn show_check(ctx: Ctx, Path(number): Path<String>) -> Result<Response, Ap
     })
 }
 
-async fn download_checked(
-    State(state): State<AppState>,
-    Path(number): Path<String>,
-) -> Result<Response, AppError> {
-    super::extracts::extract_pdf(&state, &number, None).await
+async fn download_checked(ctx: Ctx, Path(number): Path<String>) -> Result<Response, AppError> {
+    // The same limit as the check page: numbers cannot be guessed through the PDF either.
+    ctx.state
+        .limits
+        .check_extract_lookup(&ctx.client.ip)
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    super::extracts::extract_pdf(&ctx.state, &number, None).await
 }
