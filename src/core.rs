@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::documents::Documents;
 use crate::mail::Mail;
+use crate::passwords::Passwords;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct Core {
     /// PDF documents (fonts and templates loaded once).
     pub documents: Documents,
     pub clock: Clock,
+    /// argon2 on a few dedicated threads (`passwords.rs`).
+    pub passwords: Passwords,
     /// Key of the CSRF tokens and of the one-time links' HMAC.
     pub secret: Arc<Vec<u8>>,
 }

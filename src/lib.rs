@@ -13,6 +13,8 @@ pub mod files;
 pub mod fmt;
 pub mod mail;
 pub mod numbering;
+pub mod passwords;
+pub mod ratelimit;
 pub mod requisites;
 pub mod signatures;
 pub mod storage;

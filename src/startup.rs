@@ -13,7 +13,10 @@ use crate::core::Core;
 use crate::db::Db;
 use crate::state::AppState;
 use crate::web::assets::Assets;
-use crate::web::ratelimit::{HOUSEKEEPING_EVERY, Limits};
+use crate::web::ratelimit::Limits;
+
+/// How often the housekeeping runs (expired sessions, old counters, digests, orphans).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 use crate::web::views::SroView;
 
 pub struct Application {
@@ -43,7 +46,7 @@ impl Application {
     pub async fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
         let assets = Assets::load(&settings)?;
         let sro = SroView::new(&settings, &assets);
-        let limits = Limits::new(&settings.security);
+        let limits = Limits::new(db.clone(), &settings.security);
         let settings_cache_ms = settings.security.session_cache_ms;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
@@ -94,7 +97,10 @@ impl Application {
             let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
             loop {
                 tick.tick().await;
-                state.limits.housekeeping();
+                if let Err(e) = crate::ratelimit::sweep(&state.db, chrono::Duration::days(1)).await
+                {
+                    tracing::warn!(error = ?e, "removing old rate-limit counters");
+                }
                 if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
                     tracing::warn!(error = ?e, "removing expired sessions");
                 }
@@ -134,6 +140,10 @@ pub fn build_core(settings: Settings, db: Db) -> anyhow::Result<Core> {
         storage: crate::storage::Storage::new(&settings)?,
         documents: crate::documents::Documents::new().context("loading document templates")?,
         clock: db.clock().clone(),
+        passwords: crate::passwords::Passwords::start(
+            settings.security.password_threads,
+            settings.security.password_queue,
+        ),
         settings: Arc::new(settings),
         db,
     })

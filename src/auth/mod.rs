@@ -4,6 +4,7 @@
 //! Owns `users`, `sessions`, `login_events` and `user_tokens`. Reads the register's `members`
 //! through two listed read models (login by INN, `store::member_brief`).
 
+pub mod accounts;
 pub mod cache;
 pub mod model;
 pub mod recovery;

@@ -1,8 +1,5 @@
 //! Users, roles, password hashing and session tokens: the pure part of authentication.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-
 /// A role of an SRO employee in the back office.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffRole {
@@ -130,25 +127,43 @@ impl User {
     }
 }
 
-/// argon2id with the crate's defaults (19 MiB, 2 passes): OWASP's recommended minimum.
-pub fn hash_password(password: &str) -> String {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .expect("argon2 with default parameters and a random salt cannot fail")
-        .to_string()
-}
+pub use crate::passwords::{dummy_hash, hash_password, verify_password};
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
-}
-
-/// A hash that matches no password; verifying against it costs as much as a real check, so
-/// "no such user" takes as long as "wrong password".
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("no user has this password: timing equaliser"))
+/// Why a person's name cannot go into a letter, or `None`. Names are printed in invitations
+/// sent to any address: no links (mail clients turn them into clickable ones), no control or
+/// direction characters, at most 200 characters.
+pub fn person_name_problem(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Some("Укажите ФИО пользователя");
+    }
+    if name.chars().count() > 200 {
+        return Some("ФИО не длиннее 200 символов");
+    }
+    if name.chars().any(|c| {
+        c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    }) {
+        return Some("ФИО содержит служебные символы: наберите его заново");
+    }
+    let lower = name.to_lowercase();
+    let link = ["http:", "https:", "www.", "://", "@"]
+        .iter()
+        .any(|m| lower.contains(m))
+        || lower.split(|c: char| c.is_whitespace()).any(|w| {
+            // a word with a dot between letters, like evil.example or сайт.рф
+            let parts: Vec<&str> = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .split('.')
+                .collect();
+            parts.len() >= 2
+                && parts
+                    .iter()
+                    .all(|p| p.chars().count() >= 2 && p.chars().all(char::is_alphanumeric))
+        });
+    if link {
+        return Some("ФИО не может содержать адреса сайтов или электронной почты");
+    }
+    None
 }
 
 /// Passwords that fail the minimum: shown on the form as is.
@@ -206,13 +221,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn argon2id_roundtrip() {
-        let h = hash_password("Правильный-пароль-1");
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("Правильный-пароль-1", &h));
-        assert!(!verify_password("неправильный", &h));
-        assert!(!verify_password("x", "not a phc string"));
-        assert!(!verify_password("anything", dummy_hash()));
+    fn names_carry_no_links() {
+        assert_eq!(person_name_problem("Новиков Илья Сергеевич"), None);
+        assert_eq!(person_name_problem("Анна-Мария О'Нил"), None);
+        assert_eq!(person_name_problem("И. И. Иванов"), None);
+        for bad in [
+            "Иван http://x.ru",
+            "www.evil.example",
+            "Иван evil.example",
+            "a@b.ru",
+            "Иван\u{202e}",
+            "Иван\nПетров",
+            "",
+        ] {
+            assert!(person_name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(person_name_problem(&"Я".repeat(201)).is_some());
     }
 
     #[test]

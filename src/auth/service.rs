@@ -1,13 +1,13 @@
 //! Use cases of authentication. No HTTP here: the web layer turns forms into these calls.
 
-use anyhow::Context;
 use chrono::Duration;
 
 use super::cache::SessionCache;
-use super::model::{self, MemberRole, Principal, StaffRole, User};
+use super::model::{MemberRole, Principal, StaffRole, User};
 use super::store;
 use crate::audit::{self, Actor, Event};
 use crate::config::SecuritySettings;
+use crate::core::Core;
 use crate::db::{Db, DbError};
 use crate::requisites::{Email, Inn, RequisiteError};
 use crate::validation::{FORM, FieldErrors};
@@ -27,8 +27,17 @@ pub enum AuthError {
     #[error("{0}")]
     BadLogin(String),
     /// Several users of the company share this password: the INN does not say who it is.
-    #[error("У организации несколько пользователей. Войдите по своему адресу электронной почты.")]
+    /// A wrong password for a company of several users: the same refusal, with the hint.
+    #[error(
+        "Неверный логин или пароль. У организации несколько пользователей: войдите по своему адресу электронной почты."
+    )]
     AmbiguousInn,
+    /// Too many failed logins in a row: the account waits.
+    #[error("Слишком много неудачных попыток входа")]
+    Locked { retry_after_secs: u64 },
+    /// The password checks are overloaded: try again in a moment.
+    #[error("Сервис входа перегружен")]
+    Busy,
     #[error("Пользователь с таким адресом электронной почты уже есть")]
     EmailTaken,
     #[error("{0}")]
@@ -76,6 +85,12 @@ impl AuthError {
             _ => return Err(self),
         };
         Ok(FieldErrors::one(field, self.to_string()))
+    }
+}
+
+impl From<crate::passwords::Busy> for AuthError {
+    fn from(_: crate::passwords::Busy) -> Self {
+        AuthError::Busy
     }
 }
 
@@ -133,31 +148,37 @@ impl LoginId {
     }
 }
 
+pub use super::accounts::{
+    MemberUserForCreate, create_member_heads_bulk, create_member_user, create_staff,
+};
+
 pub struct LoggedIn {
     /// The new session cookie value (never stored; the database keeps its hash).
     pub token: String,
     pub user: User,
 }
 
-async fn verify_blocking(password: String, hash: String) -> anyhow::Result<bool> {
-    // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    tokio::task::spawn_blocking(move || model::verify_password(&password, &hash))
-        .await
-        .context("password check task")
-}
+/// An INN login checks the password against this many hashes whatever the company: its users
+/// and dummies for the rest, so the time it takes does not tell how many users a company has.
+/// A company with more users logs in by e-mail.
+pub const INN_LOGIN_CHECKS: usize = 5;
 
 /// Check the credentials and open a new session. Any session the browser had is ended, so the
 /// session id always changes at login.
+///
+/// Failed logins count per account whatever the form (`ratelimit::login_failed`): after a few
+/// in a row the account waits, growing to an hour; the wait is the same for a login no account
+/// has, so it says nothing about which exist.
 pub async fn login(
-    db: &Db,
-    security: &SecuritySettings,
+    core: &Core,
     id: &LoginId,
     password: &str,
     client: &ClientInfo,
     previous_token: Option<&str>,
     cache: &SessionCache,
 ) -> Result<LoggedIn, AuthError> {
-    let candidates = match id {
+    let db = &core.db;
+    let candidates: Vec<User> = match id {
         LoginId::Email(e) => store::user_by_email(db, e.as_str())
             .await?
             .filter(|u| !u.is_blocked && u.password_hash.is_some())
@@ -165,42 +186,47 @@ pub async fn login(
             .collect(),
         LoginId::Inn(inn) => store::login_candidates_by_inn(db, inn.as_str()).await?,
     };
-    if candidates.is_empty() {
-        // Same work as a real check, so timing does not tell whether the account exists.
-        verify_blocking(password.to_string(), model::dummy_hash().to_string()).await?;
-        record_failure(db, None, client).await?;
-        return Err(AuthError::InvalidCredentials);
-    }
-    let mut matched: Vec<User> = Vec::new();
-    for user in candidates.iter() {
-        let hash = user.password_hash.clone().unwrap_or_default();
-        if verify_blocking(password.to_string(), hash).await? {
-            matched.push(user.clone());
-        }
-    }
-    let user = match matched.len() {
-        1 => matched.pop().expect("one"),
-        0 => {
-            let who = if candidates.len() == 1 {
-                Some(candidates[0].id)
-            } else {
-                None
-            };
-            record_failure(db, who, client).await?;
-            return Err(AuthError::InvalidCredentials);
-        }
-        _ => return Err(AuthError::AmbiguousInn),
+    let several = matches!(id, LoginId::Inn(_)) && candidates.len() > 1;
+    let keys: Vec<String> = if candidates.is_empty() {
+        vec![format!("login:{}", id.key())]
+    } else {
+        candidates
+            .iter()
+            .map(|u| format!("user:{}", u.id))
+            .collect()
     };
-    if user.principal().is_none() {
-        return Err(AuthError::InvalidCredentials);
+    let mut locked = None;
+    for k in &keys {
+        locked = locked.max(crate::ratelimit::login_locked_until(db, k).await?);
     }
+    if let Some(until) = locked {
+        return Err(AuthError::Locked {
+            retry_after_secs: (until - db.now()).num_seconds().max(1) as u64,
+        });
+    }
+    let matched = check_candidates(core, id, &candidates, password).await?;
+    let user = match matched {
+        Some(u) if u.principal().is_some() => u,
+        _ => {
+            let who = (candidates.len() == 1).then(|| candidates[0].id);
+            record_failure(core, who, &keys, client).await?;
+            // Several users share the password, or none has it: one answer, so a guessed
+            // password is never confirmed; a company of several users is told to use e-mail.
+            return Err(if several {
+                AuthError::AmbiguousInn
+            } else {
+                AuthError::InvalidCredentials
+            });
+        }
+    };
+    crate::ratelimit::login_succeeded(db, &format!("user:{}", user.id)).await?;
 
     let mut tx = db.begin().await?;
     let old = previous_token.map(crate::tokens::token_hash);
     if let Some(old) = &old {
         store::delete_session(&mut tx, old).await?;
     }
-    let token = open_session(&mut tx, security, user.id, client).await?;
+    let token = open_session(&mut tx, &core.settings.security, user.id, client).await?;
     let actor = Actor {
         user_id: Some(user.id),
         label: user.email.clone(),
@@ -221,22 +247,64 @@ pub async fn login(
     Ok(LoggedIn { token, user })
 }
 
+/// The user whose password it is: exactly one of the candidates. The work is the same
+/// whatever the candidates: one check for an e-mail, [`INN_LOGIN_CHECKS`] for an INN.
+async fn check_candidates(
+    core: &Core,
+    id: &LoginId,
+    candidates: &[User],
+    password: &str,
+) -> Result<Option<User>, AuthError> {
+    let checks = match id {
+        LoginId::Email(_) => 1,
+        LoginId::Inn(_) => INN_LOGIN_CHECKS,
+    };
+    let mut matched = Vec::new();
+    for i in 0..checks {
+        let hash = candidates.get(i).and_then(|u| u.password_hash.as_deref());
+        let ok = match hash {
+            Some(h) => core.passwords.verify(password, h).await?,
+            None => core.passwords.verify_nobody(password).await?,
+        };
+        if ok {
+            matched.push(candidates[i].clone());
+        }
+    }
+    // More candidates than checks: the INN cannot pick among so many users.
+    if candidates.len() > checks || matched.len() != 1 {
+        return Ok(None);
+    }
+    Ok(matched.pop())
+}
+
+/// A failed login: recorded for the user (their «Последние входы»), counted for every account
+/// it tried, and audited when it makes an account wait.
 async fn record_failure(
-    db: &Db,
+    core: &Core,
     user_id: Option<i64>,
+    keys: &[String],
     client: &ClientInfo,
 ) -> Result<(), AuthError> {
+    let db = &core.db;
     let mut tx = db.begin().await?;
-    store::record_login(
-        &mut tx,
-        user_id,
-        db.now(),
-        &client.ip,
-        &client.user_agent,
-        false,
-    )
-    .await?;
+    let now = tx.now;
+    store::record_login(&mut tx, user_id, now, &client.ip, &client.user_agent, false).await?;
     tx.commit().await?;
+    for key in keys {
+        let (failures, until) = crate::ratelimit::login_failed(db, key).await?;
+        if let Some(until) = until {
+            let mut tx = db.begin().await?;
+            let actor = Actor {
+                user_id: None,
+                label: "anonymous".into(),
+                ip: client.ip.clone(),
+            };
+            let details = serde_json::json!({ "failures": failures, "until": until });
+            let event = Event::new("auth.login_locked", "account", key, details);
+            audit::record(&mut tx, &actor, event).await?;
+            tx.commit().await?;
+        }
+    }
     Ok(())
 }
 
@@ -380,85 +448,6 @@ pub async fn session_user(
     Ok(user)
 }
 
-/// A new SRO employee (CLI `create-staff`, demo data).
-pub async fn create_staff(
-    db: &Db,
-    role: StaffRole,
-    email: &Email,
-    full_name: &str,
-    password: &str,
-    actor: &Actor,
-) -> Result<i64, AuthError> {
-    if let Some(problem) = model::password_problem(password, &[email.as_str()]) {
-        return Err(AuthError::WeakPassword(problem));
-    }
-    let hash = model::hash_password(password);
-    let mut tx = db.begin().await?;
-    let id = store::insert_user(
-        &mut tx,
-        &store::NewUser {
-            email: email.as_str(),
-            full_name,
-            position: role.label(),
-            phone: "",
-            password_hash: Some(&hash),
-            kind: "staff",
-            member_id: None,
-            member_role: None,
-            staff_role: Some(role.code()),
-        },
-    )
-    .await?;
-    let details = serde_json::json!({ "email": email.as_str(), "role": role.code() });
-    let event = Event::new("staff.create", "user", id, details);
-    audit::record(&mut tx, actor, event).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// A user of a member company. `password_hash` may be a precomputed hash (bulk data).
-pub struct MemberUserForCreate<'a> {
-    pub member_id: i64,
-    pub role: MemberRole,
-    pub email: &'a Email,
-    pub full_name: &'a str,
-    pub position: &'a str,
-    pub phone: &'a str,
-    pub password: &'a str,
-}
-
-pub async fn create_member_user(
-    db: &Db,
-    u: &MemberUserForCreate<'_>,
-    actor: &Actor,
-) -> Result<i64, AuthError> {
-    if let Some(problem) = model::password_problem(u.password, &[u.email.as_str()]) {
-        return Err(AuthError::WeakPassword(problem));
-    }
-    let hash = model::hash_password(u.password);
-    let mut tx = db.begin().await?;
-    let id = store::insert_user(
-        &mut tx,
-        &store::NewUser {
-            email: u.email.as_str(),
-            full_name: u.full_name,
-            position: u.position,
-            phone: u.phone,
-            password_hash: Some(&hash),
-            kind: "member",
-            member_id: Some(u.member_id),
-            member_role: Some(u.role.code()),
-            staff_role: None,
-        },
-    )
-    .await?;
-    let details = serde_json::json!({ "email": u.email.as_str(), "member_id": u.member_id, "role": u.role.code() });
-    let event = Event::new("member_user.create", "user", id, details);
-    audit::record(&mut tx, actor, event).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
 pub async fn users_of_member(db: &Db, member_id: i64) -> Result<Vec<User>, DbError> {
     store::users_of_member(db, member_id).await
 }
@@ -481,38 +470,6 @@ pub async fn recent_logins(
 
 pub async fn sweep_sessions(db: &Db) -> Result<u64, DbError> {
     store::delete_expired_sessions(db, db.now()).await
-}
-
-/// One «Руководитель» user per member, all with the same precomputed hash (bulk data only).
-pub async fn create_member_heads_bulk(
-    db: &Db,
-    users: &[(i64, String, String)],
-    password_hash: &str,
-    actor: &Actor,
-) -> Result<(), AuthError> {
-    let mut tx = db.begin().await?;
-    for (member_id, email, name) in users {
-        store::insert_user(
-            &mut tx,
-            &store::NewUser {
-                email,
-                full_name: name,
-                position: "",
-                phone: "",
-                password_hash: Some(password_hash),
-                kind: "member",
-                member_id: Some(*member_id),
-                member_role: Some(MemberRole::Head.code()),
-                staff_role: None,
-            },
-        )
-        .await?;
-    }
-    let details = serde_json::json!({ "count": users.len() });
-    let event = Event::new("member_user.create_many", "user", String::new(), details);
-    audit::record(&mut tx, actor, event).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -295,3 +295,11 @@ pub async fn member_brief(db: &Db, member_id: i64) -> DbResult<Option<MemberBrie
         on_db!(db, p => sqlx::query_as::<_, MemberBrief>(sql).bind(member_id).fetch_optional(p).await?),
     )
 }
+
+/// Remove a user who never set a password (an invitation nobody accepted); false when the user
+/// has one by now.
+pub async fn delete_unaccepted(tx: &mut Tx, user_id: i64) -> DbResult<bool> {
+    let sql = "DELETE FROM users WHERE id = $1 AND password_hash IS NULL AND last_login_at IS NULL";
+    let n = on_tx!(tx, c => sqlx::query(sql).bind(user_id).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}

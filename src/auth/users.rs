@@ -127,6 +127,14 @@ pub async fn invite_member_user(
     };
     let (settings, secret) = (&*core.settings, &core.secret[..]);
     let company = head.company.clone().unwrap_or_default();
+    if store::user_by_email(&core.db, invitee.email.as_str())
+        .await?
+        .is_some()
+    {
+        // The inviter must not learn that the address has an account: the same answer as for
+        // a new address, and a notice to the address's owner instead of a link.
+        return notify_taken_address(core, head, invitee, member_id, &company, client).await;
+    }
     let mut tx = core.db.begin().await?;
     let id = store::insert_user(
         &mut tx,
@@ -167,6 +175,79 @@ pub async fn invite_member_user(
     audit::record(&mut tx, &head.actor(client), event).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// An invitation to an address that already has an account: its owner is told (no link), the
+/// inviter sees the usual answer.
+async fn notify_taken_address(
+    core: &Core,
+    head: &SessionUser,
+    invitee: &Invitation,
+    member_id: i64,
+    company: &str,
+    client: &ClientInfo,
+) -> Result<i64, AuthError> {
+    let settings = &*core.settings;
+    let mut tx = core.db.begin().await?;
+    let mut letter = Letter::new(
+        settings,
+        "invitation_taken",
+        invitee.email.as_str(),
+        format!("Приглашение в личный кабинет {}", settings.sro.short_name),
+    );
+    letter.paragraphs.push(format!(
+        "{} приглашает вас в личный кабинет {} в {}. Этот адрес уже используется для входа в личный кабинет, поэтому новая учётная запись не создана.",
+        head.full_name, company, settings.sro.short_name
+    ));
+    letter.paragraphs.push(format!(
+        "Если вы забыли пароль, воспользуйтесь «Напомнить пароль» на странице входа. Если приглашение не для вас, просто удалите это письмо; вопросы можно задать СРО: {}, {}.",
+        settings.sro.phone, settings.sro.email
+    ));
+    letter.member_id = Some(member_id);
+    mail::enqueue(&mut tx, &letter).await?;
+    let details = serde_json::json!({ "email": invitee.email.as_str(), "existing_account": true });
+    let event = Event::new("member_user.invited", "member", member_id, details);
+    audit::record(&mut tx, &head.actor(client), event).await?;
+    tx.commit().await?;
+    Ok(0)
+}
+
+/// The head withdraws an invitation nobody accepted: the invited user (who never set a
+/// password, so never logged in or sent anything) is removed with their link.
+pub async fn withdraw_invitation(
+    core: &Core,
+    cache: &SessionCache,
+    head: &SessionUser,
+    user_id: i64,
+    client: &ClientInfo,
+) -> Result<(), AuthError> {
+    let Principal::Member {
+        member_id,
+        role: MemberRole::Head,
+    } = head.principal
+    else {
+        return Err(AuthError::Forbidden);
+    };
+    let user = colleague(&core.db, member_id, user_id)
+        .await?
+        .ok_or(AuthError::NotFound)?;
+    let mut tx = core.db.begin().await?;
+    if user.password_hash.is_some() || !store::delete_unaccepted(&mut tx, user.id).await? {
+        return Err(AuthError::Invalid(crate::validation::FieldErrors::form(
+            "Приглашение уже принято: пользователя можно только заблокировать",
+        )));
+    }
+    let details = serde_json::json!({ "user_id": user.id, "email": user.email });
+    let event = Event::new(
+        "member_user.invitation_withdrawn",
+        "member",
+        member_id,
+        details,
+    );
+    audit::record(&mut tx, &head.actor(client), event).await?;
+    tx.commit().await?;
+    cache.forget_user(user.id);
+    Ok(())
 }
 
 pub struct Invitation {

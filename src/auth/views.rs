@@ -11,6 +11,8 @@ pub struct UserView {
     pub position: String,
     pub role: &'static str,
     pub blocked: bool,
+    /// Invited, and the invitation not accepted yet (no password set).
+    pub invited: bool,
     pub last_login: String,
 }
 
@@ -23,6 +25,7 @@ impl From<&User> for UserView {
             position: fmt::or_dash(&u.position),
             role: u.role_label(),
             blocked: u.is_blocked,
+            invited: u.password_hash.is_none() && u.last_login_at.is_none(),
             last_login: u
                 .last_login_at
                 .as_ref()

@@ -127,6 +127,13 @@ pub struct SecuritySettings {
     pub extract_checks_per_ip_per_minute: u32,
     /// Extracts one member company may issue itself (each is a PDF kept for good).
     pub extracts_per_member_per_hour: u32,
+    /// Threads that hash and check passwords (argon2, 19 MiB each). 0: one per core.
+    pub password_threads: usize,
+    /// Password checks that may wait for a thread; more get 503 with `Retry-After`.
+    pub password_queue: usize,
+    /// Invitations one member company may send per day, and one user per hour.
+    pub invitations_per_member_per_day: u32,
+    pub invitations_per_user_per_hour: u32,
 }
 
 impl std::fmt::Debug for SecuritySettings {
@@ -158,6 +165,10 @@ impl Default for SecuritySettings {
             invite_token_hours: 72,
             reset_per_ip_per_hour: 30,
             reset_per_account_per_hour: 5,
+            password_threads: 0,
+            password_queue: 16,
+            invitations_per_member_per_day: 20,
+            invitations_per_user_per_hour: 10,
             extract_checks_per_ip_per_minute: 60,
             extracts_per_member_per_hour: 30,
         }

@@ -71,7 +71,12 @@ async fn show_company(m: Member, Query(q): Query<DoneQuery>) -> Result<Response,
         company: MemberView::from(&company),
         users: users.iter().map(UserView::from).collect(),
         is_head: m.may(Permission::CompanyUsers),
-        notice: (q.done == "invited")
-            .then_some("Приглашение отправлено. Пользователь задаст пароль по ссылке из письма."),
+        notice: match q.done.as_str() {
+            "invited" => {
+                Some("Приглашение отправлено. Пользователь задаст пароль по ссылке из письма.")
+            }
+            "withdrawn" => Some("Приглашение отозвано: ссылка из письма больше не действует."),
+            _ => None,
+        },
     })
 }

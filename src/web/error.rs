@@ -36,6 +36,9 @@ pub enum AppError {
     Unprocessable(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Overloaded for a moment (password checks): 503, come back in a few seconds.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -90,6 +93,15 @@ impl IntoResponse for AppError {
                 }
                 return r;
             }
+            AppError::Busy => {
+                let mut r = (StatusCode::SERVICE_UNAVAILABLE, ErrorMarker(Some(
+                    "Слишком много входов одновременно. Подождите несколько секунд и попробуйте снова.".into(),
+                )))
+                    .into_response();
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                return r;
+            }
             AppError::Unexpected(e) => {
                 // The chain goes to the log (inside the request's span, with its id), not to the user.
                 tracing::error!(error = ?e, "request failed");
@@ -107,6 +119,15 @@ impl IntoResponse for ErrorMarker {
         let mut r = Response::new(axum::body::Body::empty());
         r.extensions_mut().insert(ErrorInfo { message: self.0 });
         r
+    }
+}
+
+/// «45 сек.», «3 мин.», «2 ч.»: how long to wait.
+pub fn wait_text(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{} сек.", secs.max(1)),
+        60..=3599 => format!("{} мин.", secs.div_ceil(60)),
+        _ => format!("{} ч.", secs.div_ceil(3600)),
     }
 }
 
@@ -148,7 +169,7 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         ),
         429 => (
             "Слишком много попыток",
-            "Вы сделали слишком много попыток подряд. Подождите немного и попробуйте снова.",
+            "Вы сделали слишком много попыток подряд.",
         ),
         503 => (
             "Сервис временно недоступен",

@@ -140,9 +140,23 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         return res; // a page that rendered its own error (a form with messages)
     }
     let (title, default_message) = error::describe(status);
+    let retry_after = res
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let message = ours
         .and_then(|i| i.message)
-        .unwrap_or_else(|| default_message.to_string());
+        .unwrap_or_else(|| match retry_after {
+            // «Слишком много попыток»: say how long to wait, not just «немного».
+            Some(secs) if status == StatusCode::TOO_MANY_REQUESTS => {
+                format!(
+                    "{default_message} Повторить можно через {}.",
+                    error::wait_text(secs)
+                )
+            }
+            _ => default_message.to_string(),
+        });
     let session = res.extensions().get::<session::RequestSession>().cloned();
     let mut keep = axum::http::HeaderMap::new();
     for name in [header::RETRY_AFTER, header::SET_COOKIE, header::ALLOW] {

@@ -109,7 +109,7 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
     assert!(
         expect(r, StatusCode::UNAUTHORIZED)
             .await
-            .contains("Войдите по своему адресу электронной почты")
+            .contains("войдите по своему адресу электронной почты")
     );
     // ... and by e-mail it works
     assert_eq!(

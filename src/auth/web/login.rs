@@ -120,15 +120,9 @@ pub(super) async fn login(ctx: Ctx, Form(form): Form<LoginForm>) -> Result<Respo
     let Some(id) = id.filter(|_| errors.is_empty()) else {
         return again(StatusCode::UNPROCESSABLE_ENTITY, errors);
     };
-    if let Err(wait) = state.limits.check_login(&ctx.client.ip, &id.key()) {
-        tracing::warn!(ip = %ctx.client.ip, "login rate limit reached");
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: wait,
-        });
-    }
+    state.limits.check_login(&ctx.client.ip, &id.key()).await?;
     let done = service::login(
-        &state.db,
-        &state.settings.security,
+        &state.core,
         &id,
         &form.password,
         &ctx.client,

@@ -38,6 +38,10 @@ pub fn routes() -> Router<AppState> {
         .route("/kabinet/users/{id}/role", post(users::change_role))
         .route("/kabinet/users/{id}/block", post(users::block_user))
         .route(
+            "/kabinet/users/{id}/withdraw",
+            post(users::withdraw_invitation),
+        )
+        .route(
             "/office/members/{id}/users/{uid}/email",
             get(email::show_email_edit).post(email::save_email),
         )
@@ -49,6 +53,10 @@ impl From<AuthError> for AppError {
             AuthError::Unexpected(e) => AppError::Unexpected(e),
             AuthError::Forbidden => AppError::Forbidden,
             AuthError::NotFound => AppError::NotFound,
+            AuthError::Locked { retry_after_secs } => {
+                AppError::TooManyRequests { retry_after_secs }
+            }
+            AuthError::Busy => AppError::Busy,
             other => AppError::Unprocessable(other.to_string()),
         }
     }

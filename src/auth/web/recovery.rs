@@ -58,7 +58,6 @@ pub(super) struct ResetForm {
 #[template(path = "auth/reset_result.html")]
 struct ResetResultPage {
     chrome: Chrome,
-    masked: Vec<String>,
 }
 
 pub(super) async fn request_reset(
@@ -98,19 +97,12 @@ pub(super) async fn request_reset(
             Err(e) => return again(e.to_string()),
         }
     };
-    if let Err(wait) = state.limits.check_reset(&ctx.client.ip, by.key()) {
-        tracing::warn!(ip = %ctx.client.ip, "password reset rate limit reached");
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: wait,
-        });
-    }
-    let masked = recovery::request_reset(&state.core, &by, &ctx.client).await?;
-    if !masked.is_empty() {
-        state.mail.wake();
-    }
+    state.limits.check_reset(&ctx.client.ip, by.key()).await?;
+    recovery::request_reset(&state.core, &by, &ctx.client).await?;
+    state.mail.wake();
+    // The same page whatever was found: it must not tell whether an account exists.
     page(&ResetResultPage {
         chrome: ctx.chrome("Результат действия"),
-        masked,
     })
 }
 

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::MemberRole;
+use crate::auth::model::person_name_problem;
 use crate::auth::rules::Permission;
 use crate::auth::service::AuthError;
 use crate::auth::users::{self, Invitation};
@@ -92,6 +93,16 @@ pub(super) async fn change_role(
 pub(super) struct BlockForm {
     #[serde(default)]
     blocked: String,
+}
+
+/// «Отозвать приглашение»: the invited colleague disappears with their link.
+pub(super) async fn withdraw_invitation(
+    m: Member<CompanyUsers>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
+    users::withdraw_invitation(&state.core, &state.sessions, &m.user, id, &m.ctx.client).await?;
+    Ok(Redirect::to("/kabinet/company?done=withdrawn").into_response())
 }
 
 pub(super) async fn block_user(
@@ -185,8 +196,14 @@ pub(super) async fn invite_user(
     };
     // Every field is checked in one round.
     let mut errors = FieldErrors::new();
-    if f.full_name.trim().is_empty() {
-        errors.add("full_name", "Укажите ФИО пользователя");
+    if let Some(problem) = person_name_problem(&f.full_name) {
+        errors.add("full_name", problem);
+    }
+    if f.position.chars().count() > 200 || f.position.chars().any(char::is_control) {
+        errors.add(
+            "position",
+            "Должность — не длиннее 200 символов, без служебных символов",
+        );
     }
     let email = Email::parse(&f.email)
         .map_err(|e| errors.add("email", e.to_string()))
@@ -204,6 +221,10 @@ pub(super) async fn invite_user(
         position: f.position.trim().to_string(),
         role,
     };
+    state
+        .limits
+        .check_invitation(m.member_id, m.user.user_id)
+        .await?;
     match users::invite_member_user(&state.core, &m.user, &invitation, &m.ctx.client).await {
         Ok(_) => {
             state.mail.wake();

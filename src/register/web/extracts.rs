@@ -134,10 +134,7 @@ impl From<ExtractError> for AppError {
 /// «Получить выписку»: the extract is made at once and opens as a PDF.
 pub(super) async fn issue_member_extract(m: Member) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    state
-        .limits
-        .check_extract_issue(m.member_id)
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    state.limits.check_extract_issue(m.member_id).await?;
     let issued = extract::issue_to_member(&state.core, m.member_id, &m.actor()).await?;
     Ok(Redirect::to(&format!("/kabinet/extracts/{}/pdf", issued.number)).into_response())
 }

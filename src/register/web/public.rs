@@ -533,10 +533,7 @@ async fn show_check_form(ctx: Ctx, Query(q): Query<NumberQuery>) -> Result<Respo
 
 async fn show_check(ctx: Ctx, Path(number): Path<String>) -> Result<Response, AppError> {
     let state = &ctx.state;
-    state
-        .limits
-        .check_extract_lookup(&ctx.client.ip)
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    state.limits.check_extract_lookup(&ctx.client.ip).await?;
     let unknown = || {
         AppError::NotFoundWith(
             "Выписки с таким номером нет. Проверьте номер: он напечатан в правом верхнем углу выписки и под QR-кодом."
@@ -575,6 +572,6 @@ async fn download_checked(ctx: Ctx, Path(number): Path<String>) -> Result<Respon
     ctx.state
         .limits
         .check_extract_lookup(&ctx.client.ip)
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+        .await?;
     super::extracts::extract_pdf(&ctx.state, &number, None).await
 }
