@@ -26,6 +26,7 @@ pub mod validation;
 pub mod auth;
 pub mod exchange;
 pub mod members;
+pub mod notices;
 pub mod office;
 pub mod register;
 pub mod reports;

@@ -14,6 +14,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(crate::auth::web::routes())
         .merge(crate::members::web::routes())
+        .merge(crate::notices::web::routes())
         .merge(crate::office::web::routes())
         .merge(crate::reports::web::routes(&state))
         .merge(crate::exchange::web::routes(&state))

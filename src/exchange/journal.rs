@@ -1,5 +1,5 @@
 //! The read side of the exchange: the member's outgoing journal and its CSV, the staff's
-//! inbox, an item's details, the company's notifications and the ZIP of an item's files.
+//! inbox, an item's details and the ZIP of an item's files.
 
 use std::collections::HashSet;
 
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::model::{Item, ItemFile, SigVerdict};
 use super::service::ExchangeError;
-use super::store::{self, EventRow, ItemFilter, ItemRow, NotificationRow};
+use super::store::{self, EventRow, ItemFilter, ItemRow};
 use crate::core::Core;
 use crate::{csvout, fmt};
 
@@ -128,19 +128,6 @@ pub async fn files_of(core: &Core, item_id: i64) -> Result<Vec<ItemFile>, Exchan
 
 pub async fn events_of(core: &Core, item_id: i64) -> Result<Vec<EventRow>, ExchangeError> {
     Ok(store::events(&core.db, item_id).await?)
-}
-
-/// The company's notes about its documents, newest first.
-pub async fn notes(
-    core: &Core,
-    member_id: i64,
-    limit: i64,
-) -> Result<Vec<NotificationRow>, ExchangeError> {
-    Ok(store::notifications(&core.db, member_id, limit).await?)
-}
-
-pub async fn mark_notes_read(core: &Core, member_id: i64) -> Result<(), ExchangeError> {
-    Ok(store::mark_notifications_read(&core.db, member_id).await?)
 }
 
 /// The entries of an item's ZIP: every file and its signature, names made unique.

@@ -170,7 +170,10 @@ async fn notify(
     kind: &'static str,
     text: &str,
 ) -> Result<(), ExchangeError> {
-    store::insert_notification(tx, item.member_id, Some(item.id), text).await?;
+    let link = format!("/kabinet/items/{}", item.id);
+    let area = crate::notices::Area::Reports;
+    crate::notices::service::notify(tx, item.member_id, area, Some(item.id), Some(&link), text)
+        .await?;
     if let Some((user_id, email)) = store::item_recipient(tx, item.member_id, item.sent_by).await? {
         let settings = &core.settings;
         let mut letter = Letter::new(

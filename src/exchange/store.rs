@@ -1,4 +1,4 @@
-//! SQL of items, their files, events, numerators and notifications.
+//! SQL of items, their files, events and numerators.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -414,42 +414,6 @@ pub async fn sent_years(db: &Db, member_id: i64) -> DbResult<Vec<DateTime<Utc>>>
     let (a, b): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
         on_db!(db, p => sqlx::query_as(sql).bind(member_id).fetch_one(p).await?);
     Ok(a.into_iter().chain(b).collect())
-}
-
-pub async fn insert_notification(
-    tx: &mut Tx,
-    member_id: i64,
-    item_id: Option<i64>,
-    text: &str,
-) -> DbResult<()> {
-    let sql =
-        "INSERT INTO notifications (member_id, item_id, text, created_at) VALUES ($1, $2, $3, $4)";
-    let now = tx.now();
-    on_tx!(tx, c => sqlx::query(sql).bind(member_id).bind(item_id).bind(text).bind(now).execute(c).await?.rows_affected());
-    Ok(())
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NotificationRow {
-    pub id: i64,
-    pub item_id: Option<i64>,
-    pub text: String,
-    pub created_at: DateTime<Utc>,
-    pub read_at: Option<DateTime<Utc>>,
-}
-
-pub async fn notifications(db: &Db, member_id: i64, limit: i64) -> DbResult<Vec<NotificationRow>> {
-    let sql = "SELECT id, item_id, text, created_at, read_at FROM notifications WHERE member_id = $1 \
-               ORDER BY created_at DESC, id DESC LIMIT $2";
-    Ok(
-        on_db!(db, p => sqlx::query_as::<_, NotificationRow>(sql).bind(member_id).bind(limit).fetch_all(p).await?),
-    )
-}
-
-pub async fn mark_notifications_read(db: &Db, member_id: i64) -> DbResult<()> {
-    let sql = "UPDATE notifications SET read_at = $1 WHERE member_id = $2 AND read_at IS NULL";
-    on_db!(db, p => sqlx::query(sql).bind(db.now()).bind(member_id).execute(p).await?.rows_affected());
-    Ok(())
 }
 
 /// Who hears about a registration or review: the user who sent the item, or, when that user

@@ -2,6 +2,7 @@
 
 use super::store;
 use crate::auth::User;
+use crate::auth::model::Principal;
 use crate::core::Core;
 use crate::db::DbError;
 use crate::register::model::Member;
@@ -10,9 +11,16 @@ pub use crate::auth::views::UserView;
 pub use crate::register::views::{ExpertView, MemberView};
 pub use store::MemberWithExpert;
 
-/// The home page's data: the company, its expert and the unread notes, in one query.
-pub async fn dashboard(core: &Core, member_id: i64) -> Result<Option<MemberWithExpert>, DbError> {
-    store::dashboard(&core.db, member_id).await
+/// The home page's data for one user: the company, its expert and the user's unread notes,
+/// in one query.
+pub async fn dashboard(
+    core: &Core,
+    who: Principal,
+    member_id: i64,
+    user_id: i64,
+) -> Result<Option<MemberWithExpert>, DbError> {
+    let areas = crate::notices::Area::codes_for(who);
+    store::dashboard(&core.db, member_id, user_id, &areas).await
 }
 
 /// The company's card and everyone who may log in for it.

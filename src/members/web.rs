@@ -25,13 +25,13 @@ struct DashboardPage {
     company: MemberView,
     expert: Option<ExpertView>,
     user_name: String,
-    /// Unread notes about the company's documents (reports area only).
+    /// The user's unread notes; none for a role that sees no notes.
     unread_notes: Option<i64>,
 }
 
 async fn show_dashboard(m: Member) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    let found = service::dashboard(&state.core, m.member_id)
+    let found = service::dashboard(&state.core, m.user.principal, m.member_id, m.user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let expert = match (found.expert_name, found.expert_email) {

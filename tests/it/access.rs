@@ -234,7 +234,7 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ("GET", "/kabinet/letters/new".into(), reports),
         ("GET", "/kabinet/journal".into(), reports),
         ("GET", "/kabinet/journal.csv".into(), reports),
-        ("GET", "/kabinet/notifications".into(), reports),
+        ("GET", "/kabinet/notifications".into(), cabinet),
         ("GET", format!("/kabinet/items/{item}"), own_item),
         ("GET", format!("/kabinet/items/{draft}"), own_item),
         (

@@ -30,7 +30,7 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "register", "members", "reports", "exchange", "office",
+    "auth", "notices", "register", "members", "reports", "exchange", "office",
 ];
 
 /// The web kit every slice's pages share.
@@ -65,7 +65,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("member_versions", "register"),
     ("members", "register"),
     ("members_fts", "register"),
-    ("notifications", "exchange"),
+    ("notification_reads", "notices"),
+    ("notifications", "notices"),
     ("numerators", "numbering"),
     ("outbox", "mail"),
     ("report_campaigns", "reports"),
@@ -81,6 +82,7 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("auth", "members"),
     ("mail", "user_tokens"),
     ("members", "members"),
+    ("members", "notification_reads"),
     ("members", "notifications"),
     ("members", "users"),
     ("register", "users"),

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod exchange;
 mod hardening;
+mod hardening_data;
 mod office;
 mod platform;
 mod recovery;

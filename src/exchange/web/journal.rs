@@ -1,4 +1,4 @@
-//! The member's «Журнал исходящих сообщений», its CSV for Excel, and the notifications.
+//! The member's «Журнал исходящих сообщений» and its CSV for Excel.
 
 use askama::Template;
 use axum::extract::Query;
@@ -141,37 +141,4 @@ pub(super) async fn export_journal(
         "журнал-исходящих.csv",
         false,
     ))
-}
-
-pub struct NoteView {
-    pub text: String,
-    pub at: String,
-    pub href: Option<String>,
-    pub unread: bool,
-}
-
-#[derive(Template)]
-#[template(path = "exchange/notifications.html")]
-struct NotificationsPage {
-    chrome: Chrome,
-    notes: Vec<NoteView>,
-}
-
-pub(super) async fn show_notifications(m: Member<Reports>) -> Result<Response, AppError> {
-    let state = &m.ctx.state;
-    let notes = journal::notes(&state.core, m.member_id, 200)
-        .await?
-        .into_iter()
-        .map(|n| NoteView {
-            text: n.text,
-            at: crate::fmt::datetime(&n.created_at),
-            href: n.item_id.map(|i| format!("/kabinet/items/{i}")),
-            unread: n.read_at.is_none(),
-        })
-        .collect();
-    journal::mark_notes_read(&state.core, m.member_id).await?;
-    page(&NotificationsPage {
-        chrome: m.ctx.chrome("Уведомления"),
-        notes,
-    })
 }

@@ -1,5 +1,5 @@
 //! Pages of the exchange, by screen: the draft form (`drafts`), an item and its receipt
-//! (`items`), the member's journal and notifications (`journal`), the member's report
+//! (`items`), the member's journal (`journal`), the member's report
 //! sections (`sections`), the staff's inbox with registration and review (`inbox`), and file
 //! downloads (`files`).
 
@@ -48,7 +48,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/kabinet/journal", get(journal::show_journal))
         .route("/kabinet/journal.csv", get(journal::export_journal))
-        .route("/kabinet/notifications", get(journal::show_notifications))
         .route("/files/{id}", get(files::download_file))
         .route("/office/inbox", get(inbox::show_inbox))
         .route("/office/items/{id}", get(inbox::show_office_item))
