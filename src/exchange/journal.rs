@@ -164,8 +164,7 @@ fn unique_name(seen: &mut HashSet<String>, name: &str) -> String {
     candidate
 }
 
-/// A stored file a user may download, or 404: staff any file; a member the company's own
-/// files (reports area) and report templates.
+/// A stored file a user may download, or 404 (the same as for a file that does not exist).
 pub async fn downloadable_file(
     core: &Core,
     who: crate::auth::Principal,
@@ -176,14 +175,15 @@ pub async fn downloadable_file(
     let file = crate::files::get(&core.db, id)
         .await?
         .ok_or(ExchangeError::NotFound)?;
-    let allowed = match (who, file.member_id) {
-        (Principal::Staff { .. }, _) => true,
-        (Principal::Member { member_id, .. }, Some(owner)) => {
+    // Staff see what was sent to the SRO, never a company's unsent draft; a member sees the
+    // files of its own items. A file attached to no item (a deleted draft's, a replaced one)
+    // is nobody's; a template is everybody's.
+    let allowed = match (who, store::file_attachment(&core.db, id).await?) {
+        (Principal::Staff { .. }, Some((_, sent))) => sent,
+        (Principal::Member { member_id, .. }, Some((owner, _))) => {
             owner == member_id && allows(who, Permission::Reports)
         }
-        (Principal::Member { .. }, None) => {
-            crate::reports::service::is_template_file(&core.db, id).await?
-        }
+        (_, None) => crate::reports::service::is_template_file(&core.db, id).await?,
     };
     if allowed {
         Ok(file)

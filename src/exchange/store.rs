@@ -416,6 +416,19 @@ pub async fn sent_years(db: &Db, member_id: i64) -> DbResult<Vec<DateTime<Utc>>>
     Ok(a.into_iter().chain(b).collect())
 }
 
+/// Where a stored file is attached (as a file or its signature): the company of the items,
+/// and whether one of them was sent (anything but a draft). `None`: attached to no item.
+pub async fn file_attachment(db: &Db, file_id: i64) -> DbResult<Option<(i64, bool)>> {
+    // A file sits in one company's items only (a revision copies the row, not across
+    // companies), so one row comes back.
+    let sql = "SELECT i.member_id, MAX(CASE WHEN i.status <> 'draft' THEN 1 ELSE 0 END) \
+               FROM item_files f JOIN items i ON i.id = f.item_id \
+               WHERE f.file_id = $1 OR f.signature_file_id = $1 GROUP BY i.member_id";
+    let row: Option<(i64, i32)> =
+        on_db!(db, p => sqlx::query_as(sql).bind(file_id).fetch_optional(p).await?);
+    Ok(row.map(|(m, sent)| (m, sent == 1)))
+}
+
 /// Who hears about a registration or review: the user who sent the item, or, when that user
 /// is blocked, the company's head.
 pub async fn item_recipient(

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 
 use crate::auth::Browserless;
 use crate::both_dbs;
-use crate::exchange::{member, send_letter};
+use crate::exchange::{first_id, member, send_letter};
 use crate::helpers::*;
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
@@ -79,4 +79,66 @@ async fn notifications_are_per_user_and_per_role(app: TestApp) {
             .await
             .contains("Новых уведомлений от СРО нет")
     );
+}
+
+/// A letter saved as a draft with one file; returns the item and its file's id.
+async fn draft_letter(c: &Browserless<'_>, subject: &str) -> (i64, i64) {
+    let r = crate::exchange::upload(
+        c,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[
+            ("subject", subject),
+            ("body", "Черновик"),
+            ("action", "save"),
+        ],
+        vec![("file_1", "Черновик.pdf", crate::exchange::pdf(subject))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let item = first_id(&location(&r), "/kabinet/items/");
+    let html = c.page(&format!("/kabinet/items/{item}")).await;
+    (item, first_id(&html, "/files/"))
+}
+
+both_dbs!(staff_download_only_what_was_sent);
+
+/// Finding 8: staff fetched files of unsent drafts by counting ids, while the draft itself
+/// was hidden from them; and a deleted draft's file stayed downloadable. Staff see what was
+/// sent to the SRO and its templates; a member sees the files of its own items.
+async fn staff_download_only_what_was_sent(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let staff = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (item, file) = draft_letter(&c, "Черновик письма").await;
+    assert_eq!(
+        c.get(&format!("/files/{file}")).await.status(),
+        StatusCode::OK
+    );
+    let hidden = staff.get(&format!("/files/{file}")).await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        staff.get(&format!("/office/items/{item}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Sent, it is the SRO's to read.
+    let sent = send_letter(&c, "Отправленное письмо").await;
+    let html = c.page(&format!("/kabinet/items/{sent}")).await;
+    let sent_file = first_id(&html, "/files/");
+    let r = staff.get(&format!("/files/{sent_file}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // A deleted draft takes its file with it, for everybody.
+    let r = c
+        .post_with_token_from(
+            &format!("/kabinet/items/{item}"),
+            &format!("/kabinet/items/{item}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for who in [&c, &staff] {
+        let r = who.get(&format!("/files/{file}")).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
 }
