@@ -124,6 +124,16 @@ impl std::fmt::Display for FieldErrors {
     }
 }
 
+/// Characters that change how text looks without being seen: control characters, bidi
+/// controls (U+202E turns «Счет<U+202E>fdp.exe» into what reads as «Счетexe.pdf») and zero-width characters.
+/// Refused in what users type, dropped from file names.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,9 +140,7 @@ pub fn person_name_problem(name: &str) -> Option<&'static str> {
     if name.chars().count() > 200 {
         return Some("ФИО не длиннее 200 символов");
     }
-    if name.chars().any(|c| {
-        c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-    }) {
+    if name.chars().any(crate::validation::is_hidden) {
         return Some("ФИО содержит служебные символы: наберите его заново");
     }
     let lower = name.to_lowercase();

@@ -335,22 +335,40 @@ impl Storage {
     }
 }
 
-/// The last path component of a browser-supplied file name, with control characters removed
-/// and the length capped; Cyrillic and spaces are kept. Empty names become «файл».
+/// The longest file name kept, in characters.
+const NAME_MAX: usize = 200;
+
+/// The last path component of a browser-supplied file name, without control, bidi and
+/// zero-width characters (they make a name read as something else in the staff's inbox).
+/// Cyrillic and spaces are kept; a name over 200 characters is shortened before its
+/// extension («Приложение…Прил….pdf»). Empty names become «файл».
 pub fn clean_file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !crate::validation::is_hidden(*c))
         .collect::<String>()
         .trim()
         .trim_start_matches('.')
         .to_string();
-    let mut out: String = cleaned.chars().take(200).collect();
-    if out.is_empty() {
-        out = "файл".to_string();
+    if cleaned.is_empty() {
+        return "файл".to_string();
     }
-    out
+    if cleaned.chars().count() <= NAME_MAX {
+        return cleaned;
+    }
+    let (stem, ext) = match extension(&cleaned) {
+        Some(_) => cleaned.rsplit_once('.').unwrap_or((&cleaned, "")),
+        None => (cleaned.as_str(), ""),
+    };
+    let tail = if ext.is_empty() {
+        String::new()
+    } else {
+        format!(".{ext}")
+    };
+    let keep = NAME_MAX - 1 - tail.chars().count();
+    let stem: String = stem.chars().take(keep).collect();
+    format!("{}…{tail}", stem.trim_end())
 }
 
 /// The lower-case extension of a cleaned name, if any.
@@ -377,6 +395,14 @@ mod tests {
         assert_eq!(clean_file_name("..."), "файл");
         assert_eq!(clean_file_name(""), "файл");
         assert_eq!(clean_file_name(&"я".repeat(500)).chars().count(), 200);
+        assert_eq!(clean_file_name("Счет\u{202E}fdp.pdf"), "Счетfdp.pdf");
+        assert_eq!(
+            clean_file_name("Ак\u{200B}т\u{2066}\u{FEFF}.pdf"),
+            "Акт.pdf"
+        );
+        let long = clean_file_name(&format!("{}.docx", "Приложение ".repeat(30)));
+        assert!(long.chars().count() <= 200);
+        assert!(long.ends_with("….docx"), "{long}");
     }
 
     #[test]

@@ -142,3 +142,53 @@ async fn staff_download_only_what_was_sent(app: TestApp) {
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 }
+
+both_dbs!(file_names_cannot_spoof_what_staff_see);
+
+/// Finding 9: right-to-left overrides and zero-width characters were kept in file names, so
+/// «Счет\u{202E}fdp.exe» read as a PDF in the staff inbox. They are dropped on upload; a name
+/// over 200 characters is shortened before its extension, which it keeps.
+async fn file_names_cannot_spoof_what_staff_see(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let long = format!("{}.pdf", "Приложение".repeat(30));
+    let r = crate::exchange::upload(
+        &c,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[("subject", "Счета"), ("body", "Счета"), ("action", "send")],
+        vec![
+            ("file_1", "Счет\u{202E}fdp.pdf", crate::exchange::pdf("1")),
+            (
+                "file_2",
+                "Ак\u{200B}т\u{2066}\u{FEFF}.pdf",
+                crate::exchange::pdf("2"),
+            ),
+            ("file_3", &long, crate::exchange::pdf("3")),
+        ],
+    )
+    .await;
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let (st, body) = status_and_text(r).await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{body}");
+    let item = first_id(&loc.unwrap(), "/kabinet/items/");
+    let staff = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let html = staff.page(&format!("/office/items/{item}")).await;
+    assert!(
+        html.contains("Счетfdp.pdf") && html.contains("Акт.pdf"),
+        "{html}"
+    );
+    for c in ['\u{202E}', '\u{200B}', '\u{2066}', '\u{FEFF}'] {
+        assert!(!html.contains(c), "{c:?} is shown");
+    }
+    let shortened = html
+        .split(['>', '<'])
+        .find(|t| t.starts_with("ПриложениеПриложение"))
+        .expect("the long name is listed");
+    assert!(
+        shortened.ends_with(".pdf") && shortened.contains('…') && shortened.chars().count() <= 200,
+        "{shortened}"
+    );
+}
