@@ -447,6 +447,7 @@ pub async fn attach_templates(state: &Core) -> anyhow::Result<()> {
             staged,
             name: format!("Раздел {} — форма.pdf", i + 1),
             media_type: "application/pdf".into(),
+            lease: None,
         };
         crate::reports::service::add_template(
             &state.db,

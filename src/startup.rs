@@ -149,23 +149,26 @@ pub fn build_core(settings: Settings, db: Db) -> anyhow::Result<Core> {
     })
 }
 
-/// Remove blobs no row points to (older than the grace period, or `older_than`): rows are
-/// stored files and issued extracts' PDFs.
+/// Remove blobs no upload in flight holds and no row points to (rows are stored files and
+/// issued extracts' PDFs; see `Storage::sweep`), then forget the dead leases. Runs at start-up
+/// (the housekeeping's first tick) and then every few minutes.
 pub async fn sweep_files(
     core: &Core,
     older_than: Option<std::time::Duration>,
 ) -> anyhow::Result<crate::storage::SweepReport> {
     let db = core.db.clone();
-    core.storage
-        .sweep(older_than, move |keys| {
-            let db = db.clone();
-            async move {
-                let mut known = crate::files::known_keys(&db, &keys).await?;
-                known.extend(crate::register::extract::known_keys(&db, &keys).await?);
-                Ok(known)
-            }
-        })
-        .await
+    let known = move |keys: Vec<String>| {
+        let db = db.clone();
+        async move {
+            let mut known = crate::files::known_keys(&db, &keys).await?;
+            known.extend(crate::register::extract::known_keys(&db, &keys).await?);
+            Ok(known)
+        }
+    };
+    let live = || async { Ok(crate::files::lease::live(&core.db).await?) };
+    let report = core.storage.sweep(older_than, known, live).await?;
+    crate::files::lease::forget_dead(&core.db).await?;
+    Ok(report)
 }
 
 async fn shutdown_signal() {

@@ -9,6 +9,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+/// The shortest grace period before an unreferenced blob is removed, in minutes.
+pub const MIN_ORPHAN_GRACE_MINUTES: u64 = 10;
+
 mod sections;
 pub use sections::*;
 
@@ -172,6 +175,13 @@ impl Settings {
                 "must be set when storage.backend = \"s3\"",
             );
         }
+        if self.storage.orphan_grace_minutes < MIN_ORPHAN_GRACE_MINUTES {
+            // Below that, a blob could go between its promotion and the commit of its row.
+            return bad(
+                "storage.orphan_grace_minutes",
+                &format!("must be at least {MIN_ORPHAN_GRACE_MINUTES}"),
+            );
+        }
         let u = &self.uploads;
         if u.max_file_mb == 0 || u.max_item_mb == 0 || u.max_files_per_item == 0 {
             return bad(
@@ -310,6 +320,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("branding.primary_color"), "{err}");
+    }
+
+    #[test]
+    fn the_orphan_grace_has_a_safe_minimum() {
+        let s = Settings::load(&repo_config("sopo.toml")).unwrap();
+        for bad in [0, 1, 9] {
+            let err = s
+                .clone()
+                .with("storage.orphan_grace_minutes", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("storage.orphan_grace_minutes"), "{err}");
+        }
+        assert!(s.with("storage.orphan_grace_minutes", 10).is_ok());
     }
 
     #[test]

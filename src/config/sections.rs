@@ -284,8 +284,8 @@ pub struct StorageSettings {
     pub s3_secret_access_key: String,
     /// Allow a plain-HTTP endpoint (a storage server on the same host or network).
     pub s3_allow_http: bool,
-    /// Blobs no database row points to are removed after this many minutes (an upload in
-    /// progress is younger than that).
+    /// Blobs no database row points to are removed after this many minutes (at least 10).
+    /// Uploads in flight are protected by their leases, not by this period.
     pub orphan_grace_minutes: u64,
 }
 

@@ -220,6 +220,7 @@ async fn check(
             staged,
             name: sig.name.clone(),
             media_type: "application/pkcs7-signature".into(),
+            lease: None,
         },
         verdict,
         signer: if signer.self_signed {

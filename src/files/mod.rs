@@ -5,13 +5,17 @@
 //! A blob becomes visible with its row: [`record`] promotes the staged blob inside the
 //! caller's transaction, so both appear at the commit or neither does.
 
+pub mod lease;
+
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::db::{Db, DbResult, Tx};
 use crate::storage::{Staged, Storage};
 use crate::{on_db, on_tx};
+pub use lease::Lease;
 
 /// A file from a form, already in storage under a temporary key.
 #[derive(Debug, Clone)]
@@ -20,6 +24,9 @@ pub struct Upload {
     /// The name as the user's computer called it (cleaned).
     pub name: String,
     pub media_type: String,
+    /// The lease of the request that brought it (none for a file written and recorded in
+    /// one step): it keeps the blob from the sweeper until the file is recorded or dropped.
+    pub lease: Option<Arc<Lease>>,
 }
 
 /// A file as stored.

@@ -403,7 +403,7 @@ async fn upload_template(
         files_already: 0,
         is_signature: |_| false,
     };
-    let mut form = upload::read_form(multipart, &state.storage, &rules).await?;
+    let mut form = upload::read_form(multipart, &state.storage, &state.db, &rules).await?;
     let replaces = form.text("replaces").parse::<i64>().ok();
     let files = std::mem::take(&mut form.files);
     if files.is_empty() || !form.problems.is_empty() {

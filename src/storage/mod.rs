@@ -6,7 +6,9 @@
 //! file in its database transaction and, before committing, [`Storage::promote`]s the blob to
 //! `blobs/<random>`. The row is what makes a file visible: a blob no row points to (an upload cut
 //! off, a transaction that failed after the promote) is an orphan, and [`Storage::sweep`]
-//! removes it once it is older than `storage.orphan_grace_minutes`.
+//! removes it once it is older than `storage.orphan_grace_minutes`. A blob of an upload still
+//! in flight is named `<lease>.<random>` after the request's lease (`files::lease`) and is
+//! never swept while the lease lives; once it is dead, its temporary blobs go at once.
 
 pub mod sniff;
 pub mod zip;
@@ -36,6 +38,9 @@ const PARTS_IN_FLIGHT: usize = 2;
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     grace: Duration,
+    /// The directory of the local backend: the sweeper also removes the half-written
+    /// `tmp/<key>#<n>` files a crash leaves, which the store's listing does not show.
+    local_dir: Option<std::path::PathBuf>,
 }
 
 /// A blob written under its temporary key, with what we learnt while writing it.
@@ -77,6 +82,7 @@ pub struct SweepReport {
 impl Storage {
     pub fn new(settings: &Settings) -> anyhow::Result<Storage> {
         let s = &settings.storage;
+        let mut local_dir = None;
         let store: Arc<dyn ObjectStore> = match s.backend {
             StorageBackend::Local => {
                 let dir = if s.path.is_empty() {
@@ -86,6 +92,7 @@ impl Storage {
                 };
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("creating the file storage {}", dir.display()))?;
+                local_dir = Some(dir.clone());
                 Arc::new(
                     object_store::local::LocalFileSystem::new_with_prefix(&dir)
                         .with_context(|| format!("opening the file storage {}", dir.display()))?
@@ -111,14 +118,22 @@ impl Storage {
         Ok(Storage {
             store,
             grace: Duration::from_secs(s.orphan_grace_minutes * 60),
+            local_dir,
         })
     }
 
-    /// Stream `body` into a temporary blob. More than `limit` bytes: the blob is removed and
-    /// `TooLarge` returned. `check_head` sees the first bytes once (up to 16 KiB, or the whole
-    /// file if shorter) and may refuse the file before the rest is stored.
+    /// The directory of the local backend (`None` on S3).
+    pub fn local_dir(&self) -> Option<&std::path::Path> {
+        self.local_dir.as_deref()
+    }
+
+    /// Stream `body` into a temporary blob named after the request's `lease`. More than
+    /// `limit` bytes: the blob is removed and `TooLarge` returned. `check_head` sees the first
+    /// bytes once (up to 16 KiB, or the whole file if shorter) and may refuse the file before
+    /// the rest is stored.
     pub async fn put_temp<S, E, F>(
         &self,
+        lease: &str,
         body: S,
         limit: u64,
         mut check_head: F,
@@ -128,7 +143,7 @@ impl Storage {
         E: std::fmt::Display,
         F: FnMut(&[u8]) -> Result<(), String>,
     {
-        let name = crate::tokens::random_token();
+        let name = format!("{lease}.{}", crate::tokens::random_token());
         let tmp_key = format!("{TMP}/{name}");
         let key = format!("{BLOBS}/{name}");
         let path = StorePath::from(tmp_key.as_str());
@@ -281,16 +296,34 @@ impl Storage {
             .context("listing stored files")
     }
 
-    /// Remove temporary blobs and blobs no row points to, older than the grace period (or
-    /// `older_than`, when given). `is_known` answers for a batch of keys which ones have rows.
-    pub async fn sweep<F, Fut>(
+    /// Finished temporary blobs (tests and the sweeper).
+    pub async fn temp_keys(&self) -> anyhow::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.store
+            .list(Some(&StorePath::from(TMP)))
+            .map_ok(|m| (m.location.to_string(), m.last_modified))
+            .try_collect()
+            .await
+            .context("listing temporary uploads")
+    }
+
+    /// Remove what no upload in flight holds and no row points to. `live_leases` is asked
+    /// after the listing (a lease is recorded before its first blob, so every blob listed
+    /// whose lease is not in the answer belongs to a finished or dead request):
+    /// - a temporary blob of a dead lease goes at once; one without a lease (a small file
+    ///   written and promoted in one step) when older than the grace period (or `older_than`);
+    /// - a permanent blob no row points to (`is_known` answers for a batch of keys) when
+    ///   older than the grace period and its lease, if any, is dead.
+    pub async fn sweep<F, Fut, L, LFut>(
         &self,
         older_than: Option<Duration>,
         is_known: F,
+        live_leases: L,
     ) -> anyhow::Result<SweepReport>
     where
         F: Fn(Vec<String>) -> Fut,
         Fut: std::future::Future<Output = anyhow::Result<std::collections::HashSet<String>>>,
+        L: FnOnce() -> LFut,
+        LFut: std::future::Future<Output = anyhow::Result<std::collections::HashSet<String>>>,
     {
         let grace = older_than.unwrap_or(self.grace);
         // Blobs carry the storage's own modification times: compare with the system time,
@@ -298,23 +331,31 @@ impl Storage {
         let cutoff = chrono::Utc::now()
             - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
         let mut report = SweepReport::default();
-        let tmp: Vec<_> = self
-            .store
-            .list(Some(&StorePath::from(TMP)))
-            .try_collect()
-            .await
-            .context("listing temporary uploads")?;
-        for m in tmp {
-            if m.last_modified <= cutoff {
-                self.store.delete(&m.location).await.ok();
+        let tmp = self.temp_keys().await?;
+        let half_written = self.half_written();
+        let blobs = self.blob_keys().await?;
+        let live = live_leases().await?;
+        let held = |key: &str| lease_of(key).is_some_and(|l| live.contains(l));
+        let expired = |key: &str, at: chrono::DateTime<chrono::Utc>| match lease_of(key) {
+            Some(l) => !live.contains(l),
+            None => at <= cutoff,
+        };
+        for (key, at) in tmp {
+            if expired(&key, at) {
+                self.store.delete(&StorePath::from(key.as_str())).await.ok();
                 report.temporary += 1;
             }
         }
-        let old: Vec<String> = self
-            .blob_keys()
-            .await?
+        for (path, at) in half_written {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let base = name.split('#').next().unwrap_or(name);
+            if expired(base, at) && std::fs::remove_file(&path).is_ok() {
+                report.temporary += 1;
+            }
+        }
+        let old: Vec<String> = blobs
             .into_iter()
-            .filter(|(_, at)| *at <= cutoff)
+            .filter(|(k, at)| *at <= cutoff && !held(k))
             .map(|(k, _)| k)
             .collect();
         for batch in old.chunks(500) {
@@ -333,6 +374,30 @@ impl Storage {
         }
         Ok(report)
     }
+
+    /// The local backend's half-written files under `tmp/` (`<key>#<n>`), with their times.
+    fn half_written(&self) -> Vec<(std::path::PathBuf, chrono::DateTime<chrono::Utc>)> {
+        let Some(dir) = &self.local_dir else {
+            return Vec::new();
+        };
+        let Ok(entries) = std::fs::read_dir(dir.join(TMP)) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains('#'))
+            .filter_map(|e| {
+                let at = e.metadata().ok()?.modified().ok()?;
+                Some((e.path(), chrono::DateTime::<chrono::Utc>::from(at)))
+            })
+            .collect()
+    }
+}
+
+/// The lease a blob was written under: its name's part before the first dot.
+fn lease_of(key: &str) -> Option<&str> {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    name.split_once('.').map(|(lease, _)| lease)
 }
 
 /// The longest file name kept, in characters.

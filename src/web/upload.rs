@@ -11,7 +11,8 @@ use axum::extract::Multipart;
 use bytes::Bytes;
 
 use crate::config::UploadSettings;
-use crate::files::Upload;
+use crate::db::Db;
+use crate::files::{Lease, Upload};
 use crate::fmt::human_size;
 use crate::storage::{self, Storage, UploadError, sniff};
 use crate::validation::FieldErrors;
@@ -62,12 +63,16 @@ impl UploadForm {
     }
 }
 
+/// Read the form, its files streamed into storage under a lease of this request that each
+/// [`Upload`] carries until it is recorded or dropped (the sweeper leaves them alone).
 pub async fn read_form(
     mut multipart: Multipart,
     storage: &Storage,
+    db: &Db,
     rules: &FormRules<'_>,
 ) -> Result<UploadForm, AppError> {
     let mut form = UploadForm::default();
+    let lease = Lease::start(db).await?;
     let mut total = rules.already;
     let mut count = rules.files_already;
     let limits = rules.limits;
@@ -146,7 +151,7 @@ pub async fn read_form(
         let limit = limits.max_file_bytes().min(left);
         let mut media: Option<&'static str> = None;
         let result = storage
-            .put_temp(field, limit, |head| {
+            .put_temp(lease.token(), field, limit, |head| {
                 media = Some(sniff::media_type(&ext, head, &file_name)?);
                 Ok(())
             })
@@ -166,6 +171,7 @@ pub async fn read_form(
                         name: file_name,
                         media_type: media.unwrap_or("application/octet-stream").to_string(),
                         staged,
+                        lease: Some(lease.clone()),
                     },
                 ));
             }

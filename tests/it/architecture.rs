@@ -53,6 +53,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("audit_log", "audit"),
     ("extracts", "register"),
     ("files", "files"),
+    ("upload_leases", "files"),
     ("item_events", "exchange"),
     ("item_files", "exchange"),
     ("items", "exchange"),

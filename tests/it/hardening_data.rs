@@ -192,3 +192,106 @@ async fn file_names_cannot_spoof_what_staff_see(app: TestApp) {
         "{shortened}"
     );
 }
+
+/// Blobs waiting under `tmp/` in the test's storage (what `list` shows: finished ones).
+async fn temp_blobs(app: &TestApp) -> usize {
+    app.state.storage.temp_keys().await.unwrap().len()
+}
+
+both_dbs!(a_slow_upload_is_never_swept_mid_flight);
+
+/// Finding 10: the sweeper removed the finished first file of a form whose second file was
+/// still arriving, and the letter was lost with a 500. An upload in flight holds a lease the
+/// sweeper respects, whatever the grace period (here: none at all).
+async fn a_slow_upload_is_never_swept_mid_flight(app: TestApp) {
+    use reqwest::multipart::{Form, Part};
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let html = c.page("/kabinet/letters/new").await;
+    let token = csrf_in(&html).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let slow = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let second = crate::exchange::pdf("второй файл");
+    let (start, rest) = second.split_at(20);
+    let form = Form::new()
+        .text("subject", "Медленное письмо")
+        .text("body", "Два файла по медленной связи")
+        .text("action", "send")
+        .part(
+            "file_1",
+            Part::bytes(crate::exchange::pdf("первый файл")).file_name("Первый.pdf"),
+        )
+        .part(
+            "file_2",
+            Part::stream(reqwest::Body::wrap_stream(slow)).file_name("Второй.pdf"),
+        );
+    let request = c
+        .client
+        .post(app.url(&format!("/kabinet/letters?csrf_token={token}")))
+        .header("Origin", &app.address)
+        .multipart(form)
+        .send();
+    let pending = tokio::spawn(request);
+    tx.send(Ok(start.to_vec())).await.unwrap();
+    // The first file is stored and waits under tmp/ while the second one trickles in.
+    let mut waited = 0;
+    while temp_blobs(&app).await == 0 {
+        assert!(waited < 200, "the first file was never stored");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        waited += 1;
+    }
+    let report = kabinet::startup::sweep_files(&app.state, Some(std::time::Duration::ZERO))
+        .await
+        .unwrap();
+    assert_eq!(report.temporary, 0, "an upload in flight is not swept");
+    tx.send(Ok(rest.to_vec())).await.unwrap();
+    drop(tx);
+    let r = pending.await.unwrap().unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let (status, body) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let item = first_id(&loc.unwrap(), "/kabinet/items/");
+    let page = c.page(&format!("/kabinet/items/{item}")).await;
+    assert!(
+        page.contains("Первый.pdf") && page.contains("Второй.pdf"),
+        "{page}"
+    );
+}
+
+both_dbs!(leftovers_of_a_crash_are_swept);
+
+/// Finding 11: half-written temporary files (`tmp/<key>#1`) of a process that died stayed for
+/// ever. The sweeper (which also runs once at start-up) removes what no live upload holds:
+/// an upload's lease dies a few minutes after its process stopped renewing it.
+async fn leftovers_of_a_crash_are_swept(app: TestApp) {
+    let dir = app
+        .state
+        .storage
+        .local_dir()
+        .expect("tests store on disk")
+        .join("tmp");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lease = kabinet::files::Lease::start(&app.db).await.unwrap();
+    let token = lease.token().to_string();
+    // the process dies: the lease is never renewed nor released
+    std::mem::forget(lease);
+    let half = dir.join(format!("{token}.abc#1"));
+    let whole = dir.join(format!("{token}.abc"));
+    std::fs::write(&half, vec![0u8; 1 << 20]).unwrap();
+    std::fs::write(&whole, b"%PDF-1.4").unwrap();
+    // While the lease could still be alive, nothing goes.
+    kabinet::startup::sweep_files(&app.state, None)
+        .await
+        .unwrap();
+    assert!(half.exists() && whole.exists());
+    app.clock.advance(chrono::Duration::minutes(10));
+    let report = kabinet::startup::sweep_files(&app.state, None)
+        .await
+        .unwrap();
+    assert!(!half.exists() && !whole.exists(), "{report:?}");
+    assert_eq!(report.temporary, 2);
+}

@@ -83,7 +83,7 @@ async fn read_form(
         files_already: existing.len(),
         is_signature: is_signature_field,
     };
-    let mut form = upload::read_form(multipart, &state.storage, &rules).await?;
+    let mut form = upload::read_form(multipart, &state.storage, &state.db, &rules).await?;
     let mut problems = std::mem::take(&mut form.problems);
     let document_date = match crate::fmt::parse_date(&form.text("document_date")) {
         Ok(d) => d,
