@@ -118,6 +118,11 @@ impl User {
         }
     }
 
+    /// A head of a member company who is not blocked.
+    pub fn is_active_head(&self) -> bool {
+        self.member_role.as_deref() == Some(MemberRole::Head.code()) && !self.is_blocked
+    }
+
     pub fn role_label(&self) -> &'static str {
         match self.principal() {
             Some(Principal::Member { role, .. }) => role.label(),

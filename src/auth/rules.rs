@@ -65,8 +65,9 @@ pub fn curates_members(who: Principal) -> bool {
     )
 }
 
-/// A member user's login e-mail is changed by the member's assigned expert or an administrator.
-pub fn may_change_login_email(who: Principal, who_id: i64, member_expert: Option<i64>) -> bool {
+/// A member's assigned expert or an administrator helps its users back in: changes a login
+/// e-mail whose mailbox is gone, appoints a head when the company has lost its own.
+pub fn may_manage_member_logins(who: Principal, who_id: i64, member_expert: Option<i64>) -> bool {
     match who {
         Principal::Staff {
             role: StaffRole::Admin,
@@ -120,20 +121,24 @@ mod tests {
     }
 
     #[test]
-    fn login_emails_are_changed_by_the_assigned_expert_or_an_admin() {
-        assert!(may_change_login_email(staff(StaffRole::Admin), 1, None));
-        assert!(may_change_login_email(staff(StaffRole::Expert), 7, Some(7)));
-        assert!(!may_change_login_email(
+    fn member_logins_are_managed_by_the_assigned_expert_or_an_admin() {
+        assert!(may_manage_member_logins(staff(StaffRole::Admin), 1, None));
+        assert!(may_manage_member_logins(
+            staff(StaffRole::Expert),
+            7,
+            Some(7)
+        ));
+        assert!(!may_manage_member_logins(
             staff(StaffRole::Expert),
             7,
             Some(8)
         ));
-        assert!(!may_change_login_email(
+        assert!(!may_manage_member_logins(
             staff(StaffRole::Registrar),
             7,
             Some(7)
         ));
-        assert!(!may_change_login_email(
+        assert!(!may_manage_member_logins(
             member(MemberRole::Head),
             7,
             Some(7)

@@ -264,12 +264,14 @@ pub async fn set_blocked(tx: &mut Tx, user_id: i64, blocked: bool) -> DbResult<(
     Ok(())
 }
 
-/// Active heads of a company other than `except`: a company must keep at least one.
-pub async fn other_active_heads(tx: &mut Tx, member_id: i64, except: i64) -> DbResult<i64> {
-    let sql = "SELECT COUNT(*) FROM users WHERE member_id = $1 AND id <> $2 AND member_role = 'head' AND is_blocked = FALSE";
-    Ok(
-        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(member_id).bind(except).fetch_one(c).await?),
-    )
+/// Lock the company's users until the transaction ends and read them as they are now: two
+/// heads changing each other at the same moment take turns, so the second sees the first's
+/// change (the "a company keeps an active head" check is made on fresh rows). An `UPDATE`
+/// that changes nothing locks the rows on both databases.
+pub async fn lock_company_users(tx: &mut Tx, member_id: i64) -> DbResult<Vec<User>> {
+    let sql = "UPDATE users SET is_blocked = is_blocked WHERE member_id = $1 RETURNING id, email, full_name, \
+               position, phone, password_hash, kind, member_id, member_role, staff_role, is_blocked, last_login_at";
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, User>(sql).bind(member_id).fetch_all(c).await?))
 }
 
 pub async fn active_users_of_member(db: &Db, inn: &str) -> DbResult<Vec<User>> {

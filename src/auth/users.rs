@@ -1,11 +1,12 @@
 //! A company's users: the head invites colleagues, changes their roles, blocks and unblocks
 //! them; the member's expert (or an administrator) changes a user's login e-mail when the old
-//! mailbox is gone. Users are never deleted, so what they sent stays with the company.
+//! mailbox is gone, and appoints a head when the company has lost its own. Users who logged
+//! in are never deleted, so what they sent stays with the company.
 
 use super::cache::SessionCache;
 use super::model::{MemberRole, Principal, User};
 use super::recovery::{Purpose, attach_link, issue_token};
-use super::rules::may_change_login_email;
+use super::rules::may_manage_member_logins;
 use super::service::{AuthError, ClientInfo, SessionUser};
 use super::store;
 use crate::audit::{self, Event};
@@ -25,7 +26,7 @@ pub async fn email_change_target(
     let member = store::member_brief(db, member_id)
         .await?
         .ok_or(AuthError::NotFound)?;
-    if !may_change_login_email(staff.principal, staff.user_id, member.expert_id) {
+    if !may_manage_member_logins(staff.principal, staff.user_id, member.expert_id) {
         return Err(AuthError::Forbidden);
     }
     let user = colleague(db, member_id, user_id)
@@ -104,6 +105,42 @@ pub async fn change_member_user_email(
     let details =
         serde_json::json!({ "user_id": user.id, "old": user.email, "new": new_email.as_str() });
     let event = Event::new("member_user.email_changed", "member", member_id, details);
+    audit::record(&mut tx, &staff.actor(client), event).await?;
+    tx.commit().await?;
+    cache.forget_user(user.id);
+    Ok(())
+}
+
+/// The member's expert or an administrator appoints `user_id` a head of the company and lets
+/// them in again if they were blocked: for a company whose head left, or whose heads blocked
+/// each other. Audited; nothing happens to a user who is an active head already.
+pub async fn appoint_head(
+    core: &Core,
+    cache: &SessionCache,
+    staff: &SessionUser,
+    member_id: i64,
+    user_id: i64,
+    client: &ClientInfo,
+) -> Result<(), AuthError> {
+    let member = store::member_brief(&core.db, member_id)
+        .await?
+        .ok_or(AuthError::NotFound)?;
+    if !may_manage_member_logins(staff.principal, staff.user_id, member.expert_id) {
+        return Err(AuthError::Forbidden);
+    }
+    let mut tx = core.db.begin().await?;
+    let users = store::lock_company_users(&mut tx, member_id).await?;
+    let user = users
+        .iter()
+        .find(|u| u.id == user_id)
+        .ok_or(AuthError::NotFound)?;
+    if user.is_active_head() {
+        return Ok(());
+    }
+    store::set_member_role(&mut tx, user.id, MemberRole::Head.code()).await?;
+    store::set_blocked(&mut tx, user.id, false).await?;
+    let details = serde_json::json!({ "user_id": user.id, "name": user.full_name });
+    let event = Event::new("member_user.head_appointed", "member", member_id, details);
     audit::record(&mut tx, &staff.actor(client), event).await?;
     tx.commit().await?;
     cache.forget_user(user.id);
@@ -275,17 +312,29 @@ pub async fn update_member_user(
     else {
         return Err(AuthError::Forbidden);
     };
-    let db = &core.db;
-    let user = colleague(db, member_id, user_id)
-        .await?
-        .ok_or(AuthError::NotFound)?;
-    if user.id == head.user_id {
+    if user_id == head.user_id {
         return Err(AuthError::SelfChange);
     }
-    let mut tx = db.begin().await?;
-    let stops_being_head = user.member_role.as_deref() == Some("head")
+    let mut tx = core.db.begin().await?;
+    let users = store::lock_company_users(&mut tx, member_id).await?;
+    // The acting head may have been blocked or demoted a moment ago by another head.
+    if !users
+        .iter()
+        .any(|u| u.id == head.user_id && u.is_active_head())
+    {
+        return Err(AuthError::Forbidden);
+    }
+    let user = users
+        .iter()
+        .find(|u| u.id == user_id)
+        .ok_or(AuthError::NotFound)?;
+    let stops_being_head = user.is_active_head()
         && (role.is_some_and(|r| r != MemberRole::Head) || blocked == Some(true));
-    if stops_being_head && store::other_active_heads(&mut tx, member_id, user.id).await? == 0 {
+    let other_heads = users
+        .iter()
+        .filter(|u| u.id != user.id && u.is_active_head())
+        .count();
+    if stops_being_head && other_heads == 0 {
         return Err(AuthError::LastHead);
     }
     if let Some(r) = role {

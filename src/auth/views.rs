@@ -13,6 +13,8 @@ pub struct UserView {
     pub blocked: bool,
     /// Invited, and the invitation not accepted yet (no password set).
     pub invited: bool,
+    /// A head who is not blocked.
+    pub active_head: bool,
     pub last_login: String,
 }
 
@@ -26,6 +28,7 @@ impl From<&User> for UserView {
             role: u.role_label(),
             blocked: u.is_blocked,
             invited: u.password_hash.is_none() && u.last_login_at.is_none(),
+            active_head: u.is_active_head(),
             last_login: u
                 .last_login_at
                 .as_ref()

@@ -310,6 +310,17 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "/kabinet/company/users/new".into(),
             "303 - 403 403 - 404 404 404 404",
         ),
+        // appointing the head who is one already changes nothing
+        (
+            "POST",
+            format!("/office/members/{romashka}/users/{head_id}/head"),
+            "303 404 404 404 404 303 403 403 303",
+        ),
+        (
+            "POST",
+            format!("/office/members/{vektor}/users/{head_id}/head"),
+            "303 404 404 404 404 404 403 403 404",
+        ),
         (
             "POST",
             format!("/kabinet/users/{head_id}/role"),

@@ -295,3 +295,72 @@ async fn leftovers_of_a_crash_are_swept(app: TestApp) {
     assert!(!half.exists() && !whole.exists(), "{report:?}");
     assert_eq!(report.temporary, 2);
 }
+
+async fn active_heads(app: &TestApp, member_id: i64) -> i64 {
+    kabinet::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE member_id = $1 AND member_role = 'head' AND is_blocked = FALSE")
+        .bind(member_id).fetch_one(p).await.unwrap())
+}
+
+async fn block(c: &Browserless<'_>, html: &str, user: i64) -> reqwest::Response {
+    let path = format!("/kabinet/users/{user}/block");
+    c.post_with_page_token(html, &path, &[("blocked", "1")])
+        .await
+}
+
+both_dbs!(a_company_always_keeps_an_active_head);
+
+/// Finding 12: two heads blocking each other at the same moment both succeeded on PostgreSQL
+/// and the company was left without a head. The check and the change happen under a lock of
+/// the company's users; and when a company has lost its head anyway (the head left), its
+/// expert or an administrator appoints one on the company's card.
+async fn a_company_always_keeps_an_active_head(app: TestApp) {
+    let member_id: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT member_id FROM users WHERE email = $1")
+        .bind(MEMBER_EMAIL).fetch_one(p).await.unwrap());
+    let director = user_id(&app, MEMBER_EMAIL).await;
+    let buh = user_id(&app, MEMBER_BUH_EMAIL).await;
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let card = format!("/office/members/{member_id}");
+    // The staff appoint the accountant a second head.
+    let r = admin
+        .post_with_token_from(&card, &format!("{card}/users/{buh}/head"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(active_heads(&app, member_id).await, 2);
+    for round in 0..6 {
+        let a = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+        let b = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+        // Both forms are open; both heads click at the same moment.
+        let (page_a, page_b) = (
+            a.page("/kabinet/company").await,
+            b.page("/kabinet/company").await,
+        );
+        let (ra, rb) = futures_util::join!(block(&a, &page_a, buh), block(&b, &page_b, director));
+        let blocked_buh = location(&ra).starts_with(&format!("/kabinet/users/{buh}"));
+        let blocked_director = location(&rb).starts_with(&format!("/kabinet/users/{director}"));
+        assert!(
+            !(blocked_buh && blocked_director),
+            "round {round}: both heads were blocked"
+        );
+        assert_eq!(active_heads(&app, member_id).await, 1, "round {round}");
+        // The staff restore whoever was blocked; the card says the company has one head.
+        let html = admin.page(&card).await;
+        assert!(html.contains("Назначить руководителем"), "{html}");
+        for u in [buh, director] {
+            let r = admin
+                .post_with_token_from(&card, &format!("{card}/users/{u}/head"), &[])
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+        assert_eq!(active_heads(&app, member_id).await, 2);
+    }
+    // Only the member's expert or an administrator appoints; a registrar may not, nor may
+    // anyone reach another company's user this way.
+    let other = user_id(&app, OTHER_MEMBER_EMAIL).await;
+    let r = admin
+        .post_with_token_from(&card, &format!("{card}/users/{other}/head"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let audit = admin.page("/office/audit").await;
+    assert!(audit.contains("руководител"), "the appointment is audited");
+}

@@ -1,11 +1,11 @@
 //! Pages of authentication and users: login and logout (`login`), «Напомнить пароль» and the
 //! one-time link page (`recovery`), «Профиль» (`profile`), the company's users as the head
-//! manages them (`users`), and the staff's «Редактирование email» (`email`).
+//! manages them (`users`), and the staff helping them back in: «Редактирование email», «Назначить руководителем» (`support`).
 
-mod email;
 mod login;
 mod profile;
 mod recovery;
+mod support;
 mod users;
 
 use axum::Router;
@@ -43,7 +43,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/office/members/{id}/users/{uid}/email",
-            get(email::show_email_edit).post(email::save_email),
+            get(support::show_email_edit).post(support::save_email),
+        )
+        .route(
+            "/office/members/{id}/users/{uid}/head",
+            post(support::appoint_head),
         )
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::public::{Facts, staff_facts};
 use crate::audit::AuditView;
-use crate::auth::rules::{Permission, may_change_login_email};
+use crate::auth::rules::{Permission, may_manage_member_logins};
 use crate::fmt;
 use crate::register::cards::{self, UserView};
 use crate::register::model::{Change, MembershipStatus};
@@ -127,8 +127,10 @@ struct MemberPage {
     company: MemberView,
     expert: Option<ExpertView>,
     users: Vec<UserView>,
+    /// Someone may manage the company's users from the cabinet.
+    has_active_head: bool,
     history: Vec<AuditView>,
-    can_edit_email: bool,
+    can_manage_logins: bool,
     notice: Option<&'static str>,
     register: Vec<Facts>,
     versions: Vec<VersionView>,
@@ -168,8 +170,9 @@ pub(super) async fn show_member(
             phone: fmt::or_dash(&u.phone),
         }),
         users: c.users.iter().map(UserView::from).collect(),
+        has_active_head: c.users.iter().any(|u| u.is_active_head()),
         history: c.history.iter().map(AuditView::from).collect(),
-        can_edit_email: may_change_login_email(
+        can_manage_logins: may_manage_member_logins(
             s.user.principal,
             s.user.user_id,
             c.member.expert_id,
@@ -178,6 +181,7 @@ pub(super) async fn show_member(
             "email" => Some(
                 "Адрес изменён. Уведомления отправлены на прежний и новый адреса, на новый — ссылка для установки пароля.",
             ),
+            "head" => Some("Руководитель организации назначен: он может войти в личный кабинет."),
             "admitted" => Some("Член СРО внесен в реестр."),
             "changed" => Some("Изменения сохранены как новая версия записи реестра."),
             _ => None,

@@ -1,5 +1,6 @@
-//! «Редактирование email»: the member's expert (or an administrator) changes a member user's
-//! login e-mail when the old mailbox is gone.
+//! The staff helping a member's users back in, from the company's card: «Редактирование
+//! email» (the member's expert or an administrator changes a login e-mail whose mailbox is
+//! gone) and «Назначить руководителем» (when the company has lost its head).
 
 use askama::Template;
 use axum::Form;
@@ -100,4 +101,22 @@ pub(super) async fn save_email(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// «Назначить руководителем» on the company's card.
+pub(super) async fn appoint_head(
+    s: Staff,
+    Path((id, uid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let state = &s.ctx.state;
+    users::appoint_head(
+        &state.core,
+        &state.sessions,
+        &s.user,
+        id,
+        uid,
+        &s.ctx.client,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/office/members/{id}?done=head")).into_response())
 }
