@@ -101,6 +101,46 @@ impl From<sqlx::Error> for DbError {
     }
 }
 
+/// Run SQLite's migrations on one connection with foreign keys off, as SQLite's way of
+/// changing a table requires (build the new table, copy, drop the old one, rename: with
+/// foreign keys on, dropping the old table would cascade into the tables that refer to it).
+/// The pragma cannot change inside the migration's transaction, hence here; every foreign key
+/// is checked before the connection goes back to the pool with them on again.
+pub async fn migrate_sqlite(
+    pool: &sqlx::SqlitePool,
+    migrator: &sqlx::migrate::Migrator,
+) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = pool
+        .acquire()
+        .await
+        .context("opening SQLite for the migrations")?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let ran = migrator
+        .run(&mut *conn)
+        .await
+        .context("running the database migrations");
+    let broken: Vec<(String, Option<i64>, String)> = match &ran {
+        Ok(()) => {
+            sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Err(_) => Vec::new(),
+    };
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    if !broken.is_empty() {
+        // Not for the pool: this connection saw a broken schema.
+        conn.detach().close().await.ok();
+        anyhow::bail!("the migrations left rows with broken foreign keys: {broken:?}");
+    }
+    ran
+}
+
 /// PostgreSQL names the constraint; SQLite only says "UNIQUE constraint failed: members.inn",
 /// so we map the column list to the constraint names used in the migrations.
 fn constraint_name(d: &dyn sqlx::error::DatabaseError) -> String {
@@ -162,10 +202,14 @@ impl Db {
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.pool {
-            Pool::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Pool::Sqlite(pool, _) => {
+                migrate_sqlite(pool, &sqlx::migrate!("migrations/sqlite")).await
+            }
+            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres")
+                .run(pool)
+                .await
+                .context("running the database migrations"),
         }
-        .context("running the database migrations")
     }
 
     pub async fn begin(&self) -> DbResult<Tx> {
@@ -278,6 +322,111 @@ pub fn placeholders(from: usize, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A database with data, made before the rebuild of `users`, `items` and `item_files`
+    /// (0010), upgrades with every row and every reference kept, and then gives new ids only.
+    #[tokio::test]
+    async fn sqlite_upgrades_keep_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("k.db").display());
+        let db = super::Db::connect(&url, 2, crate::clock::Clock::system())
+            .await
+            .unwrap();
+        let super::Pool::Sqlite(pool, _) = &db.pool else {
+            unreachable!()
+        };
+        let full = sqlx::migrate!("migrations/sqlite");
+        let mut before = sqlx::migrate!("migrations/sqlite");
+        before.migrations = full
+            .migrations
+            .iter()
+            .filter(|m| m.version < 10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        super::migrate_sqlite(pool, &before).await.unwrap();
+        let t = "2026-01-01T00:00:00Z";
+        for sql in [
+            "INSERT INTO members (id, full_name, short_name, inn, ogrn, status, created_at, updated_at) \
+             VALUES (1, 'ООО «Тест»', 'Тест', '7700123459', '1027700132195', 'member', $1, $1)",
+            "INSERT INTO users (id, email, full_name, kind, member_id, member_role, created_at) \
+             VALUES (1, 'a@t.example', 'А', 'member', 1, 'head', $1), (2, 'b@t.example', 'Б', 'member', 1, 'reporter', $1)",
+            "INSERT INTO items (id, member_id, kind, subject, status, created_by, created_at, updated_at) \
+             VALUES (1, 1, 'letter', 'Письмо', 'sent', 1, $1, $1), (2, 1, 'letter', 'Правка', 'draft', 2, $1, $1)",
+            "UPDATE items SET supersedes_id = 1 WHERE id = 2",
+            "INSERT INTO files (id, storage_key, original_name, size_bytes, media_type, sha256, created_at) \
+             VALUES (1, 'blobs/x', 'a.pdf', 1, 'application/pdf', 'x', $1)",
+            "INSERT INTO item_files (id, item_id, file_id, position) VALUES (1, 1, 1, 0), (2, 2, 1, 0)",
+            "INSERT INTO item_events (item_id, status, at) VALUES (1, 'sent', $1)",
+            "INSERT INTO notifications (id, member_id, item_id, text, created_at) VALUES (1, 1, 1, 'Зарегистрировано', $1)",
+            "INSERT INTO notification_reads (notification_id, user_id, read_at) VALUES (1, 2, $1)",
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES ('h', 2, $1, $1, $1)",
+            // the newest rows go, as a deleted draft and a withdrawn invitation would
+            "DELETE FROM item_files WHERE id = 2",
+            "DELETE FROM items WHERE id = 2",
+        ] {
+            sqlx::query(sql).bind(t).execute(pool).await.unwrap();
+        }
+        super::migrate_sqlite(pool, &full).await.unwrap();
+        for (table, n) in [
+            ("users", 2),
+            ("items", 1),
+            ("item_files", 1),
+            ("item_events", 1),
+            ("notifications", 1),
+            ("notification_reads", 1),
+            ("sessions", 1),
+        ] {
+            let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(count, n, "{table}");
+        }
+        let next: i64 = sqlx::query_scalar(
+            "INSERT INTO items (member_id, kind, subject, status, created_by, created_at, updated_at) \
+             VALUES (1, 'letter', 'Новое', 'draft', 1, $1, $1) RETURNING id",
+        )
+        .bind(t)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        // (Before the upgrade, SQLite had forgotten the deleted 2 already.)
+        assert_eq!(next, 2, "the largest id before the upgrade was 1");
+        sqlx::query("DELETE FROM items WHERE id = 2")
+            .execute(pool)
+            .await
+            .unwrap();
+        let again: i64 = sqlx::query_scalar(
+            "INSERT INTO items (member_id, kind, subject, status, created_by, created_at, updated_at) \
+             VALUES (1, 'letter', 'Еще', 'draft', 1, $1, $1) RETURNING id",
+        )
+        .bind(t)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(again, 3, "a deleted id is not given again");
+        // The foreign keys are on again: a user who wrote an item stays; an item takes its
+        // files with it.
+        sqlx::query("DELETE FROM users WHERE id = 1")
+            .execute(pool)
+            .await
+            .unwrap_err();
+        sqlx::query("DELETE FROM items WHERE id = 1")
+            .execute(pool)
+            .await
+            .unwrap();
+        let files: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM item_files")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(files, 0);
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(on, 1);
+    }
+
     #[test]
     fn both_backends_have_the_same_migrations() {
         let names = |dir: &str| {

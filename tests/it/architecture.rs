@@ -285,6 +285,8 @@ fn every_migrated_table_has_an_owner() {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .next()
                 .unwrap();
+            // a table being rebuilt (`items_new`, renamed to `items` in the same migration)
+            let name = name.strip_suffix("_new").unwrap_or(name);
             if !OWNERS.iter().any(|(t, _)| *t == name) {
                 missing.push(name.to_string());
             }

@@ -364,3 +364,64 @@ async fn a_company_always_keeps_an_active_head(app: TestApp) {
     let audit = admin.page("/office/audit").await;
     assert!(audit.contains("руководител"), "the appointment is audited");
 }
+
+both_dbs!(ids_named_by_the_audit_are_never_reused);
+
+/// Finding 13: on SQLite a deleted draft's id went to the next item, so the audit's «draft
+/// deleted, item 1» pointed to another, sent item; the same for a withdrawn invitation's user
+/// and a removed file's row. Ids are never given twice on either database.
+async fn ids_named_by_the_audit_are_never_reused(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let (draft, _) = draft_letter(&c, "Удаляемый черновик").await;
+    let html = c.page(&format!("/kabinet/items/{draft}")).await;
+    let attached = first_id(&html, "name=\"remove\" value=\"");
+    let r = c
+        .post_with_token_from(
+            &format!("/kabinet/items/{draft}"),
+            &format!("/kabinet/items/{draft}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (next, _) = draft_letter(&c, "Новый черновик").await;
+    assert!(next > draft, "item {draft} was given again: {next}");
+    let html = c.page(&format!("/kabinet/items/{next}")).await;
+    let next_attached = first_id(&html, "name=\"remove\" value=\"");
+    assert!(
+        next_attached > attached,
+        "attached file row {attached} given again"
+    );
+
+    // An invitation withdrawn: the next user gets a new id.
+    app.start_mail_server().await;
+    let invite = |email: &'static str| {
+        let c = &c;
+        async move {
+            let r = c
+                .post(
+                    "/kabinet/company/users/new",
+                    &[
+                        ("full_name", "Петрова Анна"),
+                        ("position", "Инженер"),
+                        ("email", email),
+                        ("role", "reporter"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+    };
+    invite("petrova@romashka-stroy.example").await;
+    let first = user_id(&app, "petrova@romashka-stroy.example").await;
+    let r = c
+        .post_with_token_from(
+            "/kabinet/company",
+            &format!("/kabinet/users/{first}/withdraw"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    invite("petrova2@romashka-stroy.example").await;
+    let second = user_id(&app, "petrova2@romashka-stroy.example").await;
+    assert!(second > first, "user {first} was given again");
+}
