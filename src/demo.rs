@@ -7,7 +7,7 @@ use crate::audit::Actor;
 use crate::auth::service::{self as auth, MemberUserForCreate};
 use crate::auth::{MemberRole, StaffRole};
 use crate::core::Core;
-use crate::register::model::{Entry, Inspection, MembershipStatus, Policy};
+use crate::register::model::{Entry, Inspection, Measure, MembershipStatus, Policy, Snapshot};
 use crate::register::service as register;
 use crate::requisites::{Email, Inn, Kpp, Ogrn};
 
@@ -240,27 +240,33 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
     for (c, (number, decided)) in companies.iter().zip(decisions) {
         let suspended = c.status == MembershipStatus::Suspended;
         let odo = c.inn.as_str() == "7700123459";
-        entries.push((
-            Entry {
-                admission_decision_number: number.into(),
-                admission_decision_date: decided,
-                suspended_from: suspended.then(|| date(2026, 10, 1)).flatten(),
-                suspended_until: suspended.then(|| date(2026, 12, 31)).flatten(),
-                suspension_reason: if suspended {
-                    "Решение Дисциплинарной комиссии № 4 от 28.09.2026".into()
-                } else {
-                    String::new()
-                },
-                // contributions that meet the first level of either kind of SRO
-                vv_level: Some(1),
-                vv_contribution: 100_000 * 100,
-                odo_level: odo.then_some(1),
-                odo_contribution: if odo { 200_000 * 100 } else { 0 },
-                odo_obligations: if odo { 12_500_000 * 100 } else { 0 },
-                ..c.entry()
+        let entry = Entry {
+            admission_decision_number: number.into(),
+            admission_decision_date: decided,
+            suspended_from: suspended.then(|| date(2026, 10, 1)).flatten(),
+            suspended_until: suspended.then(|| date(2026, 12, 31)).flatten(),
+            suspension_reason: if suspended {
+                "Решение Дисциплинарной комиссии № 4 от 28.09.2026".into()
+            } else {
+                String::new()
             },
-            c.expert_id,
-        ));
+            // contributions that meet the first level of either kind of SRO
+            vv_level: Some(1),
+            vv_contribution: 100_000 * 100,
+            odo_level: odo.then_some(1),
+            odo_contribution: if odo { 200_000 * 100 } else { 0 },
+            odo_obligations: if odo { 12_500_000 * 100 } else { 0 },
+            ..c.entry()
+        };
+        let mut snapshot = Snapshot::of(entry);
+        if suspended {
+            snapshot.measures.push(Measure {
+                decided_on: date(2026, 9, 28).expect("valid date"),
+                measure: "Приостановление права осуществлять строительство".into(),
+                reason: "Решение Дисциплинарной комиссии № 4 от 28.09.2026".into(),
+            });
+        }
+        entries.push((snapshot, c.expert_id));
     }
     let ids = register::admit_many(
         core,

@@ -46,20 +46,24 @@ pub async fn run(
     });
     out.ignored_columns = checked.ignored_columns;
     out.errors = checked.errors;
-    let inns: Vec<String> = checked.entries.iter().map(|(_, e)| e.inn.clone()).collect();
+    let inns: Vec<String> = checked
+        .entries
+        .iter()
+        .map(|(_, s)| s.entry.inn.clone())
+        .collect();
     let existing: std::collections::HashSet<String> = service::existing_inns(&core.db, &inns)
         .await?
         .into_iter()
         .collect();
     let mut entries = Vec::with_capacity(checked.entries.len());
-    for (line, e) in checked.entries {
-        if existing.contains(&e.inn) {
+    for (line, s) in checked.entries {
+        if existing.contains(&s.entry.inn) {
             out.errors.push(RowError {
                 line,
-                message: format!("ИНН: организация с ИНН {} уже есть в реестре", e.inn),
+                message: format!("ИНН: организация с ИНН {} уже есть в реестре", s.entry.inn),
             });
         } else {
-            entries.push((e, None));
+            entries.push((s, None));
         }
     }
     out.errors.sort_by_key(|e| e.line);

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod form;
 pub mod import;
 pub mod levels;
+pub mod lists;
 pub mod member;
 pub mod model;
 pub mod service;

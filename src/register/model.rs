@@ -84,6 +84,18 @@ pub struct Snapshot {
     pub measures: Vec<Measure>,
 }
 
+impl Snapshot {
+    /// An entry with empty lists.
+    pub fn of(entry: Entry) -> Snapshot {
+        Snapshot {
+            entry,
+            policies: vec![],
+            inspections: vec![],
+            measures: vec![],
+        }
+    }
+}
+
 /// One changed field of an entry, in words, for the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {

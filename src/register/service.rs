@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::model::{self, Change, Entry, Member, MembershipStatus, Snapshot};
+use super::model::{self, Change, Entry, Member, MembershipStatus, Policy, Snapshot};
 use super::store::{self, VersionForInsert};
 use crate::audit::{self, Actor, Event};
 use crate::config::Settings;
@@ -131,22 +131,23 @@ pub async fn admit(
     reason: &str,
     actor: &Actor,
 ) -> Result<i64, RegisterError> {
-    let mut ids = admit_many(core, vec![(entry, expert_id)], reason, actor).await?;
+    let mut ids = admit_many(core, vec![(Snapshot::of(entry), expert_id)], reason, actor).await?;
     Ok(ids.remove(0))
 }
 
-/// Admits many members in one transaction (imports): all of them or none.
+/// Admits many members, each with its lists, in one transaction (imports): all or none.
 pub async fn admit_many(
     core: &Core,
-    entries: Vec<(Entry, Option<i64>)>,
+    entries: Vec<(Snapshot, Option<i64>)>,
     reason: &str,
     actor: &Actor,
 ) -> Result<Vec<i64>, RegisterError> {
     reason_required(reason)?;
     let settings = &core.settings;
     let today = core.today();
-    for (e, _) in &entries {
-        let errors = e.check(settings.sro.kind, today);
+    for (s, _) in &entries {
+        let mut errors = s.entry.check(settings.sro.kind, today);
+        errors.extend(s.policies.iter().flat_map(Policy::check));
         if !errors.is_empty() {
             return Err(RegisterError::Invalid(errors.into()));
         }
@@ -154,15 +155,10 @@ pub async fn admit_many(
     let mut tx = core.db.begin().await?;
     let mut ids = Vec::with_capacity(entries.len());
     let at = tx.now;
-    for (mut e, expert) in entries {
-        assign_number(&mut tx, settings, today, &mut e).await?;
-        let id = store::insert_entry(&mut tx, &e, expert, at).await?;
-        let snapshot = Snapshot {
-            entry: e,
-            policies: vec![],
-            inspections: vec![],
-            measures: vec![],
-        };
+    for (mut snapshot, expert) in entries {
+        assign_number(&mut tx, settings, today, &mut snapshot.entry).await?;
+        let id = store::insert_entry(&mut tx, &snapshot.entry, expert, at).await?;
+        store::replace_lists(&mut tx, id, &snapshot).await?;
         let changes = vec![Change {
             field: "Запись".into(),
             old: String::new(),

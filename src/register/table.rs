@@ -8,7 +8,8 @@ use std::io::Cursor;
 use chrono::NaiveDate;
 
 use super::form::{self, Field};
-use super::model::{self, Entry, Snapshot};
+use super::lists;
+use super::model::{self, Snapshot};
 use crate::config::SroKind;
 
 /// A file read into rows of text cells; `line` is the row's line in the file (1 = the header).
@@ -57,17 +58,29 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
         None => return Err("Файл пуст".into()),
     };
     let mut rows = Vec::new();
-    for (i, rec) in records.enumerate() {
-        let rec = rec.map_err(|e| format!("Строка {}: файл не читается как CSV ({e})", i + 2))?;
-        // the header is line 1; a quoted cell with line breaks would shift this (rare in registers)
-        let line = i + 2;
-        let cells: Vec<String> = rec.iter().map(|s| s.to_string()).collect();
+    // The line a record starts on: a quoted cell may span lines (the lists do).
+    let mut next_line = 2;
+    for rec in records {
+        let line = next_line;
+        let rec = rec.map_err(|e| format!("Строка {line}: файл не читается как CSV ({e})"))?;
+        next_line += 1 + rec.iter().map(|c| c.matches('\n').count()).sum::<usize>();
+        let cells: Vec<String> = rec.iter().map(unescape_formula).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         rows.push((line, cells));
     }
     Ok(Sheet { headers, rows })
+}
+
+/// The export puts `'` before a cell that starts like a formula (`=`, `+`, `-`, `@`) so that
+/// Excel shows it as text (`csvout`); the import takes it off again, so «+7 (495)…» comes back
+/// as it was.
+fn unescape_formula(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        _ => cell.to_string(),
+    }
 }
 
 fn cell_text(c: &calamine::Data) -> String {
@@ -132,19 +145,30 @@ pub struct RowError {
 /// What an import found in a file.
 #[derive(Debug, Default)]
 pub struct Checked {
-    pub entries: Vec<(usize, Entry)>,
+    /// Each valid row's line and entry with its lists.
+    pub entries: Vec<(usize, Snapshot)>,
     pub errors: Vec<RowError>,
     /// Columns that matched no field (they are ignored; the report says so).
     pub ignored_columns: Vec<String>,
 }
 
+/// A header as it is matched: case, «ё» and the currency sign do not matter (Excel saving in
+/// Windows-1251 turns «₽» into «?»; people write «руб.»).
 fn normalize(h: &str) -> String {
-    h.trim()
-        .trim_end_matches(", ₽")
-        .trim()
-        .to_lowercase()
-        .replace('ё', "е")
+    let h = h.trim();
+    let h = [", ₽", ", ?", ", руб.", ", руб"]
+        .iter()
+        .find_map(|sign| h.strip_suffix(sign))
+        .unwrap_or(h);
+    h.trim().to_lowercase().replace('ё', "е")
 }
+
+/// The list columns of the exports, in their order.
+const POLICIES: &str = "Договоры страхования";
+const INSPECTIONS: &str = "Проверки";
+const MEASURES: &str = "Меры дисциплинарного воздействия";
+/// Written by the exports, not read back: the register keeps its own.
+const UPDATED: &str = "Дата обновления";
 
 /// Checks every row of the sheet: each value, each entry's rules, and duplicates inside the
 /// file. `progress` is called after each row (the command line draws a bar with it).
@@ -163,8 +187,20 @@ pub fn check(
         .iter()
         .map(|h| by_name.get(&normalize(h)).copied())
         .collect();
+    let list_column = |title: &str| {
+        sheet
+            .headers
+            .iter()
+            .position(|h| normalize(h) == normalize(title))
+    };
+    let (policies_at, inspections_at, measures_at) = (
+        list_column(POLICIES),
+        list_column(INSPECTIONS),
+        list_column(MEASURES),
+    );
+    let known = [POLICIES, INSPECTIONS, MEASURES, UPDATED].map(normalize);
     for (h, c) in sheet.headers.iter().zip(&columns) {
-        if c.is_none() && !h.trim().is_empty() {
+        if c.is_none() && !h.trim().is_empty() && !known.contains(&normalize(h)) {
             out.ignored_columns.push(h.clone());
         }
     }
@@ -208,13 +244,44 @@ pub fn check(
                 }
             }
             Ok(entry) => {
-                let errs = entry.check(kind, today);
-                for e in &errs {
+                let mut errs: Vec<(&str, String)> = entry
+                    .check(kind, today)
+                    .into_iter()
+                    .map(|e| (label(e.field), e.message))
+                    .collect();
+                let cell = |at: Option<usize>| at.and_then(|i| cells.get(i)).map_or("", |s| s);
+                let mut snapshot = Snapshot::of(entry);
+                read_list(
+                    cell(policies_at),
+                    POLICIES,
+                    lists::policy,
+                    model::Policy::check,
+                    &mut snapshot.policies,
+                    &mut errs,
+                );
+                read_list(
+                    cell(inspections_at),
+                    INSPECTIONS,
+                    lists::inspection,
+                    |_| vec![],
+                    &mut snapshot.inspections,
+                    &mut errs,
+                );
+                read_list(
+                    cell(measures_at),
+                    MEASURES,
+                    lists::measure,
+                    |_| vec![],
+                    &mut snapshot.measures,
+                    &mut errs,
+                );
+                for (field, message) in &errs {
                     out.errors.push(RowError {
                         line: *line,
-                        message: format!("{}: {}", label(e.field), e.message),
+                        message: format!("{field}: {message}"),
                     });
                 }
+                let entry = &snapshot.entry;
                 let mut dup = false;
                 for (what, key) in [
                     ("ИНН", Some(entry.inn.clone())),
@@ -231,7 +298,7 @@ pub fn check(
                     }
                 }
                 if errs.is_empty() && !dup {
-                    out.entries.push((*line, entry));
+                    out.entries.push((*line, snapshot));
                 }
             }
         }
@@ -240,16 +307,41 @@ pub fn check(
     out
 }
 
+/// Items of one list cell into `into`; what cannot be read, or breaks the item's rules, into
+/// `errs` under the column's title.
+fn read_list<T>(
+    cell: &str,
+    title: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+    rules: fn(&T) -> Vec<crate::validation::FieldError>,
+    into: &mut Vec<T>,
+    errs: &mut Vec<(&'static str, String)>,
+) {
+    for line in lists::items(cell) {
+        match parse(line) {
+            Ok(item) => {
+                let broken = rules(&item);
+                if broken.is_empty() {
+                    into.push(item);
+                }
+                errs.extend(
+                    broken
+                        .into_iter()
+                        .map(|e| (title, format!("«{line}»: {}", e.message))),
+                );
+            }
+            Err(e) => errs.push((title, e)),
+        }
+    }
+}
+
 /// Columns of the exports.
 pub fn headers(public: bool) -> Vec<String> {
     let mut h: Vec<String> = form::fields()
         .filter(|f| !public || is_public(f.name))
         .map(|f| f.label.to_string())
         .collect();
-    h.push("Договоры страхования".into());
-    h.push("Проверки".into());
-    h.push("Меры дисциплинарного воздействия".into());
-    h.push("Дата обновления".into());
+    h.extend([POLICIES, INSPECTIONS, MEASURES, UPDATED].map(String::from));
     h
 }
 
@@ -274,19 +366,9 @@ pub fn row(s: &Snapshot, updated_at: &chrono::DateTime<chrono::Utc>, public: boo
             }
         })
         .collect();
-    let joined = |items: Vec<String>| items.join("; ");
-    out.push(joined(
-        s.policies.iter().map(model::Policy::describe).collect(),
-    ));
-    out.push(joined(
-        s.inspections
-            .iter()
-            .map(model::Inspection::describe)
-            .collect(),
-    ));
-    out.push(joined(
-        s.measures.iter().map(model::Measure::describe).collect(),
-    ));
+    out.push(lists::cell(&s.policies, model::Policy::describe));
+    out.push(lists::cell(&s.inspections, model::Inspection::describe));
+    out.push(lists::cell(&s.measures, model::Measure::describe));
     out.push(crate::fmt::datetime(updated_at));
     out
 }
@@ -324,25 +406,67 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
     }
 
+    /// An entry with every list, a phone Excel would take for a formula, an apostrophe.
+    fn full() -> Snapshot {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let mut entry = crate::register::model::tests_support::sample();
+        entry.phone = "+7 (495) 000-12-34".into();
+        entry.head_name = "Д'Артаньян Шарль".into();
+        Snapshot {
+            entry,
+            policies: vec![
+                model::Policy {
+                    insurer: "АО «Пример», филиал".into(),
+                    contract: "СП-1".into(),
+                    sum_insured: 10_000_000 * 100,
+                    valid_from: d(2026, 1, 1),
+                    valid_to: d(2026, 12, 31),
+                },
+                model::Policy {
+                    insurer: "ООО «Другая»".into(),
+                    contract: "2025/7".into(),
+                    sum_insured: 5_000_000 * 100 + 50,
+                    valid_from: d(2025, 1, 1),
+                    valid_to: d(2025, 12, 31),
+                },
+            ],
+            inspections: vec![model::Inspection {
+                finished_on: d(2026, 4, 17),
+                kind: "плановая выездная".into(),
+                result: "нарушений не выявлено".into(),
+            }],
+            measures: vec![model::Measure {
+                decided_on: d(2026, 9, 28),
+                measure: "Предупреждение".into(),
+                reason: "Решение ДК № 4 (повторно)".into(),
+            }],
+        }
+    }
+
     #[test]
     fn an_export_line_reads_back_as_the_same_entry() {
-        let e = crate::register::model::tests_support::sample();
-        let s = Snapshot {
-            entry: e.clone(),
-            policies: vec![],
-            inspections: vec![],
-            measures: vec![],
-        };
+        let s = full();
         let csv = format!(
             "{}{}",
             csv_line(&headers(false)),
             csv_line(&row(&s, &chrono::Utc::now(), false))
         );
+        assert!(
+            csv.contains("'+7 (495)"),
+            "Excel must not read the phone as a formula"
+        );
         let sheet = read("r.csv", csv.as_bytes()).unwrap();
         let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
         assert_eq!(checked.errors, vec![]);
-        assert_eq!(checked.entries, vec![(2, e)]);
-        assert_eq!(checked.ignored_columns.len(), 4);
+        assert_eq!(checked.entries, vec![(2, s.clone())]);
+        assert!(checked.ignored_columns.is_empty());
+        // Windows-1251, as Excel saves it: «₽» becomes «?»
+        let as_excel = csv.replace('₽', "?").replace('\u{feff}', "");
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(&as_excel);
+        let sheet = read("r.csv", &cp1251).unwrap();
+        let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
+        assert_eq!(checked.errors, vec![]);
+        assert_eq!(checked.entries, vec![(2, s)]);
     }
 
     #[test]
@@ -388,18 +512,12 @@ mod tests {
 
     #[test]
     fn xlsx_round_trip() {
-        let e = crate::register::model::tests_support::sample();
-        let s = Snapshot {
-            entry: e.clone(),
-            policies: vec![],
-            inspections: vec![],
-            measures: vec![],
-        };
+        let s = full();
         let bytes = xlsx(&headers(false), &[row(&s, &chrono::Utc::now(), false)]).unwrap();
         let sheet = read("r.xlsx", &bytes).unwrap();
         let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
         assert_eq!(checked.errors, vec![]);
-        assert_eq!(checked.entries, vec![(2, e)]);
+        assert_eq!(checked.entries, vec![(2, s)]);
     }
 
     #[test]
