@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .merge(plain)
+        .layer(middleware::from_fn(web::input::refuse_control_characters))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::render_errors,

@@ -7,6 +7,7 @@ pub mod access;
 pub mod assets;
 pub mod error;
 pub mod forms;
+pub mod input;
 pub mod list;
 pub mod ratelimit;
 pub mod respond;

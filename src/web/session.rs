@@ -204,9 +204,13 @@ pub async fn csrf_layer(
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.into_owned());
     match token {
-        Some(t) if csrf_valid(&state.secret, &binding, &t) => Ok(next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await),
+        Some(t) if csrf_valid(&state.secret, &binding, &t) => {
+            // The body is in hand here: its fields are checked once, for every form.
+            crate::web::input::check_pairs(&bytes)?;
+            Ok(next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await)
+        }
         _ => Err(AppError::Csrf),
     }
 }

@@ -97,7 +97,13 @@ pub async fn read_form(
         };
         let name = field.name().unwrap_or_default().to_string();
         let Some(raw_name) = field.file_name().map(str::to_string) else {
-            let text = read_text(field).await?;
+            let text = match read_text(field).await {
+                Ok(t) => t,
+                Err(e) => {
+                    discard_all(storage, &form).await;
+                    return Err(e);
+                }
+            };
             form.texts.entry(name).or_default().push(text);
             continue;
         };
@@ -219,7 +225,9 @@ async fn read_text(mut field: axum::extract::multipart::Field<'_>) -> Result<Str
             buf.extend_from_slice(&chunk[..chunk.len().min(MAX_TEXT - buf.len())]);
         }
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    crate::web::input::check(&text)?;
+    Ok(text)
 }
 
 enum SmallError {

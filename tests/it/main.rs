@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod cli;
 mod exchange;
+mod fuzz;
 mod hardening;
 mod hardening_data;
 mod office;

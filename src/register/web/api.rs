@@ -17,6 +17,7 @@ use crate::register::model::{MembershipStatus, Snapshot};
 use crate::register::service;
 use crate::state::AppState;
 use crate::web::AppError;
+use crate::web::list::Pager;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -321,8 +322,11 @@ async fn list(
         return Err(AppError::BadRequest("per_page — число от 1 до 100".into()));
     }
     let page = q.page.unwrap_or(1);
-    if page < 1 {
-        return Err(AppError::BadRequest("page — число от 1".into()));
+    if !(1..=Pager::MAX_PAGE).contains(&page) {
+        return Err(AppError::BadRequest(format!(
+            "page — число от 1 до {}",
+            Pager::MAX_PAGE
+        )));
     }
     let found = service::search(&state.db, &filter, per_page, (page - 1) * per_page).await?;
     let total = found.total;
