@@ -132,6 +132,13 @@ pub enum DocumentError {
         template: &'static str,
         message: String,
     },
+    /// The engine panicked (a limit of the PDF library it did not check itself): the request
+    /// gets an error page, the process and the other renders go on.
+    #[error("rendering {template} panicked: {message}")]
+    Panicked {
+        template: &'static str,
+        message: String,
+    },
 }
 
 /// The PDF engine. Cheap to clone (one `Arc`), `Send + Sync`: keep one in the
@@ -156,7 +163,12 @@ struct Templates {
     receipt: Source,
     section_form: Source,
     extract: Source,
+    /// `/common.typ`: what the templates share (`#import "/common.typ": breakable`).
+    common: Source,
 }
+
+/// The module every template may import.
+const COMMON_PATH: &str = "/common.typ";
 
 impl Templates {
     fn load() -> Result<Self, DocumentError> {
@@ -164,6 +176,7 @@ impl Templates {
             receipt: parse(Template::Receipt.path(), Template::Receipt.source())?,
             section_form: parse(Template::SectionForm.path(), Template::SectionForm.source())?,
             extract: parse(Template::Extract.path(), Template::Extract.source())?,
+            common: parse(COMMON_PATH, include_str!("../../documents/common.typ"))?,
         })
     }
 
@@ -231,6 +244,34 @@ impl Documents {
         data: &T,
     ) -> Result<Vec<u8>, DocumentError> {
         let value = serde_json::to_value(data)?;
+        // The engine and the PDF library assert some limits instead of returning errors
+        // (a text run over 64 KiB): a panic becomes an error of this render.
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.render_value(template, &value)
+        }));
+        rendered.unwrap_or_else(|panic| {
+            // Memoized results of the failed render are not trusted again.
+            typst::comemo::evict(0);
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            let message: String = message.chars().take(300).collect();
+            tracing::error!(template = template.path(), %message, "a document render panicked");
+            Err(DocumentError::Panicked {
+                template: template.path(),
+                message,
+            })
+        })
+    }
+
+    fn render_value(
+        &self,
+        template: Template,
+        value: &serde_json::Value,
+    ) -> Result<Vec<u8>, DocumentError> {
+        let value = value.clone();
         let timestamp = pdf_timestamp(&value)?;
         let json = serde_json::to_vec(&value)?;
 

@@ -290,3 +290,31 @@ fn measure_render_time() {
         times[times.len() - 1]
     );
 }
+
+/// Finding 16: a cover letter of 20,000 characters without a space made every render of its
+/// receipt fail, for ever. Long words wrap; the receipt renders with all of the text.
+#[test]
+fn a_long_word_wraps_and_the_receipt_renders() {
+    let mut r = sample();
+    r.text = Some("Ж".repeat(20_000));
+    r.subject = "Тема".repeat(500);
+    let pdf = Documents::new()
+        .expect("engine")
+        .render(Template::Receipt, &r)
+        .expect("the receipt renders");
+    assert!(pdf.starts_with(b"%PDF"));
+}
+
+/// A field far over any sane length (a 70 KB `issued_to`) made the PDF library panic: a
+/// render never panics out of `render`; it renders or says why.
+#[test]
+fn a_huge_field_never_panics() {
+    let mut r = sample();
+    r.company = "Ромашка ".repeat(10_000);
+    let result = std::panic::catch_unwind(|| {
+        Documents::new()
+            .expect("engine")
+            .render(Template::Receipt, &r)
+    });
+    assert!(result.is_ok(), "render panicked");
+}

@@ -35,6 +35,8 @@ impl World for RenderWorld<'_> {
     fn source(&self, id: FileId) -> FileResult<Source> {
         if id == self.main.id() {
             Ok(self.main.clone())
+        } else if id == self.shared.templates.common.id() {
+            Ok(self.shared.templates.common.clone())
         } else if id == self.shared.data_id {
             Err(FileError::NotSource)
         } else {
@@ -42,8 +44,8 @@ impl World for RenderWorld<'_> {
         }
     }
 
-    /// Only the data file and the template itself exist: templates cannot
-    /// read anything from the server's disk.
+    /// Only the data file, the template itself and the shared module exist:
+    /// templates cannot read anything from the server's disk.
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.shared.data_id {
             Ok(self.data.clone())

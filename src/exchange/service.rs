@@ -138,6 +138,11 @@ pub async fn draft_files(
     }
 }
 
+/// The longest subject of a letter, in characters.
+pub const SUBJECT_MAX: usize = 300;
+/// The longest text of a letter: a cover note; longer texts go as files.
+pub const BODY_MAX: usize = 20_000;
+
 /// Save the draft (creating it when needed) and, when asked and nothing was refused, send it,
 /// in one transaction. A file or signature refused on the way means the user must look first:
 /// then everything valid is kept as a draft and nothing is sent.
@@ -149,8 +154,8 @@ pub async fn save_draft(
     input: DraftInput,
 ) -> Result<Saved, ExchangeError> {
     let DraftInput {
-        subject,
-        body,
+        mut subject,
+        mut body,
         document_date,
         remove,
         files,
@@ -158,6 +163,22 @@ pub async fn save_draft(
         send,
         mut problems,
     } = input;
+    // Over-long text is refused at its field (the form keeps what was typed); the draft
+    // keeps what fits, and nothing is sent.
+    for (field, text, max, what) in [
+        ("subject", &mut subject, SUBJECT_MAX, "Тема"),
+        ("body", &mut body, BODY_MAX, "Текст обращения"),
+    ] {
+        let n = text.chars().count();
+        if n > max {
+            problems.add(field, format!(
+                "{what} — не длиннее {} символов (сейчас {}): сократите его или приложите текст файлом",
+                crate::fmt::group_digits(max as i64),
+                crate::fmt::group_digits(n as i64)
+            ));
+            *text = text.chars().take(max).collect();
+        }
+    }
     let staged_files: Vec<_> = files.iter().map(|(_, u)| u.staged.clone()).collect();
     let prepared = async {
         let existing = draft_files(core, member_id, target).await?;

@@ -331,12 +331,17 @@ pub struct Stored {
     pub entry: Snapshot,
 }
 
+/// The longest «кому выдается»: a company's name and the request it answers.
+pub const ISSUED_TO_MAX: usize = 300;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     #[error("not found")]
     NotFound,
     #[error("Укажите, кому выдается выписка")]
     IssuedToRequired,
+    #[error("«Кому выдается» — не длиннее {ISSUED_TO_MAX} символов")]
+    IssuedToTooLong,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -370,6 +375,9 @@ pub async fn issue(
     let issued_to = issued_to.trim();
     if issued_to.is_empty() {
         return Err(ExtractError::IssuedToRequired);
+    }
+    if issued_to.chars().count() > ISSUED_TO_MAX {
+        return Err(ExtractError::IssuedToTooLong);
     }
     let (row, snapshot) = super::service::current(db, member_id)
         .await?
@@ -549,29 +557,4 @@ mod number_tests {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_extract_renders_with_its_qr_code_and_every_section() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/poso.toml");
-        let settings = Settings::load(&path).expect("config");
-        let snapshot = Snapshot {
-            entry: crate::register::model::tests_support::sample(),
-            policies: vec![],
-            inspections: vec![],
-            measures: vec![],
-        };
-        let at = chrono::Utc::now();
-        let doc = document(&settings, &snapshot, "2026-ABCD-EFGH", at, "АО «Заказчик»");
-        assert_eq!(doc.sections.len(), 3);
-        assert_eq!(
-            doc.sections[2].rows[4].value.split(':').next(),
-            Some("Первый уровень ответственности")
-        );
-        assert!(doc.verify_url.ends_with("/v/2026-ABCD-EFGH"));
-        let pdf = render(&Documents::new().unwrap(), &doc, at).expect("renders");
-        assert!(pdf.starts_with(b"%PDF"));
-        assert!(qr_svg(&doc.verify_url).unwrap().starts_with("<?xml"));
-    }
-}
+mod tests;

@@ -557,3 +557,77 @@ async fn export_then_import_gives_the_same_register(app: TestApp) {
         assert_eq!(exported_rows(&staff).await, before, "{name}");
     }
 }
+
+both_dbs!(long_input_still_makes_its_pdf);
+
+/// Finding 16: a letter text of 20,000 characters without a space gave a 500 on its receipt
+/// for ever, and a staff member's 64 KB «кому выдается» made the PDF library panic. Long words
+/// wrap; lengths are bounded where they are typed, each with its message.
+async fn long_input_still_makes_its_pdf(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let word = "Ж".repeat(20_000);
+    let r = crate::exchange::upload(
+        &c,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[
+            ("subject", "Длинное письмо"),
+            ("body", &word),
+            ("action", "send"),
+        ],
+        vec![("file_1", "Письмо.pdf", crate::exchange::pdf("1"))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let item = first_id(&location(&r), "/kabinet/items/");
+    let r = c.get(&format!("/kabinet/items/{item}/receipt.pdf")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+
+    // One character more: refused at its field, the draft kept, nothing sent.
+    let longer = format!("{word}Ж");
+    let r = crate::exchange::upload(
+        &c,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[
+            ("subject", "Слишком длинное"),
+            ("body", &longer),
+            ("action", "send"),
+        ],
+        vec![("file_1", "Письмо.pdf", crate::exchange::pdf("2"))],
+    )
+    .await;
+    let (status, html) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("не длиннее 20") && html.contains("id=\"e-body\""),
+        "message at the field"
+    );
+    assert!(html.contains("Документ не отправлен"));
+
+    let staff = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let member_id: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT id FROM members WHERE inn = $1")
+        .bind(MEMBER_INN).fetch_one(p).await.unwrap());
+    let card = format!("/office/members/{member_id}");
+    let r = staff
+        .post_with_token_from(
+            &card,
+            &format!("{card}/extracts"),
+            &[("issued_to", &"Ж".repeat(70_000))],
+        )
+        .await;
+    let (status, html) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("не длиннее 300 символов"), "{html}");
+    let r = staff
+        .post_with_token_from(
+            &card,
+            &format!("{card}/extracts"),
+            &[("issued_to", &"Ж".repeat(300))],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = staff.get(&location(&r)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -117,7 +117,7 @@ async fn read_form(
         1
     };
     let input = DraftInput {
-        subject: form.text("subject").chars().take(300).collect(),
+        subject: form.text("subject"),
         body: form.text("body"),
         document_date,
         remove: form

@@ -125,7 +125,9 @@ impl From<ExtractError> for AppError {
     fn from(e: ExtractError) -> Self {
         match e {
             ExtractError::NotFound => AppError::NotFound,
-            ExtractError::IssuedToRequired => AppError::Unprocessable(e.to_string()),
+            ExtractError::IssuedToRequired | ExtractError::IssuedToTooLong => {
+                AppError::Unprocessable(e.to_string())
+            }
             ExtractError::Unexpected(e) => AppError::Unexpected(e),
         }
     }
