@@ -104,6 +104,9 @@ impl Application {
                 if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
                     tracing::warn!(error = ?e, "removing expired sessions");
                 }
+                if let Err(e) = crate::register::staging::sweep_abandoned(&state.db).await {
+                    tracing::warn!(error = ?e, "removing abandoned imports");
+                }
                 crate::files::fill_digests(&state.db, &state.storage).await;
                 if let Err(e) = sweep_files(&state.core, None).await {
                     tracing::warn!(error = ?e, "removing unreferenced uploads");

@@ -1,5 +1,6 @@
 //! Bulk import of members from a CSV or XLSX file: every row is checked first; nothing is
-//! written unless the whole file is valid, and then all rows go in one transaction.
+//! written unless the whole file is valid, and then the rows are staged in short transactions
+//! and switched on at once (`staging`).
 
 use super::service::{self, RegisterError};
 use super::table::{self, RowError};
@@ -63,7 +64,7 @@ pub async fn run(
                 message: format!("ИНН: организация с ИНН {} уже есть в реестре", s.entry.inn),
             });
         } else {
-            entries.push((s, None));
+            entries.push(s);
         }
     }
     out.errors.sort_by_key(|e| e.line);
@@ -75,8 +76,8 @@ pub async fn run(
         return Ok(out);
     }
     let n = entries.len();
-    match service::admit_many(core, entries, &format!("Импорт из файла «{name}»"), actor).await
-    {
+    let reason = format!("Импорт из файла «{name}»");
+    match super::staging::import(core, entries, &reason, actor).await {
         Ok(_) => out.imported = Some(n),
         Err(RegisterError::Invalid(errs)) => {
             out.file_error = Some(format!("Файл не импортирован: {errs}"));

@@ -2,8 +2,8 @@
 //! its history, anyone can search the public register and its API, and a member gets an extract
 //! whose QR code leads to a public check.
 //!
-//! Owns `members` (the only writer), `member_versions`, the entry's lists, `extracts`, and the
-//! search index. Other slices read a member through `service::member`.
+//! Owns `member_rows` (the only writer; `members` is the view of its live rows, staged imports
+//! aside), `member_versions`, the entry's lists, `extracts`, and the search index. Other slices read a member through `service::member`.
 
 pub mod cards;
 pub mod extract;
@@ -14,6 +14,7 @@ pub mod lists;
 pub mod member;
 pub mod model;
 pub mod service;
+pub mod staging;
 pub mod store;
 pub mod table;
 pub mod views;

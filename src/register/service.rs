@@ -53,7 +53,7 @@ impl From<DbError> for RegisterError {
     }
 }
 
-fn reason_required(reason: &str) -> Result<(), RegisterError> {
+pub(super) fn reason_required(reason: &str) -> Result<(), RegisterError> {
     if reason.trim().is_empty() {
         return Err(RegisterError::Invalid(FieldErrors::one(
             "reason",
@@ -65,7 +65,7 @@ fn reason_required(reason: &str) -> Result<(), RegisterError> {
 
 /// Gives the entry a register number by the configured pattern if it has none. Numbers taken
 /// by hand (imports of an existing register) are skipped.
-async fn assign_number(
+pub(super) async fn assign_number(
     tx: &mut Tx,
     settings: &Settings,
     today: NaiveDate,
@@ -97,7 +97,7 @@ async fn assign_number(
     )))
 }
 
-async fn write_version(
+pub(super) async fn write_version(
     tx: &mut Tx,
     member_id: i64,
     version: i64,
@@ -157,7 +157,7 @@ pub async fn admit_many(
     let at = tx.now;
     for (mut snapshot, expert) in entries {
         assign_number(&mut tx, settings, today, &mut snapshot.entry).await?;
-        let id = store::insert_entry(&mut tx, &snapshot.entry, expert, at).await?;
+        let id = store::insert_entry(&mut tx, &snapshot.entry, expert, at, None).await?;
         store::replace_lists(&mut tx, id, &snapshot).await?;
         let changes = vec![Change {
             field: "Запись".into(),
@@ -184,7 +184,7 @@ pub async fn admit_many(
 }
 
 /// «17», or «17..42» for the members of one batch (the audit entry's object).
-fn id_range(ids: &[i64]) -> String {
+pub(super) fn id_range(ids: &[i64]) -> String {
     match (ids.first(), ids.last()) {
         (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
         (Some(a), _) => a.to_string(),
@@ -410,7 +410,7 @@ pub async fn create_bulk(
     let mut ids = Vec::with_capacity(entries.len());
     let at = tx.now;
     for e in entries {
-        ids.push(store::insert_entry(&mut tx, e, None, at).await?);
+        ids.push(store::insert_entry(&mut tx, e, None, at, None).await?);
     }
     let details = serde_json::json!({ "count": ids.len() });
     let event = Event::new("member.create_many", "member", id_range(&ids), details);

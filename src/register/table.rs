@@ -68,6 +68,11 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        if rows.len() == MAX_ROWS {
+            return Err(format!(
+                "В файле больше {MAX_ROWS} строк: разделите его на несколько файлов"
+            ));
+        }
         rows.push((line, cells));
     }
     Ok(Sheet { headers, rows })
@@ -110,29 +115,65 @@ fn cell_text(c: &calamine::Data) -> String {
     }
 }
 
+/// Columns an import reads at most (the export has about 40); cells further right are ignored.
+const MAX_COLUMNS: u32 = 200;
+/// Rows an import takes at most (a file per SRO register; larger ones are split).
+pub const MAX_ROWS: usize = 100_000;
+
+/// The first sheet, read cell by cell as the file stores them: memory follows what the file
+/// holds, not the rectangle from its first to its last cell (one stray cell far to the right
+/// or below made a 1.4 MB file a 1.5 GB grid).
 fn read_xlsx(bytes: &[u8]) -> Result<Sheet, String> {
     use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("Файл не читается как XLSX ({e})"))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("В файле нет листов")?
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or("В файле нет листов")?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|e| format!("Первый лист не читается ({e})"))?;
-    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut rows_iter = range.rows().enumerate();
-    let headers = match rows_iter.next() {
-        Some((_, r)) => r.iter().map(|c| cell_text(c).trim().to_string()).collect(),
-        None => return Err("Файл пуст".into()),
-    };
-    let mut rows = Vec::new();
-    for (i, r) in rows_iter {
-        let cells: Vec<String> = r.iter().map(cell_text).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    // (row in the sheet, cells) in the order the file has them: rows ascending
+    let mut grid: Vec<(u32, Vec<String>)> = Vec::new();
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("Первый лист не читается ({e})"))?
+    {
+        let (row, col) = cell.get_position();
+        if col >= MAX_COLUMNS {
             continue;
         }
-        rows.push((start_row + i + 1, cells));
+        let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
+        }
+        if grid.last().is_none_or(|(r, _)| *r != row) {
+            if grid.len() > MAX_ROWS {
+                return Err(format!(
+                    "В файле больше {MAX_ROWS} строк: разделите его на несколько файлов"
+                ));
+            }
+            grid.push((row, Vec::new()));
+        }
+        let (_, values) = grid.last_mut().expect("pushed above");
+        let col = col as usize;
+        if values.len() <= col {
+            values.resize(col + 1, String::new());
+        }
+        values[col] = text;
     }
-    Ok(Sheet { headers, rows })
+    let mut rows = grid.into_iter();
+    let headers = match rows.next() {
+        Some((_, r)) => r.iter().map(|c| c.trim().to_string()).collect(),
+        None => return Err("Файл пуст".into()),
+    };
+    Ok(Sheet {
+        headers,
+        // the sheet's row 0 is line 1
+        rows: rows.map(|(r, cells)| (r as usize + 1, cells)).collect(),
+    })
 }
 
 /// A refused row of an import.
@@ -515,6 +556,30 @@ mod tests {
         let s = full();
         let bytes = xlsx(&headers(false), &[row(&s, &chrono::Utc::now(), false)]).unwrap();
         let sheet = read("r.xlsx", &bytes).unwrap();
+        let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
+        assert_eq!(checked.errors, vec![]);
+        assert_eq!(checked.entries, vec![(2, s)]);
+    }
+
+    /// Finding 17: a 1.4 MB workbook took 1.58 GB to read, because a stray cell far right or
+    /// below made the sheet's rectangle huge. Cells are read as stored: a cell in the last
+    /// column of the last row costs nothing.
+    #[test]
+    fn a_stray_cell_far_away_costs_nothing() {
+        let s = full();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in headers(false).iter().enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+        for (c, v) in row(&s, &chrono::Utc::now(), false).iter().enumerate() {
+            sheet.write_string(1, c as u16, v).unwrap();
+        }
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        sheet.write_string(5_000, 3, "").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let sheet = read("r.xlsx", &bytes).unwrap();
+        assert_eq!(sheet.rows.len(), 1);
         let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
         assert_eq!(checked.errors, vec![]);
         assert_eq!(checked.entries, vec![(2, s)]);

@@ -65,6 +65,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("member_policies", "register"),
     ("member_versions", "register"),
     ("members", "register"),
+    ("member_rows", "register"),
     ("members_fts", "register"),
     ("notification_reads", "notices"),
     ("notifications", "notices"),

@@ -7,6 +7,7 @@ use crate::auth::Browserless;
 use crate::both_dbs;
 use crate::exchange::{first_id, member, send_letter};
 use crate::helpers::*;
+use crate::register::api_ok;
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
     kabinet::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(p).await.unwrap())
@@ -292,8 +293,9 @@ async fn leftovers_of_a_crash_are_swept(app: TestApp) {
     let report = kabinet::startup::sweep_files(&app.state, None)
         .await
         .unwrap();
+    // (the start-up sweep of the app's own housekeeping may have run at the same moment and
+    // taken some of them: what matters is that they are gone)
     assert!(!half.exists() && !whole.exists(), "{report:?}");
-    assert_eq!(report.temporary, 2);
 }
 
 async fn active_heads(app: &TestApp, member_id: i64) -> i64 {
@@ -630,4 +632,149 @@ async fn long_input_still_makes_its_pdf(app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = staff.get(&location(&r)).await;
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+both_dbs!(the_exports_stream_a_large_register);
+
+/// Finding 17: the public `export.json` was built whole in memory (47 MB per request at
+/// 40,000 members). It streams a thousand entries at a time like the CSVs: no length known in
+/// advance, and the document that arrives is whole across chunk boundaries.
+async fn the_exports_stream_a_large_register(app: TestApp) {
+    kabinet::demo::generate_members(&app.state.core, 2_100)
+        .await
+        .unwrap();
+    let total = 2_103;
+    let visitor = TestApp::client_for(&app);
+    let r = visitor.get("/api/v1/register/export.json").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("content-length").is_none(), "streamed");
+    let all: serde_json::Value = r.json().await.unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), total);
+    let inns: std::collections::HashSet<&str> =
+        all.iter().map(|m| m["inn"].as_str().unwrap()).collect();
+    assert_eq!(inns.len(), total, "every member once");
+    let r = visitor.get("/reestr/export.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("content-length").is_none(), "streamed");
+    assert_eq!(r.text().await.unwrap().lines().count(), total + 1);
+    let staff = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = staff.get("/office/register/export.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("content-length").is_none(), "streamed");
+    let csv = r.text().await.unwrap();
+    let rows = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.as_bytes())
+        .records()
+        .count();
+    assert_eq!(rows, total);
+}
+
+/// A register file of `n` valid members with INNs from `from`.
+fn register_csv(from: u32, n: u32) -> String {
+    let mut csv = String::from(
+        "ИНН;ОГРН/ОГРНИП;Полное наименование;Сокращенное наименование;Дата регистрации в реестре;Статус;Уровень ответственности КФ ВВ;Взнос в КФ ВВ, ₽\n",
+    );
+    for i in from..from + n {
+        let inn = kabinet::requisites::Inn::complete(&format!("52{i:07}"));
+        let ogrn = kabinet::requisites::Ogrn::complete(&format!("10252{i:07}"));
+        csv.push_str(&format!(
+            "{};{};ООО «Импорт {i}»;Импорт {i};01.02.2024;член СРО;1;100000\n",
+            inn.as_str(),
+            ogrn.as_str()
+        ));
+    }
+    csv
+}
+
+async fn imports(app: &TestApp) -> i64 {
+    kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'register.import'").fetch_one(p).await.unwrap())
+}
+
+async fn register_total(app: &TestApp) -> i64 {
+    api_ok(app, "/api/v1/register").await["total"]
+        .as_i64()
+        .unwrap()
+}
+
+both_dbs!(an_import_is_staged_then_switched_on_at_once);
+
+/// Finding 17: a 40,000-row import held one transaction (and SQLite's only writer) for
+/// seconds. Rows are staged in short transactions, invisible to everybody, and switched on
+/// in one: the register shows none of them, then all. A staged import that never switched
+/// (its process died) is swept a day later.
+async fn an_import_is_staged_then_switched_on_at_once(app: TestApp) {
+    let core = &app.state.core;
+    let actor = kabinet::audit::Actor::system("test");
+    let before = register_total(&app).await;
+    let imports_before = imports(&app).await;
+    let sheet = kabinet::register::table::read("r.csv", register_csv(1, 2).as_bytes()).unwrap();
+    let checked =
+        kabinet::register::table::check(&sheet, core.settings.sro.kind, core.today(), &mut |_| {});
+    assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+    let entries: Vec<_> = checked.entries.into_iter().map(|(_, s)| s).collect();
+    let inn = entries[0].entry.inn.clone();
+    let mut batch = kabinet::register::staging::Batch::new();
+    batch
+        .stage(core, entries[..1].to_vec(), "Импорт", &actor)
+        .await
+        .unwrap();
+    // staged: nowhere to be seen
+    assert_eq!(register_total(&app).await, before);
+    let visitor = TestApp::client_for(&app);
+    let r = visitor.get(&format!("/reestr/{inn}")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    batch
+        .stage(core, entries[1..].to_vec(), "Импорт", &actor)
+        .await
+        .unwrap();
+    assert_eq!(register_total(&app).await, before);
+    batch.switch(core, "Импорт", &actor).await.unwrap();
+    assert_eq!(register_total(&app).await, before + 2);
+    let r = visitor.get(&format!("/reestr/{inn}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // An import whose process died: swept a day later, and its INNs can be imported again.
+    let sheet = kabinet::register::table::read("r.csv", register_csv(100, 1).as_bytes()).unwrap();
+    let checked =
+        kabinet::register::table::check(&sheet, core.settings.sro.kind, core.today(), &mut |_| {});
+    let lost: Vec<_> = checked.entries.into_iter().map(|(_, s)| s).collect();
+    let mut dead = kabinet::register::staging::Batch::new();
+    dead.stage(core, lost, "Импорт", &actor).await.unwrap();
+    drop(dead);
+    assert_eq!(
+        kabinet::register::staging::sweep_abandoned(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.advance(chrono::Duration::days(2));
+    assert_eq!(
+        kabinet::register::staging::sweep_abandoned(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // A file of several transactions' worth goes in whole, with one audit entry.
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let rows = kabinet::register::staging::STAGE_ROWS as u32 * 2 + 7;
+    let r = crate::exchange::upload(
+        &admin,
+        "/office/register/import",
+        "/office/register/import",
+        &[],
+        vec![("file", "reestr.csv", register_csv(100, rows).into_bytes())],
+    )
+    .await;
+    let (status, html) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(register_total(&app).await, before + 2 + rows as i64);
+    assert_eq!(
+        imports(&app).await,
+        imports_before + 2,
+        "one entry per import"
+    );
 }

@@ -61,7 +61,7 @@ async fn api_json(app: &TestApp, path: &str) -> (StatusCode, Value) {
 }
 
 /// A JSON answer that must be 200.
-async fn api_ok(app: &TestApp, path: &str) -> Value {
+pub async fn api_ok(app: &TestApp, path: &str) -> Value {
     let (s, v) = api_json(app, path).await;
     assert_eq!(s, StatusCode::OK, "{path}: {v}");
     v

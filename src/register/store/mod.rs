@@ -247,12 +247,13 @@ const ENTRY_SET: [&str; 31] = [
     "odo_obligations",
 ];
 
-/// A new entry at version 1.
+/// A new entry at version 1; with `import_batch`, staged (invisible until [`switch_batch`]).
 pub async fn insert_entry(
     tx: &mut Tx,
     e: &Entry,
     expert_id: Option<i64>,
     at: DateTime<Utc>,
+    import_batch: Option<&str>,
 ) -> DbResult<i64> {
     let n = ENTRY_SET.len();
     let cols = ENTRY_SET.join(", ");
@@ -261,21 +262,37 @@ pub async fn insert_entry(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "INSERT INTO members ({cols}, expert_id, search_text, register_version, created_at, updated_at) \
-         VALUES ({params}, ${}, ${}, 1, ${}, ${}) RETURNING id",
+        "INSERT INTO member_rows ({cols}, expert_id, search_text, register_version, created_at, updated_at, \
+         import_batch) VALUES ({params}, ${}, ${}, 1, ${}, ${}, ${}) RETURNING id",
         n + 1,
         n + 2,
         n + 3,
-        n + 3
+        n + 3,
+        n + 4
     );
     Ok(
         on_tx!(tx, c => bind_entry!(sqlx::query_scalar::<_, i64>(&sql), e)
         .bind(expert_id)
         .bind(e.search_text())
         .bind(at)
+        .bind(import_batch)
         .fetch_one(c)
         .await?),
     )
+}
+
+/// Makes a staged import's members live, all at once.
+pub async fn switch_batch(tx: &mut Tx, batch: &str) -> DbResult<u64> {
+    let sql = "UPDATE member_rows SET import_batch = NULL WHERE import_batch = $1";
+    Ok(on_tx!(tx, c => sqlx::query(sql).bind(batch).execute(c).await?.rows_affected()))
+}
+
+/// Removes what a failed or abandoned import staged (their lists and versions go with them),
+/// a batch or, with `None`, every batch staged before `before`.
+pub async fn delete_staged(db: &Db, batch: Option<&str>, before: DateTime<Utc>) -> DbResult<u64> {
+    let sql = "DELETE FROM member_rows WHERE import_batch IS NOT NULL \
+               AND ($1 IS NULL OR import_batch = $1) AND ($1 IS NOT NULL OR created_at < $2)";
+    Ok(on_db!(db, p => sqlx::query(sql).bind(batch).bind(before).execute(p).await?.rows_affected()))
 }
 
 /// Writes the entry as `version` if the row is still at `version - 1`; 0 rows: someone else
@@ -295,7 +312,7 @@ pub async fn update_entry(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "UPDATE members SET {sets}, search_text = ${}, register_version = ${}, updated_at = ${} \
+        "UPDATE member_rows SET {sets}, search_text = ${}, register_version = ${}, updated_at = ${} \
          WHERE id = ${} AND register_version = ${}",
         n + 1,
         n + 2,
@@ -379,7 +396,8 @@ pub async fn versions(db: &Db, member_id: i64) -> DbResult<Vec<VersionRow>> {
 }
 
 pub async fn register_number_taken(tx: &mut Tx, number: &str) -> DbResult<bool> {
-    let sql = "SELECT COUNT(*) FROM members WHERE register_number = $1";
+    // staged rows count too: an import must not give a number another staged row has
+    let sql = "SELECT COUNT(*) FROM member_rows WHERE register_number = $1";
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(number).fetch_one(c).await?) > 0)
 }
 

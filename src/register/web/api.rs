@@ -399,15 +399,28 @@ async fn by_number(
     responses((status = 200, description = "Every entry of the register", body = Vec<Member>))
 )]
 async fn export_json(State(state): State<AppState>) -> Result<Response, AppError> {
-    let mut out = Vec::new();
-    service::for_each_chunk(&state.db, 1000, |chunk| {
-        for (r, s) in &chunk {
-            out.push(member(&state, r, s));
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(cached(Json(out).into_response(), 300))
+    // Streamed a chunk at a time: «[», the members separated by commas, «]».
+    let body =
+        super::stream::register_body(&state, "[".into(), "]".into(), |state, entries, first| {
+            let mut out = String::new();
+            for (i, (r, s)) in entries.iter().enumerate() {
+                if !(first && i == 0) {
+                    out.push(',');
+                }
+                match serde_json::to_string(&member(state, r, s)) {
+                    Ok(json) => out.push_str(&json),
+                    // a plain struct of strings and numbers: cannot fail
+                    Err(e) => tracing::error!(error = %e, "serializing a member"),
+                }
+            }
+            out
+        });
+    let mut res = Response::new(body);
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(cached(res, 300))
 }
 
 #[derive(OpenApi)]

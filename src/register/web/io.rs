@@ -36,14 +36,17 @@ fn export_name(state: &AppState, ext: &str) -> String {
 
 pub(super) async fn export_csv(s: Staff) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let rows = all_rows(state, false).await?;
-    let mut out = String::from("\u{feff}");
-    out.push_str(&table::csv_line(&table::headers(false)));
-    for r in &rows {
-        out.push_str(&table::csv_line(r));
-    }
+    let mut head = String::from("\u{feff}");
+    head.push_str(&table::csv_line(&table::headers(false)));
+    let body = super::stream::register_body(state, head, String::new(), |_, entries, _| {
+        let mut out = String::new();
+        for (r, s) in entries {
+            out.push_str(&table::csv_line(&table::row(s, &r.updated_at, false)));
+        }
+        out
+    });
     Ok(file_response(
-        out,
+        body,
         "text/csv; charset=utf-8",
         &export_name(state, "csv"),
         false,

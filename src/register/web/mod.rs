@@ -8,6 +8,7 @@ mod extracts;
 mod io;
 mod members;
 mod public;
+mod stream;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

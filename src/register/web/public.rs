@@ -439,45 +439,16 @@ async fn export_csv(State(state): State<AppState>) -> Result<Response, AppError>
         "Реестр членов {}.csv",
         state.core.today().format("%d.%m.%Y")
     );
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
-    tokio::spawn(async move {
-        let mut head = String::from("\u{feff}");
-        head.push_str(&table::csv_line(&table::headers(true)));
-        if tx.send(Ok(head)).await.is_err() {
-            return;
+    let mut head = String::from("\u{feff}");
+    head.push_str(&table::csv_line(&table::headers(true)));
+    let body = super::stream::register_body(&state, head, String::new(), |_, entries, _| {
+        let mut out = String::new();
+        for (r, s) in entries {
+            out.push_str(&table::csv_line(&table::row(s, &r.updated_at, true)));
         }
-        // one chunk of entries at a time: memory stays flat however large the register
-        let mut after = 0;
-        loop {
-            let entries = match service::chunk_after(&state.db, after, 1000).await {
-                Ok(e) => e,
-                Err(e) => {
-                    tracing::error!(error = ?e, "open data export failed");
-                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-                    return;
-                }
-            };
-            let Some((last, _)) = entries.last() else {
-                return;
-            };
-            after = last.id;
-            let mut out = String::new();
-            for (r, s) in &entries {
-                out.push_str(&table::csv_line(&table::row(s, &r.updated_at, true)));
-            }
-            if tx.send(Ok(out)).await.is_err() {
-                return; // the client went away
-            }
-        }
+        out
     });
-    let stream =
-        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
-    let mut res = file_response(
-        axum::body::Body::from_stream(stream),
-        "text/csv; charset=utf-8",
-        &file_name,
-        false,
-    );
+    let mut res = file_response(body, "text/csv; charset=utf-8", &file_name, false);
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
