@@ -51,6 +51,7 @@ pub async fn generate_sent_letters(
                 file_id: file,
                 position: 1,
                 signature: None,
+                sig_refused: None,
             },
         )
         .await?;

@@ -7,6 +7,7 @@
 //! `auth::service`; stored files through `files`.
 
 pub mod bench;
+mod drafting;
 pub mod journal;
 pub mod model;
 pub mod receipt;

@@ -148,6 +148,9 @@ pub struct ItemFile {
     pub sig_signer: String,
     pub sig_inn: String,
     pub sig_valid_to: Option<NaiveDate>,
+    /// Why the signature sent for this file was not accepted; the draft cannot be sent while
+    /// it stands.
+    pub sig_refused: Option<String>,
 }
 
 /// What the signature check concluded, as kept with the file.

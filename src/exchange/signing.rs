@@ -1,7 +1,8 @@
 //! Detached signatures in a draft: each signature is paired with the file it signs (a new
 //! file of the same form row, or a file already in the draft), checked against that file's
 //! digest per GOST R 34.10-2012, and stored beside it. A signature of another file is refused
-//! with a message; the file itself is kept.
+//! with a message; the file itself is kept, marked «подпись не принята» with the reason, and
+//! the draft is not sent while the mark stands.
 
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -42,21 +43,32 @@ pub struct SignatureUpload {
     pub valid_to: Option<NaiveDate>,
 }
 
+/// A new file of the form and what became of the signature sent with it.
+#[derive(Debug)]
+pub struct NewFile {
+    pub upload: Upload,
+    pub signature: Option<SignatureUpload>,
+    /// Why the signature sent with it was refused (the file keeps this mark).
+    pub refused: Option<String>,
+}
+
 /// New files with their signatures, and signatures for files already attached.
 #[derive(Debug, Default)]
 pub struct Paired {
-    pub new_files: Vec<(Upload, Option<SignatureUpload>)>,
+    pub new_files: Vec<NewFile>,
     /// (item_files id, signature)
     pub add_signatures: Vec<(i64, SignatureUpload)>,
+    /// (item_files id, why): signatures refused for files already attached.
+    pub refused: Vec<(i64, String)>,
 }
 
 impl Paired {
     /// Every staged blob, to discard if the draft is not saved.
     pub fn staged(&self) -> Vec<crate::storage::Staged> {
         let mut v = Vec::new();
-        for (f, s) in &self.new_files {
-            v.push(f.staged.clone());
-            if let Some(s) = s {
+        for f in &self.new_files {
+            v.push(f.upload.staged.clone());
+            if let Some(s) = &f.signature {
                 v.push(s.upload.staged.clone());
             }
         }
@@ -108,11 +120,15 @@ pub async fn pair(
         };
         match check(core, member_inn, &f.name, &digests, &sig).await? {
             Ok(s) => out.add_signatures.push((f.id, s)),
-            Err(msg) => problems.add(FILES, msg),
+            Err(msg) => {
+                problems.add(FILES, msg.clone());
+                out.refused.push((f.id, msg));
+            }
         }
     }
     for (row, mut upload) in files {
         let row = row.strip_prefix("file_").unwrap_or("").to_string();
+        let mut refused = None;
         let sig = match unused
             .iter()
             .position(|s| s.target == SigTarget::Row(row.clone()))
@@ -127,7 +143,8 @@ pub async fn pair(
                 match check(core, member_inn, &upload.name, &digests, &s).await? {
                     Ok(s) => Some(s),
                     Err(msg) => {
-                        problems.add(FILES, msg);
+                        problems.add(FILES, msg.clone());
+                        refused = Some(msg);
                         None
                     }
                 }
@@ -143,7 +160,11 @@ pub async fn pair(
                 .map_err(|e| e.context("hashing a signed file"))?;
             upload.staged.streebog256 = Some(hex::encode(d));
         }
-        out.new_files.push((upload, sig));
+        out.new_files.push(NewFile {
+            upload,
+            signature: sig,
+            refused,
+        });
     }
     for s in unused {
         problems.add(

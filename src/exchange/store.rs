@@ -12,7 +12,7 @@ const SELECT_ITEM: &str = "SELECT i.id, i.member_id, i.kind, i.section_id, i.sub
 
 const SELECT_ITEM_FILE: &str = "SELECT x.id, x.item_id, x.position, x.file_id, f.original_name AS name, \
     f.size_bytes, f.media_type, f.sha256, f.streebog256, x.signature_file_id, s.original_name AS sig_name, \
-    s.size_bytes AS sig_size, x.sig_verdict, x.sig_signer, x.sig_inn, x.sig_valid_to \
+    s.size_bytes AS sig_size, x.sig_verdict, x.sig_signer, x.sig_inn, x.sig_valid_to, x.sig_refused \
     FROM item_files x JOIN files f ON f.id = x.file_id LEFT JOIN files s ON s.id = x.signature_file_id";
 
 pub struct NewItem<'a> {
@@ -182,6 +182,8 @@ pub struct NewItemFile<'a> {
     pub file_id: i64,
     pub position: i64,
     pub signature: Option<SignatureRecord<'a>>,
+    /// Why the signature sent with it was refused.
+    pub sig_refused: Option<&'a str>,
 }
 
 pub struct SignatureRecord<'a> {
@@ -194,7 +196,7 @@ pub struct SignatureRecord<'a> {
 
 pub async fn add_item_file(tx: &mut Tx, f: &NewItemFile<'_>) -> DbResult<i64> {
     let sql = "INSERT INTO item_files (item_id, file_id, position, signature_file_id, sig_verdict, sig_signer, sig_inn, \
-               sig_valid_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+               sig_valid_to, sig_refused) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     let s = f.signature.as_ref();
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
         .bind(f.item_id)
@@ -205,8 +207,22 @@ pub async fn add_item_file(tx: &mut Tx, f: &NewItemFile<'_>) -> DbResult<i64> {
         .bind(s.map(|s| s.signer).unwrap_or(""))
         .bind(s.map(|s| s.inn).unwrap_or(""))
         .bind(s.and_then(|s| s.valid_to))
+        .bind(f.sig_refused)
         .fetch_one(c)
         .await?))
+}
+
+/// Mark (or, with `None`, clear) a draft file's refused signature.
+pub async fn set_sig_refused(
+    tx: &mut Tx,
+    item_file_id: i64,
+    item_id: i64,
+    why: Option<&str>,
+) -> DbResult<u64> {
+    let sql = "UPDATE item_files SET sig_refused = $1 WHERE id = $2 AND item_id = $3";
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(why).bind(item_file_id).bind(item_id).execute(c).await?.rows_affected()),
+    )
 }
 
 pub async fn set_signature(
@@ -215,8 +231,9 @@ pub async fn set_signature(
     item_id: i64,
     s: &SignatureRecord<'_>,
 ) -> DbResult<u64> {
+    // an accepted signature ends a refusal's mark
     let sql = "UPDATE item_files SET signature_file_id = $1, sig_verdict = $2, sig_signer = $3, sig_inn = $4, \
-               sig_valid_to = $5 WHERE id = $6 AND item_id = $7";
+               sig_valid_to = $5, sig_refused = NULL WHERE id = $6 AND item_id = $7";
     Ok(on_tx!(tx, c => sqlx::query(sql)
         .bind(s.file_id)
         .bind(s.verdict)

@@ -29,6 +29,8 @@ pub struct FileView {
     /// The blob could not be read to compute it (an empty digest in the row).
     pub digest_unknown: bool,
     pub sig: Option<SigView>,
+    /// Why the signature sent for it was refused: «подпись не принята».
+    pub sig_refused: Option<String>,
 }
 
 impl From<&ItemFile> for FileView {
@@ -62,6 +64,7 @@ impl From<&ItemFile> for FileView {
             streebog256: f.streebog256.clone().filter(|h| !h.is_empty()),
             digest_unknown: f.streebog256.as_deref() == Some(""),
             sig,
+            sig_refused: f.sig_refused.clone(),
         }
     }
 }

@@ -778,3 +778,80 @@ async fn an_import_is_staged_then_switched_on_at_once(app: TestApp) {
         "one entry per import"
     );
 }
+
+async fn letter_status(app: &TestApp, subject: &str) -> (i64, String) {
+    kabinet::on_db!(&app.db, p => sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, status FROM items WHERE subject = $1").bind(subject).fetch_one(p).await.unwrap())
+}
+
+both_dbs!(a_refused_signature_stops_the_sending);
+
+/// Finding 18: a refused signature left its file in the draft unsigned, and the next
+/// «Сохранить и отправить» sent it as if nothing happened. The file keeps a visible «подпись
+/// не принята» mark that stops the sending until a right signature is attached or the user
+/// deliberately sends the file without one.
+async fn a_refused_signature_stops_the_sending(app: TestApp) {
+    use crate::exchange::{fixture, upload};
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let r = upload(
+        &c,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[
+            ("subject", "Подписанное письмо"),
+            ("body", "Текст"),
+            ("action", "send"),
+        ],
+        vec![
+            ("file_1", "Исправленный.pdf", fixture("tampered.pdf")),
+            ("sig_1", "Исправленный.pdf.sig", fixture("otchet.pdf.sig")),
+        ],
+    )
+    .await;
+    let (status, html) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("не соответствует файлу «Исправленный.pdf»"),
+        "{html}"
+    );
+    let (draft, status) = letter_status(&app, "Подписанное письмо").await;
+    assert_eq!(status, "draft", "not sent");
+    let item_page = format!("/kabinet/items/{draft}");
+    let html = c.page(&item_page).await;
+    assert!(html.contains("подпись не принята"), "{html}");
+
+    // Sending again without looking: refused, the mark says why.
+    let keep = [("subject", "Подписанное письмо"), ("body", "Текст")];
+    let r = upload(
+        &c,
+        &item_page,
+        &item_page,
+        &[keep[0], keep[1], ("action", "send")],
+        vec![],
+    )
+    .await;
+    let (status, html) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Документ не отправлен") && html.contains("подпись не принята"));
+    assert_eq!(letter_status(&app, "Подписанное письмо").await.1, "draft");
+
+    // The user deliberately sends the file without a signature.
+    let at = html.find("Исправленный.pdf").unwrap();
+    let row = first_id(&html[at..], "name=\"unsigned\" value=\"");
+    let r = upload(
+        &c,
+        &item_page,
+        &item_page,
+        &[
+            keep[0],
+            keep[1],
+            ("action", "send"),
+            ("unsigned", &row.to_string()),
+        ],
+        vec![],
+    )
+    .await;
+    let (status, body) = status_and_text(r).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(letter_status(&app, "Подписанное письмо").await.1, "sent");
+}

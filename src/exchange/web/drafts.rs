@@ -125,6 +125,11 @@ async fn read_form(
             .iter()
             .filter_map(|s| s.parse().ok())
             .collect(),
+        unsigned: form
+            .all("unsigned")
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
         files: std::mem::take(&mut form.files),
         signatures,
         send: action == "send",
