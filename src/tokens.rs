@@ -26,9 +26,43 @@ pub fn derive_token(secret: &[u8], nonce: &str) -> String {
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
+/// A value signed for one purpose: HMAC(secret, purpose, value), URL-safe. Links that must
+/// work without a session (one-click unsubscribe) carry it instead of a stored token.
+pub fn sign(secret: &[u8], purpose: &str, value: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(purpose.as_bytes());
+    mac.update(b"\0");
+    mac.update(value.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Whether `signature` is [`sign`]'s for this purpose and value (compared in constant time).
+pub fn verify_signed(secret: &[u8], purpose: &str, value: &str, signature: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(purpose.as_bytes());
+    mac.update(b"\0");
+    mac.update(value.as_bytes());
+    mac.verify_slice(&given).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_values_verify_only_for_their_purpose() {
+        let s = sign(b"secret", "unsubscribe", "17");
+        assert!(verify_signed(b"secret", "unsubscribe", "17", &s));
+        assert!(!verify_signed(b"secret", "unsubscribe", "18", &s));
+        assert!(!verify_signed(b"secret", "other", "17", &s));
+        assert!(!verify_signed(b"other", "unsubscribe", "17", &s));
+        assert!(!verify_signed(b"secret", "unsubscribe", "17", "0"));
+    }
 
     #[test]
     fn tokens_are_random_and_hashed() {

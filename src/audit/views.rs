@@ -36,6 +36,7 @@ pub fn action_label(action: &str) -> &str {
         "member_user.create" => "Добавлен пользователь организации",
         "member_user.create_many" => "Добавлены пользователи (пакетом)",
         "member_user.email_changed" => "Изменён e-mail пользователя (ЛК)",
+        "user.mail_notices" => "Изменён выбор писем о документах",
         "member_user.head_appointed" => "Сотрудник СРО назначил руководителя организации (ЛК)",
         "member_user.invited" => "Приглашён пользователь",
         "member_user.updated" => "Изменены роль или доступ пользователя",

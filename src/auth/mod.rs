@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod cache;
+pub mod mail_prefs;
 pub mod model;
 pub mod recovery;
 pub mod rules;

@@ -101,6 +101,8 @@ pub struct User {
     pub staff_role: Option<String>,
     pub is_blocked: bool,
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Optional mail (notes about sent documents) is wanted.
+    pub mail_notices: bool,
 }
 
 impl User {

@@ -138,7 +138,7 @@ pub async fn request_reset(
             "password_reset",
             &u.email,
             format!(
-                "Восстановление пароля для Личный кабинет {}",
+                "Восстановление пароля в личном кабинете {}",
                 settings.sro.short_name
             ),
         );

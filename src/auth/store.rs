@@ -7,7 +7,7 @@ use crate::db::{Db, DbResult, Tx};
 use crate::{on_db, on_tx};
 
 const SELECT_USER: &str = "SELECT id, email, full_name, position, phone, password_hash, kind, member_id, \
-                           member_role, staff_role, is_blocked, last_login_at FROM users";
+                           member_role, staff_role, is_blocked, last_login_at, mail_notices FROM users";
 
 pub async fn user_by_email(db: &Db, email: &str) -> DbResult<Option<User>> {
     let sql = format!("{SELECT_USER} WHERE email = $1");
@@ -259,6 +259,11 @@ pub async fn set_member_role(tx: &mut Tx, user_id: i64, role: &str) -> DbResult<
     Ok(())
 }
 
+pub async fn set_mail_notices(tx: &mut Tx, user_id: i64, on: bool) -> DbResult<u64> {
+    let sql = "UPDATE users SET mail_notices = $2 WHERE id = $1 AND kind = 'member'";
+    Ok(on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(on).execute(c).await?.rows_affected()))
+}
+
 pub async fn set_blocked(tx: &mut Tx, user_id: i64, blocked: bool) -> DbResult<()> {
     on_tx!(tx, c => sqlx::query("UPDATE users SET is_blocked = $2 WHERE id = $1").bind(user_id).bind(blocked).execute(c).await?.rows_affected());
     Ok(())
@@ -270,7 +275,7 @@ pub async fn set_blocked(tx: &mut Tx, user_id: i64, blocked: bool) -> DbResult<(
 /// that changes nothing locks the rows on both databases.
 pub async fn lock_company_users(tx: &mut Tx, member_id: i64) -> DbResult<Vec<User>> {
     let sql = "UPDATE users SET is_blocked = is_blocked WHERE member_id = $1 RETURNING id, email, full_name, \
-               position, phone, password_hash, kind, member_id, member_role, staff_role, is_blocked, last_login_at";
+               position, phone, password_hash, kind, member_id, member_role, staff_role, is_blocked, last_login_at, mail_notices";
     Ok(on_tx!(tx, c => sqlx::query_as::<_, User>(sql).bind(member_id).fetch_all(c).await?))
 }
 

@@ -174,7 +174,9 @@ async fn notify(
     let area = crate::notices::Area::Reports;
     crate::notices::service::notify(tx, item.member_id, area, Some(item.id), Some(&link), text)
         .await?;
-    if let Some((user_id, email)) = store::item_recipient(tx, item.member_id, item.sent_by).await? {
+    // The letter is optional: the note above stays whatever the user chose.
+    let recipient = store::item_recipient(tx, item.member_id, item.sent_by).await?;
+    if let Some((user_id, email, true)) = recipient {
         let settings = &core.settings;
         let mut letter = Letter::new(
             settings,
@@ -189,6 +191,15 @@ async fn notify(
         ));
         letter.user_id = Some(user_id);
         letter.member_id = Some(item.member_id);
+        letter.unsubscribe = Some(crate::auth::mail_prefs::unsubscribe_url(
+            settings,
+            &core.secret,
+            user_id,
+        ));
+        letter.after_link.push(
+            "Такие письма можно отключить в профиле личного кабинета; уведомления в кабинете останутся."
+                .into(),
+        );
         mail::enqueue(tx, &letter).await?;
     }
     Ok(())

@@ -446,17 +446,17 @@ pub async fn file_attachment(db: &Db, file_id: i64) -> DbResult<Option<(i64, boo
     Ok(row.map(|(m, sent)| (m, sent == 1)))
 }
 
-/// Who hears about a registration or review: the user who sent the item, or, when that user
-/// is blocked, the company's head.
+/// Who hears about a registration or review by mail: the user who sent the item, or, when
+/// that user is blocked, the company's head; (id, e-mail, whether they want such letters).
 pub async fn item_recipient(
     tx: &mut Tx,
     member_id: i64,
     sender: Option<i64>,
-) -> DbResult<Option<(i64, String)>> {
-    let sql = "SELECT id, email FROM users WHERE member_id = $1 AND is_blocked = FALSE \
+) -> DbResult<Option<(i64, String, bool)>> {
+    let sql = "SELECT id, email, mail_notices FROM users WHERE member_id = $1 AND is_blocked = FALSE \
                AND (id = $2 OR member_role = 'head') ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, id LIMIT 1";
     Ok(
-        on_tx!(tx, c => sqlx::query_as::<_, (i64, String)>(sql).bind(member_id).bind(sender.unwrap_or(0)).fetch_optional(c).await?),
+        on_tx!(tx, c => sqlx::query_as::<_, (i64, String, bool)>(sql).bind(member_id).bind(sender.unwrap_or(0)).fetch_optional(c).await?),
     )
 }
 

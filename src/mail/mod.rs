@@ -53,6 +53,8 @@ pub struct Letter {
     pub token_id: Option<i64>,
     pub user_id: Option<i64>,
     pub member_id: Option<i64>,
+    /// For optional letters only: the one-click address that stops them (List-Unsubscribe).
+    pub unsubscribe: Option<String>,
 }
 
 impl Letter {
@@ -72,8 +74,16 @@ impl Letter {
             token_id: None,
             user_id: None,
             member_id: None,
+            unsubscribe: None,
         }
     }
+}
+
+fn raw_header(name: &'static str, value: &str) -> lettre::message::header::HeaderValue {
+    lettre::message::header::HeaderValue::new(
+        lettre::message::header::HeaderName::new_from_ascii_str(name),
+        value.to_string(),
+    )
 }
 
 /// Record a letter in the outbox, in the caller's transaction. Call [`Mail::wake`] after commit.
@@ -95,6 +105,7 @@ pub async fn enqueue(tx: &mut Tx, letter: &Letter) -> DbResult<i64> {
             token_id: letter.token_id,
             user_id: letter.user_id,
             member_id: letter.member_id,
+            list_unsubscribe: letter.unsubscribe.as_deref(),
         },
         tx.now(),
     )
@@ -181,6 +192,18 @@ impl Mail {
         }
     }
 
+    /// `<outbox id.signature@the sender's domain>`: unique per message and installation, the
+    /// same for every attempt at one message.
+    fn message_id(&self, secret: &[u8], outbox_id: i64) -> String {
+        let tag = crate::tokens::sign(secret, "message-id", &outbox_id.to_string());
+        let tag: String = tag
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(16)
+            .collect();
+        format!("<{outbox_id}.{tag}@{}>", self.from.email.domain())
+    }
+
     async fn deliver(&self, db: &Db, secret: &[u8], m: store::DueMail) -> DbResult<()> {
         let (mut text, mut html) = (m.text_body, m.html_body);
         if let Some(nonce) = &m.token_nonce {
@@ -195,11 +218,26 @@ impl Mail {
             html = html.replace(TOKEN_PLACEHOLDER, &token);
         }
         let message = match m.to_address.parse::<Mailbox>() {
-            Ok(to) => Message::builder()
-                .from(self.from.clone())
-                .to(to)
-                .subject(m.subject.clone())
-                .multipart(MultiPart::alternative_plain_html(text, html)),
+            Ok(to) => {
+                let mut b = Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(m.subject.clone())
+                    // Large providers refuse mail without one; the same on every retry.
+                    .message_id(Some(self.message_id(secret, m.id)))
+                    // RFC 3834: no auto-replies («в отпуске») to a robot's letters.
+                    .raw_header(raw_header("Auto-Submitted", "auto-generated"));
+                if let Some(url) = &m.list_unsubscribe {
+                    // RFC 2369 and RFC 8058: «отписаться» in the mail client, one click.
+                    b = b
+                        .raw_header(raw_header("List-Unsubscribe", &format!("<{url}>")))
+                        .raw_header(raw_header(
+                            "List-Unsubscribe-Post",
+                            "List-Unsubscribe=One-Click",
+                        ));
+                }
+                b.multipart(MultiPart::alternative_plain_html(text, html))
+            }
             Err(e) => {
                 store::mark_attempt_failed(db, m.id, &format!("неверный адрес: {e}"), None).await?;
                 return Ok(());

@@ -14,12 +14,13 @@ pub struct NewMail<'a> {
     pub token_id: Option<i64>,
     pub user_id: Option<i64>,
     pub member_id: Option<i64>,
+    pub list_unsubscribe: Option<&'a str>,
 }
 
 pub async fn insert(tx: &mut Tx, m: &NewMail<'_>, now: DateTime<Utc>) -> DbResult<i64> {
     let sql = "INSERT INTO outbox (kind, to_address, subject, text_body, html_body, token_id, user_id, member_id, \
-               status, attempts, next_attempt_at, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9) RETURNING id";
+               list_unsubscribe, status, attempts, next_attempt_at, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, 'queued', 0, $9, $9) RETURNING id";
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
         .bind(m.kind)
         .bind(m.to)
@@ -30,6 +31,7 @@ pub async fn insert(tx: &mut Tx, m: &NewMail<'_>, now: DateTime<Utc>) -> DbResul
         .bind(m.user_id)
         .bind(m.member_id)
         .bind(now)
+        .bind(m.list_unsubscribe)
         .fetch_one(c)
         .await?))
 }
@@ -46,10 +48,11 @@ pub struct DueMail {
     pub token_nonce: Option<String>,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub token_used_at: Option<DateTime<Utc>>,
+    pub list_unsubscribe: Option<String>,
 }
 
 pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> DbResult<Vec<DueMail>> {
-    let sql = "SELECT o.id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts, \
+    let sql = "SELECT o.id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts, o.list_unsubscribe, \
                t.nonce AS token_nonce, t.expires_at AS token_expires_at, t.used_at AS token_used_at \
                FROM outbox o LEFT JOIN user_tokens t ON t.id = o.token_id \
                WHERE o.status = 'queued' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at, o.id LIMIT $2";

@@ -148,6 +148,11 @@ pub async fn csrf_layer(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.run(req).await);
     }
+    // «Отписаться» in a mail client (RFC 8058) posts from the mail provider's server, with no
+    // session and no form token: its signed address is the authority (`auth::mail_prefs`).
+    if req.uri().path() == "/mail/unsubscribe" {
+        return Ok(next.run(req).await);
+    }
     let headers = req.headers();
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return Err(AppError::Csrf);

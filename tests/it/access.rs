@@ -304,6 +304,12 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ("GET", format!("/v/{extract}"), ok_all),
         ("GET", "/api/v1/register".into(), ok_all),
         ("GET", "/api/openapi.json".into(), ok_all),
+        // a one-click unsubscribe address that was not signed is no address
+        (
+            "GET",
+            "/mail/unsubscribe?u=1&t=forged".into(),
+            "404 404 404 404 404 404 404 404 404",
+        ),
         // actions refused to whoever may not take them (nothing changes)
         (
             "POST",

@@ -404,9 +404,19 @@ pub struct Received {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Every header, as (name, decoded value).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Received {
+    /// A header's value, if the message has it (the name in any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The first link to this portal in the text part.
     pub fn link(&self) -> String {
         let start = self.text.find("http").expect("a link in the mail");
@@ -487,6 +497,11 @@ impl TestApp {
                     subject: h("Subject"),
                     text: part("text/plain"),
                     html: part("text/html"),
+                    headers: m
+                        .headers
+                        .iter()
+                        .map(|x| (x.get_key(), x.get_value()))
+                        .collect(),
                 }
             })
             .collect()

@@ -12,6 +12,7 @@ mod exchange;
 mod fuzz;
 mod hardening;
 mod hardening_data;
+mod mail;
 mod office;
 mod platform;
 mod recovery;

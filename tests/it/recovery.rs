@@ -98,7 +98,7 @@ async fn reset_by_email_as_in_the_manual(app: TestApp) {
     let mail = app.wait_for_mail(MEMBER_EMAIL).await;
     assert!(
         mail.subject
-            .contains("Восстановление пароля для Личный кабинет"),
+            .contains("Восстановление пароля в личном кабинете"),
         "{}",
         mail.subject
     );

@@ -30,6 +30,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/profile", get(profile::show_profile))
         .route("/profile/password", post(profile::change_password))
+        .route("/profile/mail", post(profile::choose_mail))
+        .route(
+            "/mail/unsubscribe",
+            get(profile::show_unsubscribe).post(profile::unsubscribe),
+        )
         .route("/kabinet/users/{id}", get(users::show_user))
         .route(
             "/kabinet/company/users/new",

@@ -1,4 +1,5 @@
-//! «Профиль»: who I am, the last logins (failed ones too), and the password change.
+//! «Профиль»: who I am, the last logins (failed ones too), the password change, and the
+//! optional letters (with the letters' one-click «отписаться»).
 
 use askama::Template;
 use axum::Form;
@@ -6,13 +7,13 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::auth::recovery;
 use crate::auth::service::{self, AuthError};
 use crate::auth::views::LoginView;
+use crate::auth::{mail_prefs, recovery};
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::views::Chrome;
-use crate::web::{AppError, User, invalid, page};
+use crate::web::{AppError, Ctx, User, invalid, page};
 
 #[derive(Template)]
 #[template(path = "auth/profile.html")]
@@ -25,6 +26,8 @@ struct ProfilePage {
     logins: Vec<LoginView>,
     notice: Option<String>,
     errors: FieldErrors,
+    /// Member users: whether the optional letters come (`None` for staff).
+    mail_notices: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +44,7 @@ async fn profile_page(
 ) -> Result<ProfilePage, AppError> {
     let (ctx, user) = (&u.ctx, &u.user);
     let logins = service::recent_logins(&state.db, user.user_id, 10).await?;
+    let mail_notices = mail_prefs::wanted(&state.db, user.user_id).await?;
     Ok(ProfilePage {
         chrome: ctx.chrome("Профиль"),
         name: user.full_name.clone(),
@@ -58,6 +62,7 @@ async fn profile_page(
             .collect(),
         notice,
         errors,
+        mail_notices,
     })
 }
 
@@ -68,6 +73,7 @@ pub(super) async fn show_profile(
     let state = &u.ctx.state;
     let notice = match q.done.as_str() {
         "password" => Some("Пароль сохранён. Остальные сеансы входа завершены.".to_string()),
+        "mail" => Some("Выбор писем сохранён.".to_string()),
         _ => None,
     };
     page(&profile_page(&u, state, notice, FieldErrors::new()).await?)
@@ -109,4 +115,64 @@ pub(super) async fn change_password(
         ) => invalid(&profile_page(&u, state, None, e.into_form()?).await?),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MailForm {
+    #[serde(default)]
+    mail_notices: String,
+}
+
+/// «Присылать письма о регистрации и рассмотрении документов» in the profile.
+pub(super) async fn choose_mail(u: User, Form(f): Form<MailForm>) -> Result<Response, AppError> {
+    let state = &u.ctx.state;
+    let on = f.mail_notices == "1";
+    mail_prefs::choose(&state.core, &u.user, on, &u.ctx.client).await?;
+    Ok(Redirect::to("/profile?done=mail").into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct UnsubscribeQuery {
+    #[serde(default)]
+    u: i64,
+    #[serde(default)]
+    t: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/unsubscribe.html")]
+struct UnsubscribePage {
+    chrome: Chrome,
+    done: bool,
+    action: String,
+}
+
+/// The letter's «отписаться» link opened in a browser: a button, so a link checker that
+/// follows links in mail stops nothing.
+pub(super) async fn show_unsubscribe(
+    ctx: Ctx,
+    Query(q): Query<UnsubscribeQuery>,
+) -> Result<Response, AppError> {
+    if !mail_prefs::genuine(&ctx.state.secret, q.u, &q.t) {
+        return Err(AppError::NotFound);
+    }
+    page(&UnsubscribePage {
+        chrome: ctx.chrome("Отписка от писем"),
+        done: false,
+        action: format!("/mail/unsubscribe?u={}&t={}", q.u, q.t),
+    })
+}
+
+/// One click (RFC 8058): a mail client's POST, or the button above. The signed address is
+/// the authority; no session or form token is needed.
+pub(super) async fn unsubscribe(
+    ctx: Ctx,
+    Query(q): Query<UnsubscribeQuery>,
+) -> Result<Response, AppError> {
+    mail_prefs::unsubscribe(&ctx.state.core, q.u, &q.t, &ctx.client).await?;
+    page(&UnsubscribePage {
+        chrome: ctx.chrome("Отписка от писем"),
+        done: true,
+        action: String::new(),
+    })
 }
