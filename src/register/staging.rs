@@ -120,6 +120,12 @@ pub async fn import(
             batch.abandon(&core.db).await;
             return Err(e);
         }
+        if !core.db.is_postgres() {
+            // SQLite's file lock is not fair: another process waiting to write (the server,
+            // while the command line imports) sleeps in growing steps and would keep missing
+            // the moments between chunks. A short pause lets it in.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
     match batch.switch(core, reason, actor).await {
         Ok(ids) => Ok(ids),
