@@ -4,10 +4,12 @@ libraries): many concurrent requests from one process, each on its own connectio
 
     load.py logins BASE N            N concurrent failed logins (random e-mails) at once
     load.py downloads BASE PATH N    N concurrent downloads of PATH, bodies read and dropped
-    load.py latency BASE LOGIN PASSWORD SECONDS
-                                     successful logins one after another for SECONDS;
-                                     prints the slowest and the 99th percentile
+    load.py latency BASE LOGIN PASSWORD SECONDS [STOPFILE]
+                                     successful logins one after another for SECONDS, or until
+                                     STOPFILE exists; prints the slowest and the 99th percentile
     load.py csv FROM N               a register CSV of N valid members (INNs from FROM) to stdout
+    load.py import BASE LOGIN PASSWORD FILE
+                                     an administrator imports FILE through «Импорт из файла»
 
 Each command prints one line `RESULT key=value ...` for the shell script to parse.
 """
@@ -107,10 +109,11 @@ async def downloads(base, path, n):
     print(f"RESULT seconds={time.monotonic() - started:.1f} ok={ok} bytes={size}")
 
 
-async def latency(base, login, password, seconds):
+async def latency(base, login, password, seconds, stop=None):
+    import os
     times = []
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (stop and os.path.exists(stop)):
         cookie, token = await login_form(base)
         body = form({"login": login, "password": password, "csrf_token": token})
         headers = {
@@ -127,6 +130,38 @@ async def latency(base, login, password, seconds):
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     print(f"RESULT logins={len(times)} max_ms={times[-1]:.0f} p99_ms={p99:.0f}")
+
+
+async def session_of(base, login, password):
+    """The cookies of a logged-in session."""
+    cookie, token = await login_form(base)
+    body = form({"login": login, "password": password, "csrf_token": token})
+    headers = {"Cookie": cookie, "Origin": base, "Content-Type": "application/x-www-form-urlencoded"}
+    status, head, _ = await request(base, "POST", "/login", headers, body)
+    if status != 303:
+        sys.exit(f"login as {login}: HTTP {status}")
+    return "; ".join(re.findall(r"(?im)^set-cookie:\s*([^=;\s]+=[^;\r\n]*)", head))
+
+
+async def import_file(base, login, password, path):
+    cookie = await session_of(base, login, password)
+    host, port = split(base)
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(f"GET /office/register/import HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                 f"Cookie: {cookie}\r\nConnection: close\r\n\r\n".encode())
+    page = (await reader.read(-1)).decode("utf-8", "replace")
+    writer.close()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    token = token.group(1) if token else re.search(r"csrf_token=([A-Za-z0-9_-]+)", page).group(1)
+    boundary = "----kabinetbench"
+    data = open(path, "rb").read()
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"import.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Cookie": cookie, "Origin": base,
+               "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    started = time.monotonic()
+    status, _, _ = await request(base, "POST", f"/office/register/import?csrf_token={token}", headers, body)
+    print(f"RESULT status={status} seconds={time.monotonic() - started:.1f}")
 
 
 def inn10(prefix9):
@@ -155,7 +190,10 @@ def main():
     elif cmd == "downloads":
         asyncio.run(downloads(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     elif cmd == "latency":
-        asyncio.run(latency(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])))
+        stop = sys.argv[6] if len(sys.argv) > 6 else None
+        asyncio.run(latency(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), stop))
+    elif cmd == "import":
+        asyncio.run(import_file(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]))
     elif cmd == "csv":
         csv(int(sys.argv[2]), int(sys.argv[3]))
     else:

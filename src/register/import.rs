@@ -33,18 +33,24 @@ pub async fn run(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> anyhow::Result<Outcome> {
     let mut out = Outcome::default();
-    let sheet = match table::read(name, bytes) {
-        Ok(s) => s,
+    // Reading and checking tens of thousands of rows is seconds of CPU: off the async workers,
+    // so the other requests of this instance go on being served meanwhile.
+    let (kind, today) = (core.settings.sro.kind, core.today());
+    let read = tokio::task::block_in_place(|| {
+        table::read(name, bytes).map(|sheet| {
+            let total = sheet.rows.len();
+            let checked = table::check(&sheet, kind, today, &mut |done| progress(done, total));
+            (total, checked)
+        })
+    });
+    let (total, checked) = match read {
+        Ok(r) => r,
         Err(e) => {
             out.file_error = Some(e);
             return Ok(out);
         }
     };
-    out.rows = sheet.rows.len();
-    let total = out.rows;
-    let checked = table::check(&sheet, core.settings.sro.kind, core.today(), &mut |done| {
-        progress(done, total)
-    });
+    out.rows = total;
     out.ignored_columns = checked.ignored_columns;
     out.errors = checked.errors;
     let inns: Vec<String> = checked

@@ -15,7 +15,7 @@ use crate::core::Core;
 use crate::db::{Db, DbError};
 
 /// Members written per transaction.
-pub const STAGE_ROWS: usize = 250;
+pub const STAGE_ROWS: usize = 100;
 
 /// An import being staged: its mark on the rows written so far.
 pub struct Batch {
@@ -124,7 +124,7 @@ pub async fn import(
             // SQLite's file lock is not fair: another process waiting to write (the server,
             // while the command line imports) sleeps in growing steps and would keep missing
             // the moments between chunks. A short pause lets it in.
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
     match batch.switch(core, reason, actor).await {
