@@ -113,6 +113,8 @@ pub async fn import(
         }
     }
     let mut batch = Batch::new();
+    let started = std::time::Instant::now();
+    let rows = entries.len();
     let mut entries = entries.into_iter().peekable();
     while entries.peek().is_some() {
         let chunk: Vec<Snapshot> = entries.by_ref().take(STAGE_ROWS).collect();
@@ -127,8 +129,17 @@ pub async fn import(
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
+    let staged = started.elapsed();
     match batch.switch(core, reason, actor).await {
-        Ok(ids) => Ok(ids),
+        Ok(ids) => {
+            tracing::info!(
+                rows,
+                staged_ms = staged.as_millis() as u64,
+                switched_ms = (started.elapsed() - staged).as_millis() as u64,
+                "register import"
+            );
+            Ok(ids)
+        }
         Err(e) => {
             batch.abandon(&core.db).await;
             Err(e)
