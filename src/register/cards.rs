@@ -46,12 +46,12 @@ pub async fn card(core: &Core, id: i64) -> Result<Option<Card>, DbError> {
     }))
 }
 
-/// One page of the back office's list, and how many match.
+/// One page of the back office's list, how many match, and whether that number is exact.
 pub async fn list(
     core: &Core,
     filter: &MemberFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Member>, i64), DbError> {
+) -> Result<(Vec<Member>, i64, bool), DbError> {
     service::list_members(&core.db, filter, limit, offset).await
 }

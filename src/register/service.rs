@@ -366,13 +366,13 @@ pub async fn member(db: &Db, id: i64) -> Result<Option<Member>, DbError> {
     store::member(db, id).await
 }
 
-/// One page of the back office's member list, and how many match.
+/// One page of the back office's member list, how many match, and whether that is exact.
 pub async fn list_members(
     db: &Db,
     filter: &MemberFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Member>, i64), DbError> {
+) -> Result<(Vec<Member>, i64, bool), DbError> {
     store::office_list(db, filter, limit, offset).await
 }
 

@@ -66,6 +66,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("member_versions", "register"),
     ("members", "register"),
     ("member_rows", "register"),
+    ("member_counts", "register"),
     ("members_fts", "register"),
     ("notification_reads", "notices"),
     ("notifications", "notices"),

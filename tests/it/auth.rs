@@ -85,9 +85,10 @@ async fn inn_picks_the_user_by_password_or_asks_for_email(app: TestApp) {
 
     // A third user with the same password as the head: the INN no longer says who it is.
     let email = kabinet::requisites::Email::parse("twin@romashka-stroy.example").unwrap();
-    let (list, _) = kabinet::register::service::list_members(&app.db, &Default::default(), 10, 0)
-        .await
-        .unwrap();
+    let (list, _, _) =
+        kabinet::register::service::list_members(&app.db, &Default::default(), 10, 0)
+            .await
+            .unwrap();
     let romashka = list.iter().find(|m| m.entry.inn == MEMBER_INN).unwrap();
     kabinet::auth::service::create_member_user(
         &app.db,

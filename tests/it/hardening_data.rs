@@ -672,7 +672,7 @@ async fn the_exports_stream_a_large_register(app: TestApp) {
 }
 
 /// A register file of `n` valid members with INNs from `from`.
-fn register_csv(from: u32, n: u32) -> String {
+pub fn register_csv(from: u32, n: u32) -> String {
     let mut csv = String::from(
         "ИНН;ОГРН/ОГРНИП;Полное наименование;Сокращенное наименование;Дата регистрации в реестре;Статус;Уровень ответственности КФ ВВ;Взнос в КФ ВВ, ₽\n",
     );

@@ -15,6 +15,7 @@ mod hardening_data;
 mod mail;
 mod office;
 mod platform;
+mod production;
 mod recovery;
 mod register;
 mod s3;

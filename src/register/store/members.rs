@@ -19,75 +19,110 @@ pub struct MemberFilter {
     pub expert_id: Option<i64>,
 }
 
-fn where_clause(f: &MemberFilter) -> (String, Vec<String>) {
-    let mut conds = Vec::new();
-    let mut args = Vec::new();
-    if let Some(q) = &f.query {
-        args.push(format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        ));
-        conds.push(format!("m.search_text LIKE ${} ESCAPE '\\'", args.len()));
-    }
-    if let Some(s) = f.status {
-        args.push(s.to_string());
-        conds.push(format!("m.status = ${}", args.len()));
-    }
-    if conds.is_empty() {
-        (String::new(), args)
-    } else {
-        (format!(" WHERE {}", conds.join(" AND ")), args)
-    }
-}
-
+/// One page of the back office's list in name order, how many match and whether that number
+/// is exact. A text is matched as in the public register (`search::text_match`, the same
+/// indexes): up to 1,001 matching ids in one scan; when that is all of them they are put in
+/// name order here; when there are more, the list walks the name index and says «более 1000».
 pub async fn office_list(
     db: &Db,
     f: &MemberFilter,
     limit: i64,
     offset: i64,
-) -> DbResult<(Vec<Member>, i64)> {
-    let (mut wh, args) = where_clause(f);
+) -> DbResult<(Vec<Member>, i64, bool)> {
+    let sqlite = !db.is_postgres();
+    let mut args: Vec<String> = Vec::new();
+    let mut conds = Vec::new();
+    let from = match &f.query {
+        Some(q) => {
+            let (from, cond) = super::search::text_match(sqlite, q, &mut args);
+            conds.push(cond);
+            from
+        }
+        None => "members m",
+    };
+    if let Some(s) = f.status {
+        args.push(s.to_string());
+        conds.push(format!("m.status = ${}", args.len()));
+    }
     if let Some(expert) = f.expert_id {
-        wh = if wh.is_empty() {
-            format!(" WHERE expert_id = {expert}")
-        } else {
-            format!("{wh} AND expert_id = {expert}")
-        };
+        // an id from the session, not typed text
+        conds.push(format!("m.expert_id = {expert}"));
+    }
+    let wh = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    let cap = super::search::COUNT_CAP;
+    if f.query.is_some() {
+        let sql = format!("SELECT m.id FROM {from}{wh} LIMIT {}", cap + 1);
+        let ids: Vec<i64> = on_db!(db, p => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for a in &args { q = q.bind(a); }
+            q.fetch_all(p).await?
+        });
+        if ids.len() as i64 <= cap {
+            let total = ids.len() as i64;
+            if ids.is_empty() {
+                return Ok((Vec::new(), 0, true));
+            }
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id IN ({}) \
+                 ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}",
+                crate::db::placeholders(1, ids.len()),
+                ids.len() + 1,
+                ids.len() + 2
+            );
+            let rows = on_db!(db, p => {
+                let mut q = sqlx::query_as::<_, Member>(&sql);
+                for id in &ids { q = q.bind(id); }
+                q.bind(limit).bind(offset).fetch_all(p).await?
+            });
+            return Ok((rows, total, true));
+        }
     }
     let n = args.len();
     let sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM members m{wh} ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}",
+        "SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id IN \
+         (SELECT m.id FROM {from}{wh} ORDER BY m.short_name, m.id LIMIT ${} OFFSET ${}) \
+         ORDER BY m.short_name, m.id",
         n + 1,
         n + 2
     );
-    let count_sql = format!("SELECT COUNT(*) FROM members m{wh}");
     let rows = on_db!(db, p => {
         let mut q = sqlx::query_as::<_, Member>(&sql);
-        for a in &args {
-            q = q.bind(a);
-        }
+        for a in &args { q = q.bind(a); }
         q.bind(limit).bind(offset).fetch_all(p).await?
     });
+    if f.query.is_some() {
+        return Ok((rows, cap, false));
+    }
+    // Without a text: the kept totals, or the expert's own members through their index.
+    let count_sql = if f.expert_id.is_some() {
+        format!("SELECT COUNT(*) FROM members m{wh}")
+    } else {
+        let wh = f.status.map(|_| " WHERE m.status = $1").unwrap_or_default();
+        format!("SELECT CAST(COALESCE(SUM(m.n), 0) AS BIGINT) FROM member_counts m{wh}")
+    };
     let total = on_db!(db, p => {
         let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &args {
-            q = q.bind(a);
-        }
+        for a in &args { q = q.bind(a); }
         q.fetch_one(p).await?
     });
-    Ok((rows, total))
+    Ok((rows, total, true))
 }
 
 pub async fn count_by_status(db: &Db, expert_id: Option<i64>) -> DbResult<Vec<(String, i64)>> {
-    let sql =
-        "SELECT status, COUNT(*) FROM members WHERE ($1 IS NULL OR expert_id = $1) GROUP BY status";
-    Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(expert_id).fetch_all(p).await?))
+    let Some(expert) = expert_id else {
+        let sql = "SELECT status, CAST(SUM(n) AS BIGINT) FROM member_counts GROUP BY status";
+        return Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(sql).fetch_all(p).await?));
+    };
+    let sql = "SELECT status, COUNT(*) FROM members WHERE expert_id = $1 GROUP BY status";
+    Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(expert).fetch_all(p).await?))
 }
 
 pub async fn count(db: &Db) -> DbResult<i64> {
     Ok(
-        on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM members").fetch_one(p).await?),
+        on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM member_counts").fetch_one(p).await?),
     )
 }

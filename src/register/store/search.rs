@@ -58,45 +58,13 @@ pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbRes
     let mut text_args: Vec<String> = Vec::new();
     let mut int_args: Vec<i64> = Vec::new();
     // text arguments come first, then integers: placeholders are numbered in that order
-    // Digits (an INN, OGRN or register number being typed) match the start of those columns
-    // through their b-tree indexes; anything else is a substring of the name or the numbers,
-    // answered from the trigram index.
-    let digits = f
-        .query
-        .as_deref()
-        .filter(|q| q.chars().all(|c| c.is_ascii_digit()));
-    let from = match (&f.query, digits) {
-        (Some(_), Some(d)) if sqlite => {
-            // bytewise ranges: every string that starts with «123» is in ["123", "12:")
-            let mut upper = d.to_string();
-            upper.pop();
-            upper.push((d.as_bytes()[d.len() - 1] + 1) as char);
-            text_args.push(d.to_string());
-            text_args.push(upper);
-            conds.push(
-                "((m.inn >= $1 AND m.inn < $2) OR (m.ogrn >= $1 AND m.ogrn < $2) \
-                 OR (m.register_number >= $1 AND m.register_number < $2))"
-                    .to_string(),
-            );
-            "members m"
+    let from = match &f.query {
+        Some(q) => {
+            let (from, cond) = text_match(sqlite, q, &mut text_args);
+            conds.push(cond);
+            from
         }
-        (Some(_), Some(d)) => {
-            text_args.push(format!("{d}%"));
-            conds
-                .push("(m.inn LIKE $1 OR m.ogrn LIKE $1 OR m.register_number LIKE $1)".to_string());
-            "members m"
-        }
-        (Some(q), None) => {
-            text_args.push(format!("%{q}%"));
-            if sqlite {
-                conds.push("t.search_text LIKE $1".to_string());
-                "members_fts t JOIN members m ON m.id = t.rowid"
-            } else {
-                conds.push("m.search_text LIKE $1".to_string());
-                "members m"
-            }
-        }
-        (None, _) => "members m",
+        None => "members m",
     };
     if let Some(s) = f.status {
         text_args.push(s.to_string());
@@ -122,40 +90,123 @@ pub async fn search(db: &Db, f: &PublicFilter, limit: i64, offset: i64) -> DbRes
         "m.id"
     };
     let n = base + int_args.len();
-    // The page's ids first (an index walk, even deep into the register), then their rows.
-    let sql = format!(
-        "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.register_number, m.status, m.admitted_on, \
-         m.terminated_on, m.vv_level, m.odo_level, m.updated_at FROM members m \
-         WHERE m.id IN (SELECT m.id FROM {from}{wh} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY m.id",
-        n + 1,
-        n + 2
-    );
-    let rows = on_db!(db, p => {
-        let mut q = sqlx::query_as::<_, PublicRow>(&sql);
-        for a in &text_args { q = q.bind(a); }
-        for a in &int_args { q = q.bind(a); }
-        q.bind(limit).bind(offset).fetch_all(p).await?
-    });
-    let count_sql = if f.query.is_some() {
-        format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {from}{wh} LIMIT {}) c",
-            COUNT_CAP + 1
+    const ROW: &str = "SELECT m.id, m.full_name, m.short_name, m.inn, m.ogrn, m.register_number, m.status, \
+        m.admitted_on, m.terminated_on, m.vv_level, m.odo_level, m.updated_at FROM members m";
+    // A text search first takes up to COUNT_CAP + 1 matching ids in one index scan. When that
+    // is all of them (a name, an INN: the usual case) the total is exact and the page is cut
+    // from them: one scan of the trigram index instead of one to count and one to page. When
+    // there are more, the page walks the register order (dense matches are found at once).
+    let mut matched: Option<Vec<i64>> = None;
+    let (total, exact) = if f.query.is_some() {
+        let sql = format!("SELECT m.id FROM {from}{wh} LIMIT {}", COUNT_CAP + 1);
+        let mut ids: Vec<i64> = on_db!(db, p => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for a in &text_args { q = q.bind(a); }
+            for a in &int_args { q = q.bind(a); }
+            q.fetch_all(p).await?
+        });
+        let n = ids.len() as i64;
+        if n <= COUNT_CAP {
+            ids.sort_unstable();
+            matched = Some(ids);
+            (n, true)
+        } else {
+            (COUNT_CAP, false)
+        }
+    } else {
+        // Without a text: the kept totals (`member_counts`), a sum of a few rows. The
+        // conditions are the same, on the same column names.
+        let sql = format!("SELECT CAST(COALESCE(SUM(m.n), 0) AS BIGINT) FROM member_counts m{wh}");
+        let total: i64 = on_db!(db, p => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for a in &text_args { q = q.bind(a); }
+            for a in &int_args { q = q.bind(a); }
+            q.fetch_one(p).await?
+        });
+        (total, true)
+    };
+    let rows = match matched {
+        Some(ids) => {
+            let page: Vec<i64> = ids
+                .into_iter()
+                .skip(offset.max(0) as usize)
+                .take(limit.max(0) as usize)
+                .collect();
+            if page.is_empty() {
+                Vec::new()
+            } else {
+                let sql = format!(
+                    "{ROW} WHERE m.id IN ({}) ORDER BY m.id",
+                    crate::db::placeholders(1, page.len())
+                );
+                on_db!(db, p => {
+                    let mut q = sqlx::query_as::<_, PublicRow>(&sql);
+                    for id in &page { q = q.bind(id); }
+                    q.fetch_all(p).await?
+                })
+            }
+        }
+        None => {
+            // The page's ids first (an index walk, even deep into the register), then their rows.
+            let sql = format!(
+                "{ROW} WHERE m.id IN (SELECT m.id FROM {from}{wh} ORDER BY {order} LIMIT ${} OFFSET ${}) \
+                 ORDER BY m.id",
+                n + 1,
+                n + 2
+            );
+            on_db!(db, p => {
+                let mut q = sqlx::query_as::<_, PublicRow>(&sql);
+                for a in &text_args { q = q.bind(a); }
+                for a in &int_args { q = q.bind(a); }
+                q.bind(limit).bind(offset).fetch_all(p).await?
+            })
+        }
+    };
+    Ok(SearchPage { rows, total, exact })
+}
+
+/// How a text query finds members, the same for the public register and the back office: the
+/// FROM to select from (alias `m` for the member) and the condition, its arguments appended to
+/// `args`. Digits (an INN, OGRN or register number being typed) match the start of those
+/// columns through their b-tree indexes; anything else is a substring of the name or the
+/// numbers, answered from the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL). `q` is
+/// lower-case, without `%`, `_` and `\`.
+pub(super) fn text_match(sqlite: bool, q: &str, args: &mut Vec<String>) -> (&'static str, String) {
+    let n = args.len();
+    if q.chars().all(|c| c.is_ascii_digit()) && !q.is_empty() {
+        if sqlite {
+            // bytewise ranges: every string that starts with «123» is in ["123", "12:")
+            let mut upper = q.to_string();
+            upper.pop();
+            upper.push((q.as_bytes()[q.len() - 1] + 1) as char);
+            args.push(q.to_string());
+            args.push(upper);
+            let (a, b) = (n + 1, n + 2);
+            return (
+                "members m",
+                format!(
+                    "((m.inn >= ${a} AND m.inn < ${b}) OR (m.ogrn >= ${a} AND m.ogrn < ${b}) \
+                     OR (m.register_number >= ${a} AND m.register_number < ${b}))"
+                ),
+            );
+        }
+        args.push(format!("{q}%"));
+        let a = n + 1;
+        return (
+            "members m",
+            format!("(m.inn LIKE ${a} OR m.ogrn LIKE ${a} OR m.register_number LIKE ${a})"),
+        );
+    }
+    args.push(format!("%{q}%"));
+    let a = n + 1;
+    if sqlite {
+        (
+            "members_fts t JOIN members m ON m.id = t.rowid",
+            format!("t.search_text LIKE ${a}"),
         )
     } else {
-        format!("SELECT COUNT(*) FROM {from}{wh}")
-    };
-    let counted: i64 = on_db!(db, p => {
-        let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &text_args { q = q.bind(a); }
-        for a in &int_args { q = q.bind(a); }
-        q.fetch_one(p).await?
-    });
-    let exact = f.query.is_none() || counted <= COUNT_CAP;
-    Ok(SearchPage {
-        rows,
-        total: counted.min(if exact { i64::MAX } else { COUNT_CAP }),
-        exact,
-    })
+        ("members m", format!("m.search_text LIKE ${a}"))
+    }
 }
 
 /// When the register last changed.

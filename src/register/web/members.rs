@@ -53,6 +53,8 @@ struct MembersPage {
     is_admin: bool,
     rows: Vec<Row>,
     pager: Pager,
+    /// `false`: more than the pager's total match («более 1000»).
+    total_exact: bool,
 }
 
 pub(super) async fn list_members(
@@ -63,19 +65,32 @@ pub(super) async fn list_members(
     let status = MembershipStatus::from_code(&q.status);
     let is_expert = s.curator_id().is_some();
     let mine = q.mine.is_some() && is_expert;
-    let query = q.q.trim().to_lowercase();
+    // searched like the public register: a plain substring, LIKE's wildcards dropped
+    let query: String =
+        q.q.trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '%' | '_' | '\\'))
+            .take(200)
+            .collect();
+    let query = query.trim().to_string();
     let filter = MemberFilter {
         query: (!query.is_empty()).then_some(query),
         status: status.map(|s| s.code()),
         expert_id: mine.then_some(s.user.user_id),
     };
-    let (list, total) = cards::list(
-        &state.core,
-        &filter,
-        PER_PAGE,
-        Pager::offset(q.page, PER_PAGE),
-    )
-    .await?;
+    // Only wildcards typed: nothing has them in its name.
+    let (list, total, total_exact) = if filter.query.is_none() && !q.q.trim().is_empty() {
+        (Vec::new(), 0, true)
+    } else {
+        cards::list(
+            &state.core,
+            &filter,
+            PER_PAGE,
+            Pager::offset(q.page, PER_PAGE),
+        )
+        .await?
+    };
     let status_code = status.map(|s| s.code()).unwrap_or("");
     let filters = [
         ("q", q.q.trim()),
@@ -109,6 +124,7 @@ pub(super) async fn list_members(
             })
             .collect(),
         pager: Pager::new("/office/members", &filters, q.page, PER_PAGE, total),
+        total_exact,
     })
 }
 
