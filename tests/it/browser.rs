@@ -271,14 +271,31 @@ impl Browser {
             .delete(format!("{}/session/{}", self.base, self.session))
             .send()
             .await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        self.session.clear(); // Drop stops chromedriver
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // A test that failed before `quit`: end the WebDriver session first (chromedriver then
+        // closes Chromium), or Chromium outlives the test, orphaned. Drop cannot await, so a
+        // plain blocking request.
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://").to_string();
+        if self.session.is_empty() {
+            // ended by `quit`
+        } else if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let req = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if s.write_all(req.as_bytes()).is_ok() {
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 

@@ -150,5 +150,9 @@ async fn a_search_pages_through_its_matches_in_register_order(app: TestApp) {
         .await;
     assert!(html.contains("Найдено: 111"));
     // (in name order: the database's collation decides where «10»» goes among «1000»)
-    assert_eq!(html.matches("Тестовая компания 1").count(), 50, "one page of 50");
+    assert_eq!(
+        html.matches("Тестовая компания 1").count(),
+        50,
+        "one page of 50"
+    );
 }
