@@ -11,6 +11,7 @@ pub mod db;
 pub mod documents;
 pub mod files;
 pub mod fmt;
+pub mod jobs;
 pub mod mail;
 pub mod numbering;
 pub mod passwords;

@@ -32,9 +32,10 @@ pub fn router(state: AppState) -> Router {
     let plain = Router::new()
         .route("/healthz", get(web::healthz))
         .route("/readyz", get(web::readyz))
+        .route("/metrics", get(web::metrics::show))
         .route("/assets/{name}", get(assets::serve_asset))
         .merge(crate::register::web::api::routes());
-    Router::new()
+    let app = Router::new()
         .merge(pages)
         .merge(plain)
         .layer(middleware::from_fn(web::input::refuse_control_characters))
@@ -52,6 +53,15 @@ pub fn router(state: AppState) -> Router {
                 let id = &crate::tokens::random_token()[..12];
                 tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
             }),
-        )
-        .with_state(state)
+        );
+    // Outermost, so a request refused by any layer is counted too; no layer at all when off.
+    let app = if state.metrics.is_some() {
+        app.layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::metrics::track,
+        ))
+    } else {
+        app
+    };
+    app.with_state(state)
 }

@@ -15,8 +15,6 @@ use crate::state::AppState;
 use crate::web::assets::Assets;
 use crate::web::ratelimit::Limits;
 
-/// How often the housekeeping runs (expired sessions, old counters, digests, orphans).
-const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 use crate::web::views::SroView;
 
 pub struct Application {
@@ -65,6 +63,8 @@ impl Application {
         }
         let core = build_core(settings, db)?;
         let clock = core.clock.clone();
+        let metrics = (!core.settings.metrics.token.is_empty())
+            .then(|| Arc::new(crate::web::metrics::Metrics::default()));
         let state = AppState {
             core,
             assets: Arc::new(assets),
@@ -74,6 +74,7 @@ impl Application {
                 std::time::Duration::from_millis(settings_cache_ms),
                 clock,
             )),
+            metrics,
         };
         Ok(Application {
             listener,
@@ -93,26 +94,7 @@ impl Application {
     /// Serve until Ctrl-C / SIGTERM (or forever in tests, where the task is dropped).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let housekeeping = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
-            loop {
-                tick.tick().await;
-                if let Err(e) = crate::ratelimit::sweep(&state.db, chrono::Duration::days(1)).await
-                {
-                    tracing::warn!(error = ?e, "removing old rate-limit counters");
-                }
-                if let Err(e) = crate::auth::service::sweep_sessions(&state.db).await {
-                    tracing::warn!(error = ?e, "removing expired sessions");
-                }
-                if let Err(e) = crate::register::staging::sweep_abandoned(&state.db).await {
-                    tracing::warn!(error = ?e, "removing abandoned imports");
-                }
-                crate::files::fill_digests(&state.db, &state.storage).await;
-                if let Err(e) = sweep_files(&state.core, None).await {
-                    tracing::warn!(error = ?e, "removing unreferenced uploads");
-                }
-            }
-        });
+        let housekeeping = tokio::spawn(housekeeping(state));
         let mailer = tokio::spawn(
             self.state
                 .mail
@@ -131,6 +113,51 @@ impl Application {
         mailer.abort();
         self.state.db.close().await;
         r
+    }
+}
+
+/// The periodic jobs: each runs once per `jobs.period_seconds` across all instances sharing
+/// the database (`jobs`), whichever instance gets to it first.
+async fn housekeeping(state: AppState) {
+    let period = std::time::Duration::from_secs(state.settings.jobs.period_seconds);
+    let lease = std::time::Duration::from_secs(state.settings.jobs.lease_seconds);
+    let holder = crate::jobs::instance_id();
+    let mut tick = tokio::time::interval(crate::jobs::tick(period));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (db, s) = (&state.db, &state);
+        let runs = [
+            crate::jobs::run_once(db, "rate_counters", &holder, period, lease, || async {
+                crate::ratelimit::sweep(db, chrono::Duration::days(1)).await?;
+                Ok(())
+            })
+            .await,
+            crate::jobs::run_once(db, "sessions", &holder, period, lease, || async {
+                crate::auth::service::sweep_sessions(db).await?;
+                Ok(())
+            })
+            .await,
+            crate::jobs::run_once(db, "abandoned_imports", &holder, period, lease, || async {
+                crate::register::staging::sweep_abandoned(db).await?;
+                Ok(())
+            })
+            .await,
+            crate::jobs::run_once(db, "file_digests", &holder, period, lease, || async {
+                crate::files::fill_digests(db, &s.storage).await;
+                Ok(())
+            })
+            .await,
+            crate::jobs::run_once(db, "orphan_files", &holder, period, lease, || async {
+                sweep_files(&s.core, None).await.map(|_| ())
+            })
+            .await,
+        ];
+        for r in runs {
+            if let Err(e) = r {
+                tracing::warn!(error = ?e, "taking a periodic job");
+            }
+        }
     }
 }
 
@@ -194,7 +221,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// The CSRF key: from config, or generated once and kept in the data directory.
+/// The key of CSRF tokens and one-time links: from config, or generated once and kept in the
+/// data directory. Not in the database: a copy of the database alone must not be able to make
+/// a working password-reset link. Several instances therefore get `security.secret_key`.
 fn load_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if !settings.security.secret_key.is_empty() {
         return Ok(settings.security.secret_key.as_bytes().to_vec());

@@ -17,6 +17,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Resolved sessions, kept for `security.session_cache_ms`.
     pub sessions: Arc<crate::auth::cache::SessionCache>,
+    /// This instance's request figures; `None` when `/metrics` is off (`metrics.token`).
+    pub metrics: Option<Arc<crate::web::metrics::Metrics>>,
 }
 
 /// Handlers read `state.db`, `state.settings`, … straight from the core.

@@ -65,6 +65,10 @@ pub struct Settings {
     pub exchange: ExchangeSettings,
     #[serde(default)]
     pub register: RegisterSettings,
+    #[serde(default)]
+    pub jobs: JobsSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// Directory the config file lives in; relative paths (logo) are resolved against it.
     #[serde(skip)]
     pub config_dir: PathBuf,
@@ -233,6 +237,18 @@ impl Settings {
                 "mail.retry_base_seconds/poll_seconds/max_attempts",
                 "must be at least 1",
             );
+        }
+        if self.mail.timeout_seconds == 0 || self.mail.lease_seconds <= self.mail.timeout_seconds {
+            return bad(
+                "mail.lease_seconds",
+                "must be longer than mail.timeout_seconds (at least 1)",
+            );
+        }
+        if self.jobs.period_seconds == 0 || self.jobs.lease_seconds == 0 {
+            return bad("jobs.period_seconds/lease_seconds", "must be at least 1");
+        }
+        if !self.metrics.token.is_empty() && self.metrics.token.len() < 16 {
+            return bad("metrics.token", "must be at least 16 characters");
         }
         if self.security.reset_token_minutes == 0 || self.security.invite_token_hours == 0 {
             return bad(

@@ -235,6 +235,11 @@ pub struct MailSettings {
     pub max_attempts: i32,
     /// How often the worker looks for due messages when nothing wakes it.
     pub poll_seconds: u64,
+    /// One attempt at sending a message gives up after this long.
+    pub timeout_seconds: u64,
+    /// A worker holds a message this long while sending it; if its instance dies, another
+    /// worker retries the message after that. Longer than `timeout_seconds`.
+    pub lease_seconds: u64,
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -264,6 +269,8 @@ impl Default for MailSettings {
             retry_max_seconds: 3600,
             max_attempts: 12,
             poll_seconds: 10,
+            timeout_seconds: 30,
+            lease_seconds: 120,
         }
     }
 }
@@ -411,5 +418,42 @@ impl Default for ExchangeSettings {
         Self {
             incoming_pattern: "{seq}/{yy}".into(),
         }
+    }
+}
+
+/// Periodic jobs (housekeeping): once per period across all instances on the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsSettings {
+    /// How often each housekeeping job runs (expired sessions, old counters, abandoned
+    /// imports, digests, orphan blobs).
+    pub period_seconds: u64,
+    /// An instance holds a job this long; if it dies mid-run, another runs the job after that.
+    pub lease_seconds: u64,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        Self {
+            period_seconds: 300,
+            lease_seconds: 600,
+        }
+    }
+}
+
+/// `/metrics` for Prometheus.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Empty: no `/metrics` (404). Otherwise scrapers send `Authorization: Bearer <token>`;
+    /// at least 16 characters.
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &if self.token.is_empty() { "" } else { "***" })
+            .finish()
     }
 }

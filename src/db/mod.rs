@@ -186,7 +186,13 @@ impl Db {
                 clock,
             })
         } else {
-            let opts = PgConnectOptions::from_str(url).context("parsing the PostgreSQL address")?;
+            // Kabinet's working set stays in memory (and on SSD when not): an index lookup costs
+            // little more than a sequential read, not 4 times as much as PostgreSQL's default
+            // assumes. With 4 the planner scanned 5,000 attached files by hash instead of probing
+            // 50 of them through their index: 1.4 ms against 0.27 ms on every journal page.
+            let opts = PgConnectOptions::from_str(url)
+                .context("parsing the PostgreSQL address")?
+                .options([("random_page_cost", "1.1")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(10))
@@ -249,6 +255,14 @@ impl Db {
         let r: Result<i32, _> =
             on_db!(self, pool => sqlx::query_scalar("SELECT 1").fetch_one(pool).await);
         r.is_ok()
+    }
+
+    /// Connections open, of them idle, and the most the pool opens: for `/metrics`.
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        match &self.pool {
+            Pool::Sqlite(p, _) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Pool::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        }
     }
 
     pub fn is_postgres(&self) -> bool {

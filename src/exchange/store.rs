@@ -410,16 +410,45 @@ pub async fn list_items(
          FROM items i JOIN members m ON m.id = i.member_id LEFT JOIN users u ON u.id = i.sent_by \
          WHERE {cond} ORDER BY i.sent_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
     );
-    // The members table is only needed for the expert filter.
-    let count_sql = if f.expert_id.is_some() {
-        format!("SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id WHERE {cond}")
-    } else {
-        format!("SELECT COUNT(*) FROM items i WHERE {cond}")
-    };
     let rows =
         on_db!(db, p => bind_args!(sqlx::query_as::<_, ItemRow>(&sql), &args).fetch_all(p).await?);
-    let total = on_db!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(&count_sql), &args).fetch_one(p).await?);
+    let total = if f.expert_id.is_some() {
+        // The expert's members: counted through the members table.
+        let sql = format!(
+            "SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id WHERE {cond}"
+        );
+        on_db!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(&sql), &args).fetch_one(p).await?)
+    } else {
+        // The kept totals (`item_counts`): a sum of a few rows, not a count of thousands.
+        let (cond, args) = totals_sql(f);
+        let sql =
+            format!("SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM item_counts c WHERE {cond}");
+        on_db!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(&sql), &args).fetch_one(p).await?)
+    };
     Ok((rows, total))
+}
+
+/// The conditions of [`filter_sql`] on `item_counts` (no expert filter there).
+fn totals_sql(f: &ItemFilter) -> (String, Vec<FilterArg>) {
+    let mut conds = vec!["c.status <> 'draft'".to_string()];
+    let mut args = Vec::new();
+    if let Some(m) = f.member_id {
+        args.push(FilterArg::Int(m));
+        conds.push(format!("c.member_id = ${}", args.len()));
+    }
+    if let Some(k) = f.kind {
+        args.push(FilterArg::Text(k.to_string()));
+        conds.push(format!("c.kind = ${}", args.len()));
+    }
+    if let Some(s) = f.status {
+        args.push(FilterArg::Text(s.to_string()));
+        conds.push(format!("c.status = ${}", args.len()));
+    }
+    if let Some(y) = f.year {
+        args.push(FilterArg::Int(i64::from(y)));
+        conds.push(format!("c.year = ${}", args.len()));
+    }
+    (conds.join(" AND "), args)
 }
 
 /// The first and the last sending time of a member's items (the journal's year filter).

@@ -134,7 +134,7 @@ impl Mail {
         };
         let mut builder = builder
             .port(m.smtp_port)
-            .timeout(Some(Duration::from_secs(30)));
+            .timeout(Some(Duration::from_secs(m.timeout_seconds)));
         if !m.username.is_empty() {
             builder = builder.credentials(Credentials::new(m.username.clone(), m.password.clone()));
         }
@@ -183,7 +183,7 @@ impl Mail {
                 return Ok(());
             }
             for m in due {
-                let lease = now + chrono::Duration::seconds(120);
+                let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
                 if !store::claim(db, m.id, now, lease).await? {
                     continue; // another instance took it
                 }
@@ -251,14 +251,23 @@ impl Mail {
                 return Ok(());
             }
         };
-        match self.transport.send(message).await {
+        // The whole attempt, not only each read, ends within the timeout: it must be over
+        // before the lease runs out and another instance's worker may take the message.
+        let limit = Duration::from_secs(self.settings.timeout_seconds);
+        let sent = match tokio::time::timeout(limit, self.transport.send(message)).await {
+            Ok(r) => r.map_err(|e| (e.is_permanent(), e.to_string())),
+            Err(_) => Err((
+                false,
+                format!("нет ответа сервера за {} с", limit.as_secs()),
+            )),
+        };
+        match sent {
             Ok(_) => {
                 store::mark_sent(db, m.id, db.now()).await?;
                 tracing::info!(outbox_id = m.id, "mail sent");
             }
-            Err(e) => {
+            Err((permanent, e)) => {
                 let attempts = m.attempts + 1;
-                let permanent = e.is_permanent();
                 let retry = (!permanent && attempts < self.settings.max_attempts).then(|| {
                     let delay = backoff(
                         self.settings.retry_base_seconds,
@@ -267,7 +276,7 @@ impl Mail {
                     );
                     db.now() + chrono::Duration::seconds(delay as i64)
                 });
-                let error: String = e.to_string().chars().take(500).collect();
+                let error: String = e.chars().take(500).collect();
                 tracing::warn!(outbox_id = m.id, attempts, permanent, error = %error, "mail not delivered");
                 store::mark_attempt_failed(db, m.id, &error, retry).await?;
             }
@@ -288,6 +297,11 @@ pub async fn log(db: &Db, status: Option<&str>, limit: i64) -> DbResult<Vec<LogR
 
 pub async fn counts(db: &Db) -> DbResult<Vec<(String, i64)>> {
     store::count_by_status(db).await
+}
+
+/// When the oldest message still waiting was written (`None`: nothing waits).
+pub async fn oldest_queued(db: &Db) -> DbResult<Option<chrono::DateTime<chrono::Utc>>> {
+    store::oldest_queued(db).await
 }
 
 /// Send a failed message again (staff action). `false` when it was not failed.

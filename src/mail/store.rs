@@ -126,3 +126,10 @@ pub async fn count_by_status(db: &Db) -> DbResult<Vec<(String, i64)>> {
     let sql = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
     Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(sql).fetch_all(p).await?))
 }
+
+/// The oldest message still waiting (queued, due or not): its creation time. `None`: the
+/// queue is empty. For `/metrics` (a growing age means nothing is delivered).
+pub async fn oldest_queued(db: &Db) -> DbResult<Option<DateTime<Utc>>> {
+    let sql = "SELECT MIN(created_at) FROM outbox WHERE status = 'queued'";
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(sql).fetch_one(p).await?))
+}

@@ -9,6 +9,7 @@ pub mod error;
 pub mod forms;
 pub mod input;
 pub mod list;
+pub mod metrics;
 pub mod ratelimit;
 pub mod respond;
 pub mod session;

@@ -79,7 +79,8 @@ pub struct TestApp {
     pub clock: Clock,
     smtp: std::sync::Mutex<Option<MailServer>>,
     _dir: tempfile::TempDir,
-    pg_drop: Option<(String, String)>,
+    /// Dropped last: the database goes when the test ends.
+    _pg: Option<PgDatabase>,
 }
 
 pub struct Options {
@@ -106,30 +107,14 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
-        let (db_url, pg_drop) = match backend {
+        let (db_url, pg) = match backend {
             Backend::Sqlite => (
                 format!("sqlite://{}/kabinet.db", dir.path().display()),
                 None,
             ),
             Backend::Postgres => {
-                let admin = postgres_url()?;
-                let name = format!(
-                    "kabinet_test_{}",
-                    &kabinet::tokens::token_hash(&kabinet::tokens::random_token())[..16]
-                );
-                let admin_db = Db::connect(&admin, 1, Clock::system())
-                    .await
-                    .expect("connecting to the test PostgreSQL");
-                if let Some(pool) = admin_db.pg_pool() {
-                    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                        .execute(pool)
-                        .await
-                        .expect("create test database");
-                }
-                admin_db.close().await;
-                let mut url = url::Url::parse(&admin).expect("KABINET_TEST_POSTGRES is a URL");
-                url.set_path(&name);
-                (url.to_string(), Some((admin, name)))
+                let pg = PgDatabase::create().await?;
+                (pg.url.clone(), Some(pg))
             }
         };
         let mut settings = Settings::load(&repo_path(opts.config)).expect("config loads");
@@ -188,7 +173,7 @@ impl TestApp {
             clock,
             smtp: std::sync::Mutex::new(None),
             _dir: dir,
-            pg_drop,
+            _pg: pg,
         })
     }
 
@@ -308,30 +293,63 @@ pub fn csrf_in(html: &str) -> Option<String> {
     Some(html[start..start + end].to_string())
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = self.pg_drop.take() {
-            // Drop is synchronous: a short-lived runtime on its own thread removes the database.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
-                    if let Ok(db) = Db::connect(&admin, 1, Clock::system()).await
-                        && let Some(pool) = db.pg_pool()
-                    {
-                        let _ = sqlx::query(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
-                        .execute(pool)
-                        .await;
-                        pool.close().await;
-                    }
-                });
-            })
-            .join();
+/// A fresh `kabinet_test_<random>` database on the test server, dropped with the guard.
+pub struct PgDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    /// `None` when no test server is configured (outside CI).
+    pub async fn create() -> Option<PgDatabase> {
+        let admin = postgres_url()?;
+        let name = format!(
+            "kabinet_test_{}",
+            &kabinet::tokens::token_hash(&kabinet::tokens::random_token())[..16]
+        );
+        let admin_db = Db::connect(&admin, 1, Clock::system())
+            .await
+            .expect("connecting to the test PostgreSQL");
+        if let Some(pool) = admin_db.pg_pool() {
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(pool)
+                .await
+                .expect("create test database");
         }
+        admin_db.close().await;
+        let mut url = url::Url::parse(&admin).expect("KABINET_TEST_POSTGRES is a URL");
+        url.set_path(&name);
+        Some(PgDatabase {
+            url: url.to_string(),
+            admin,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop is synchronous: a short-lived runtime on its own thread removes the database.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                if let Ok(db) = Db::connect(&admin, 1, Clock::system()).await
+                    && let Some(pool) = db.pg_pool()
+                {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(pool)
+                            .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
     }
 }
 
@@ -396,41 +414,9 @@ impl Drop for MailServer {
     }
 }
 
-/// A received message, decoded.
-#[derive(Debug)]
-pub struct Received {
-    pub from: String,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    /// Every header, as (name, decoded value).
-    pub headers: Vec<(String, String)>,
-}
-
-impl Received {
-    /// A header's value, if the message has it (the name in any case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The first link to this portal in the text part.
-    pub fn link(&self) -> String {
-        let start = self.text.find("http").expect("a link in the mail");
-        self.text[start..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_string()
-    }
-}
-
-impl TestApp {
-    /// Start the SMTP server on the port the app sends to, and wait until it accepts.
-    pub async fn start_mail_server(&self) {
+impl MailServer {
+    /// aiosmtpd on `port`, writing every message to a maildir; returns once it accepts.
+    pub async fn start(port: u16) -> MailServer {
         let dir = tempfile::tempdir().unwrap();
         let child = std::process::Command::new("/usr/bin/python3")
             .args([
@@ -438,7 +424,7 @@ impl TestApp {
                 "aiosmtpd",
                 "-n",
                 "-l",
-                &format!("127.0.0.1:{}", self.smtp_port),
+                &format!("127.0.0.1:{port}"),
                 "-c",
                 "aiosmtpd.handlers.Mailbox",
             ])
@@ -447,8 +433,10 @@ impl TestApp {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("aiosmtpd (Debian python3-aiosmtpd; scripts/test installs it)");
+        // Owned at once, so the process is killed on every path.
+        let server = MailServer { child, dir };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.smtp_port))
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_err()
         {
@@ -458,16 +446,12 @@ impl TestApp {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        *self.smtp.lock().unwrap() = Some(MailServer { child, dir });
+        server
     }
 
-    /// Every message received so far.
-    pub fn mailbox(&self) -> Vec<Received> {
-        let guard = self.smtp.lock().unwrap();
-        let Some(server) = guard.as_ref() else {
-            return vec![];
-        };
-        let new = server.dir.path().join("maildir").join("new");
+    /// Every message received so far, oldest first.
+    pub fn received(&self) -> Vec<Received> {
+        let new = self.dir.path().join("maildir").join("new");
         let mut files: Vec<_> = std::fs::read_dir(&new)
             .map(|d| d.filter_map(|e| e.ok()).collect())
             .unwrap_or_default();
@@ -505,6 +489,52 @@ impl TestApp {
                 }
             })
             .collect()
+    }
+}
+
+/// A received message, decoded.
+#[derive(Debug)]
+pub struct Received {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Every header, as (name, decoded value).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Received {
+    /// A header's value, if the message has it (the name in any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first link to this portal in the text part.
+    pub fn link(&self) -> String {
+        let start = self.text.find("http").expect("a link in the mail");
+        self.text[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+}
+
+impl TestApp {
+    /// Start the SMTP server on the port the app sends to, and wait until it accepts.
+    pub async fn start_mail_server(&self) {
+        let server = MailServer::start(self.smtp_port).await;
+        *self.smtp.lock().unwrap() = Some(server);
+    }
+
+    /// Every message received so far.
+    pub fn mailbox(&self) -> Vec<Received> {
+        let guard = self.smtp.lock().unwrap();
+        guard.as_ref().map(MailServer::received).unwrap_or_default()
     }
 
     /// Wait (bounded) until `n` messages for `to` arrived; returns the newest.

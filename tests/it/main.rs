@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod cluster;
 mod exchange;
 mod fuzz;
 mod hardening;

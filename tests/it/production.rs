@@ -156,3 +156,68 @@ async fn a_search_pages_through_its_matches_in_register_order(app: TestApp) {
         "one page of 50"
     );
 }
+
+/// «Найдено: N» on a list page.
+fn found(html: &str) -> i64 {
+    let at = html.find("Найдено: ").expect("a total") + "Найдено: ".len();
+    html[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+both_dbs!(journal_and_inbox_totals_follow_every_write);
+
+/// Issue 12: the journal's and the inbox's totals are kept (`item_counts`) instead of counted
+/// on every page; they match the items through sending, registration, review and drafts.
+async fn journal_and_inbox_totals_follow_every_write(app: TestApp) {
+    use crate::exchange::{member, send_letter};
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let staff = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let check = |when: &'static str| {
+        let (c, staff, app, year) = (&c, &staff, &app, &year);
+        async move {
+            for (query, cond) in [
+                ("", "status <> 'draft'"),
+                ("?status=registered", "status = 'registered'"),
+                ("?kind=letter", "status <> 'draft' AND kind = 'letter'"),
+                (
+                    "?year=YEAR",
+                    "status <> 'draft' AND sent_at >= 'YEAR-01-01'",
+                ),
+                ("?year=1999", "status <> 'draft' AND sent_at < '2000-01-01'"),
+            ] {
+                let cond = cond.replace("YEAR", year);
+                let q = query.replace("YEAR", year);
+                let sql = format!(
+                    "SELECT COUNT(*) FROM items WHERE {cond} AND member_id = (SELECT member_id FROM users WHERE email = $1)"
+                );
+                let counted: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(&sql).bind(MEMBER_EMAIL).fetch_one(p).await.unwrap());
+                let html = c.page(&format!("/kabinet/journal{q}")).await;
+                assert_eq!(found(&html), counted, "{when}: journal{q}");
+                if q.contains("year") {
+                    continue; // the inbox has no year filter
+                }
+                let all: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(&format!("SELECT COUNT(*) FROM items WHERE {cond}")).fetch_one(p).await.unwrap());
+                let html = staff.page(&format!("/office/inbox{q}")).await;
+                assert_eq!(found(&html), all, "{when}: inbox{q}");
+            }
+        }
+    };
+    check("demo").await;
+    let a = send_letter(&c, "Первое").await;
+    let _b = send_letter(&c, "Второе").await;
+    check("sent").await;
+    let r = staff
+        .post_with_token_from(
+            &format!("/office/items/{a}"),
+            &format!("/office/items/{a}/register"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    check("registered").await;
+}

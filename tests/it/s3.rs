@@ -6,9 +6,9 @@ use reqwest::StatusCode;
 use crate::exchange::{first_id, member, send_letter};
 use crate::helpers::*;
 
-struct Moto {
+pub struct Moto {
     child: std::process::Child,
-    endpoint: String,
+    pub endpoint: String,
 }
 
 impl Drop for Moto {
@@ -19,7 +19,7 @@ impl Drop for Moto {
 }
 
 impl Moto {
-    async fn start() -> Option<Moto> {
+    pub async fn start() -> Option<Moto> {
         let Ok(bin) = std::env::var("KABINET_MOTO") else {
             assert!(
                 std::env::var("CI").is_err(),
