@@ -11,7 +11,7 @@
 #   bench/dashboard.sh > /tmp/result.md
 # gives a clean table to paste into docs/benchmarks.md.
 #
-# Knobs (environment): MEMBERS (10000), PORT (18080), CONNS (64),
+# Knobs (environment): DATABASE (sqlite | a postgres:// server URL, see bench/lib.sh), MEMBERS (10000), PORT (18080), CONNS (64),
 # DURATION (20s), WARMUP (3s, "0" to skip), BENCH_LOGIN, BENCH_PASSWORD,
 # KEEP_TMP=1 keeps the temp dir (database, logs) for inspection.
 set -euo pipefail
@@ -57,6 +57,7 @@ cargo build --release >&2
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/kabinet-bench.XXXXXX")"
 SERVER_PID=""
 cleanup() {
+    bench_db_cleanup 2>/dev/null || true
     # Always stop the server we started, even on Ctrl-C or a failed step,
     # so it does not keep the port and the database open.
     if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -72,7 +73,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-export KABINET__DATABASE__URL="sqlite://$TMP/bench.db"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_db_setup "$TMP/bench.db"
 
 # --- Demo data -----------------------------------------------------------------
 log "==> Creating demo database with $MEMBERS members"
@@ -80,6 +83,7 @@ if ! "$BIN" --config "$CONFIG" demo-data --members "$MEMBERS" >"$TMP/demo-data.l
     tail -n 40 "$TMP/demo-data.log" >&2
     die "demo-data failed"
 fi
+bench_db_analyze
 
 # --- Server --------------------------------------------------------------------
 # Refuse to run if something already answers on the port: we would benchmark

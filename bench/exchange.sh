@@ -5,7 +5,7 @@
 #      the server's peak RSS (VmHWM) before and after tells how much the upload held in memory;
 #   2. the outgoing journal page of a company with 5,000 items: wrk latency percentiles.
 # Markdown results go to stdout, progress to stderr:  bench/exchange.sh > /tmp/exchange.md
-# Knobs: SIZE_MB (1024), ITEMS (5000), PORT (18081), CONNS (16), DURATION (15s), KEEP_TMP=1.
+# Knobs: DATABASE (sqlite | a postgres:// server URL, see bench/lib.sh), SIZE_MB (1024), ITEMS (5000), PORT (18081), CONNS (16), DURATION (15s), KEEP_TMP=1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -22,17 +22,21 @@ cargo build --release >&2
 TMP="$(mktemp -d "$ROOT/target/bench-exchange.XXXXXX")"
 SERVER_PID=""
 cleanup() {
+    bench_db_cleanup 2>/dev/null || true
     [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
     if [[ "${KEEP_TMP:-}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
-export KABINET__DATABASE__URL="sqlite://$TMP/bench.db"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_db_setup "$TMP/bench.db"
 export KABINET__STORAGE__PATH="$TMP/files"
 export KABINET__UPLOADS__MAX_FILE_MB=$((SIZE_MB + 16))
 export KABINET__UPLOADS__MAX_ITEM_MB=$((SIZE_MB + 32))
 
 log "==> Demo data with $ITEMS sent letters"
 "$BIN" --config "$CONFIG" demo-data --items "$ITEMS" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log" >&2; die "demo-data failed"; }
+bench_db_analyze
 
 KABINET__SERVER__PORT="$PORT" KABINET__SERVER__HOST=127.0.0.1 KABINET__SERVER__BASE_URL="$BASE" \
 KABINET__LOG__LEVEL=warn KABINET__SECURITY__LOGIN_PER_IP_PER_MINUTE=100000 \

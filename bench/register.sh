@@ -6,7 +6,7 @@
 # any case), an INN prefix, a register number, a status filter, the first page of everything.
 # The Markdown result goes to stdout, progress to stderr:
 #   bench/register.sh > /tmp/register.md
-# Knobs: MEMBERS (100000), PORT (18081), DURATION (20s), WARMUP (3s), CONNS ("4 16").
+# Knobs: DATABASE (sqlite | a postgres:// server URL, see bench/lib.sh), MEMBERS (100000), PORT (18081), DURATION (20s), WARMUP (3s), CONNS ("4 16").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +31,7 @@ cargo build --release >&2
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/kabinet-register.XXXXXX")"
 SERVER_PID=""
 cleanup() {
+    bench_db_cleanup 2>/dev/null || true
     if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
@@ -40,11 +41,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-export KABINET__DATABASE__URL="sqlite://$TMP/bench.db"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_db_setup "$TMP/bench.db"
 log "==> Creating a register of $MEMBERS members"
 started=$(date +%s)
 "$BIN" --config "$CONFIG" demo-data --members "$MEMBERS" >"$TMP/demo-data.log" 2>&1 \
     || { tail -n 40 "$TMP/demo-data.log" >&2; die "demo-data failed"; }
+bench_db_analyze
 log "    done in $(( $(date +%s) - started )) s"
 
 KABINET__SERVER__PORT="$PORT" KABINET__SERVER__HOST=127.0.0.1 KABINET__SERVER__BASE_URL="$BASE" \
