@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod cache;
 pub mod mail_prefs;
 pub mod model;
+pub mod onboarding;
 pub mod recovery;
 pub mod rules;
 pub mod service;

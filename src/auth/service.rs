@@ -58,6 +58,8 @@ pub enum AuthError {
     SelfChange,
     #[error("В организации должен остаться хотя бы один активный руководитель")]
     LastHead,
+    #[error("Должен остаться хотя бы один действующий администратор")]
+    LastAdmin,
     /// A form's own checks: messages at their fields.
     #[error("{0}")]
     Invalid(FieldErrors),
@@ -81,7 +83,8 @@ impl AuthError {
             | AuthError::InvalidCredentials
             | AuthError::AmbiguousInn
             | AuthError::SelfChange
-            | AuthError::LastHead => FORM,
+            | AuthError::LastHead
+            | AuthError::LastAdmin => FORM,
             _ => return Err(self),
         };
         Ok(FieldErrors::one(field, self.to_string()))

@@ -14,6 +14,12 @@ pub async fn user_by_email(db: &Db, email: &str) -> DbResult<Option<User>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(email).fetch_optional(p).await?))
 }
 
+/// A user just written in this transaction.
+pub async fn user_by_id_tx(tx: &mut Tx, id: i64) -> DbResult<User> {
+    let sql = format!("{SELECT_USER} WHERE id = $1");
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, User>(&sql).bind(id).fetch_one(c).await?))
+}
+
 pub async fn user_by_id(db: &Db, id: i64) -> DbResult<Option<User>> {
     let sql = format!("{SELECT_USER} WHERE id = $1");
     Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(p).await?))
@@ -294,10 +300,14 @@ pub struct MemberBrief {
     pub inn: String,
     pub short_name: String,
     pub expert_id: Option<i64>,
+    /// The register's contact e-mail, head and position: the first invitation's defaults.
+    pub email: String,
+    pub head_name: String,
+    pub head_position: String,
 }
 
 pub async fn member_brief(db: &Db, member_id: i64) -> DbResult<Option<MemberBrief>> {
-    let sql = "SELECT inn, short_name, expert_id FROM members WHERE id = $1";
+    let sql = "SELECT inn, short_name, expert_id, email, head_name, head_position FROM members WHERE id = $1";
     Ok(
         on_db!(db, p => sqlx::query_as::<_, MemberBrief>(sql).bind(member_id).fetch_optional(p).await?),
     )
@@ -309,4 +319,40 @@ pub async fn delete_unaccepted(tx: &mut Tx, user_id: i64) -> DbResult<bool> {
     let sql = "DELETE FROM users WHERE id = $1 AND password_hash IS NULL AND last_login_at IS NULL";
     let n = on_tx!(tx, c => sqlx::query(sql).bind(user_id).execute(c).await?.rows_affected());
     Ok(n == 1)
+}
+
+/// Lock the SRO's staff and read them fresh, as `lock_company_users` does for a company: two
+/// administrators demoting or blocking each other take turns, so one active administrator
+/// always remains.
+pub async fn lock_staff(tx: &mut Tx) -> DbResult<Vec<User>> {
+    let sql = "UPDATE users SET is_blocked = is_blocked WHERE kind = 'staff' RETURNING id, email, full_name, \
+               position, phone, password_hash, kind, member_id, member_role, staff_role, is_blocked, last_login_at, mail_notices";
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, User>(sql).fetch_all(c).await?))
+}
+
+pub async fn set_staff_role(tx: &mut Tx, user_id: i64, role: &str) -> DbResult<()> {
+    let sql = "UPDATE users SET staff_role = $2 WHERE id = $1 AND kind = 'staff'";
+    on_tx!(tx, c => sqlx::query(sql).bind(user_id).bind(role).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// An invitation link as sent: its user, when, until when, and whether it was used (or
+/// replaced by a newer one).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InviteRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// The invitation links of a company's users (`Some(member)`) or of the staff (`None`),
+/// oldest first.
+pub async fn invites(db: &Db, member_id: Option<i64>) -> DbResult<Vec<InviteRow>> {
+    let sql = "SELECT t.id, t.user_id, t.created_at, t.expires_at, t.used_at FROM user_tokens t \
+               JOIN users u ON u.id = t.user_id \
+               WHERE t.purpose = 'invite' AND (($1 IS NULL AND u.kind = 'staff') OR u.member_id = $1) \
+               ORDER BY t.id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, InviteRow>(sql).bind(member_id).fetch_all(p).await?))
 }

@@ -16,6 +16,8 @@ pub struct UserView {
     /// A head who is not blocked.
     pub active_head: bool,
     pub last_login: String,
+    /// Where the user's invitation stands, when they have not accepted it (staff pages).
+    pub invitation: String,
 }
 
 impl From<&User> for UserView {
@@ -34,6 +36,7 @@ impl From<&User> for UserView {
                 .as_ref()
                 .map(fmt::datetime)
                 .unwrap_or_else(|| "ещё не входил".into()),
+            invitation: String::new(),
         }
     }
 }

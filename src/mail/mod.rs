@@ -299,6 +299,15 @@ pub async fn counts(db: &Db) -> DbResult<Vec<(String, i64)>> {
     store::count_by_status(db).await
 }
 
+/// How the letters carrying these one-time links fared: (token id, status `queued` / `sent` /
+/// `failed`, last error). Invitations show it («доставлено», «не доставлено: …»).
+pub async fn delivery_of_tokens(
+    db: &Db,
+    token_ids: &[i64],
+) -> DbResult<Vec<(i64, String, String)>> {
+    store::delivery_of_tokens(db, token_ids).await
+}
+
 /// When the oldest message still waiting was written (`None`: nothing waits).
 pub async fn oldest_queued(db: &Db) -> DbResult<Option<chrono::DateTime<chrono::Utc>>> {
     store::oldest_queued(db).await

@@ -133,3 +133,25 @@ pub async fn oldest_queued(db: &Db) -> DbResult<Option<DateTime<Utc>>> {
     let sql = "SELECT MIN(created_at) FROM outbox WHERE status = 'queued'";
     Ok(on_db!(db, p => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(sql).fetch_one(p).await?))
 }
+
+/// (token id, status, last error) of the messages that carry these one-time links.
+pub async fn delivery_of_tokens(
+    db: &Db,
+    token_ids: &[i64],
+) -> DbResult<Vec<(i64, String, String)>> {
+    if token_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks: Vec<String> = (1..=token_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT token_id, status, last_error FROM outbox WHERE token_id IN ({})",
+        marks.join(", ")
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, (i64, String, String)>(&sql);
+        for id in token_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await?
+    }))
+}

@@ -2,4 +2,5 @@
 //! members, the inbox and the reports have their own slices (register, exchange, reports).
 
 pub mod service;
+pub mod staff;
 pub mod web;

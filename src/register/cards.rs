@@ -1,6 +1,8 @@
 //! The back office's view of a member: the list, and the card that puts the register entry
 //! with its history, the company's users (auth's), its expert and the audit trail together.
 
+use std::collections::HashMap;
+
 use super::model::Member;
 use super::model::Snapshot;
 use super::service::{self, Version};
@@ -8,6 +10,7 @@ use super::store::MemberFilter;
 use crate::audit::AuditRow;
 use crate::auth::User;
 
+pub use crate::auth::onboarding::InviteState;
 pub use crate::auth::views::UserView;
 use crate::core::Core;
 use crate::db::DbError;
@@ -16,6 +19,10 @@ pub struct Card {
     pub member: Member,
     pub expert: Option<User>,
     pub users: Vec<User>,
+    /// Invitations of the users who have not set a password yet.
+    pub invites: HashMap<i64, InviteState>,
+    /// The SRO's active experts, to assign one.
+    pub experts: Vec<User>,
     /// The latest audit entries about the member, newest first.
     pub history: Vec<AuditRow>,
     pub row: Member,
@@ -35,9 +42,12 @@ pub async fn card(core: &Core, id: i64) -> Result<Option<Card>, DbError> {
         Some(eid) => crate::auth::service::user(db, eid).await?,
         None => None,
     };
+    let users = crate::auth::service::users_of_member(db, id).await?;
     Ok(Some(Card {
         expert,
-        users: crate::auth::service::users_of_member(db, id).await?,
+        invites: crate::auth::onboarding::invite_states(db, Some(id), &users).await?,
+        experts: super::experts::experts(core).await?,
+        users,
         history: crate::audit::for_object(db, "member", &id.to_string(), 20).await?,
         versions: service::history(db, id).await?,
         member,

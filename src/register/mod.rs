@@ -6,6 +6,7 @@
 //! aside), `member_versions`, the entry's lists, `extracts`, and the search index. Other slices read a member through `service::member`.
 
 pub mod cards;
+pub mod experts;
 pub mod extract;
 pub mod form;
 pub mod import;

@@ -135,6 +135,7 @@ impl Chrome {
                     ("Почта", "/office/mail"),
                 ];
                 if allows(p, Permission::Administer) {
+                    v.push(("Сотрудники", "/office/staff"));
                     v.push(("Журнал аудита", "/office/audit"));
                 }
                 v.push(("Профиль", "/profile"));

@@ -297,6 +297,20 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ),
         ("GET", "/office/audit".into(), admins),
         ("GET", "/office/register/import".into(), admins),
+        ("GET", format!("/office/members/{romashka}/invite"), keepers),
+        (
+            "GET",
+            "/office/members/999999/invite".into(),
+            "303 404 404 404 404 404 404 404 404",
+        ),
+        ("GET", "/office/staff".into(), admins),
+        ("GET", "/office/staff/new".into(), admins),
+        // a member's user is no employee
+        (
+            "GET",
+            format!("/office/staff/{head_id}"),
+            "303 404 404 404 404 403 403 403 404",
+        ),
         // public
         ("GET", "/reestr".into(), ok_all),
         ("GET", format!("/reestr/{MEMBER_INN}"), ok_all),
@@ -331,6 +345,73 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             format!("/kabinet/users/{head_id}/role"),
             "303 422 403 403 404 404 404 404 404",
+        ),
+        // staff on a member's users: an accepted invitation is neither resent nor withdrawn
+        (
+            "POST",
+            format!("/office/members/{romashka}/invite"),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            format!("/office/members/{romashka}/users/{head_id}/resend"),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            format!("/office/members/{romashka}/users/{head_id}/withdraw"),
+            "303 404 404 404 404 422 403 403 422",
+        ),
+        (
+            "POST",
+            format!("/office/members/{vektor}/users/{head_id}/resend"),
+            "303 404 404 404 404 404 403 403 404",
+        ),
+        (
+            "POST",
+            format!("/office/members/{vektor}/users/{head_id}/withdraw"),
+            "303 404 404 404 404 404 403 403 404",
+        ),
+        (
+            "POST",
+            format!("/office/members/{vektor}/users/{head_id}/block"),
+            "303 404 404 404 404 404 403 403 404",
+        ),
+        (
+            "POST",
+            format!("/office/members/{romashka}/users/{head_id}/block"),
+            "303 404 404 404 404 - 403 403 -",
+        ),
+        (
+            "POST",
+            format!("/office/members/{romashka}/expert"),
+            "303 404 404 404 404 - 403 403 -",
+        ),
+        // «Сотрудники»: administrators only; a member's user is no employee
+        (
+            "POST",
+            "/office/staff/new".into(),
+            "303 404 404 404 404 403 403 403 422",
+        ),
+        (
+            "POST",
+            format!("/office/staff/{head_id}/role"),
+            "303 404 404 404 404 403 403 403 404",
+        ),
+        (
+            "POST",
+            format!("/office/staff/{head_id}/block"),
+            "303 404 404 404 404 403 403 403 404",
+        ),
+        (
+            "POST",
+            format!("/office/staff/{head_id}/resend"),
+            "303 404 404 404 404 403 403 403 404",
+        ),
+        (
+            "POST",
+            format!("/office/staff/{head_id}/reassign"),
+            "303 404 404 404 404 403 403 403 422",
         ),
         (
             "POST",

@@ -15,6 +15,7 @@ mod hardening;
 mod hardening_data;
 mod mail;
 mod office;
+mod onboarding;
 mod platform;
 mod production;
 mod recovery;

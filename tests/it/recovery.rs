@@ -19,7 +19,7 @@ both_dbs!(
     profile_changes_password_and_lists_logins,
 );
 
-fn path_of(link: &str, app: &TestApp) -> String {
+pub fn path_of(link: &str, app: &TestApp) -> String {
     assert!(
         link.starts_with(&app.address),
         "{link} should point to {}",
@@ -33,7 +33,7 @@ async fn request_reset(client: &Browserless<'_>, fields: &[(&str, &str)]) -> req
 }
 
 /// Follow a set-password link and submit a new password twice; returns the response.
-async fn set_password(
+pub async fn set_password(
     client: &Browserless<'_>,
     link_path: &str,
     password: &str,

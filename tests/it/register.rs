@@ -23,7 +23,7 @@ both_dbs!(
 const ADMIN: (&str, &str) = ("admin@sro.example", "Admin-2026!");
 
 /// A valid new member as the admission form sends it (the SRO of the tests is a designers' one).
-fn new_member<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn new_member<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut f = vec![
         (
             "full_name",

@@ -3,6 +3,7 @@
 //! manages them (`users`), and the staff helping them back in: «Редактирование email», «Назначить руководителем» (`support`).
 
 mod login;
+mod onboarding;
 mod profile;
 mod recovery;
 mod support;
@@ -53,6 +54,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/office/members/{id}/users/{uid}/head",
             post(support::appoint_head),
+        )
+        .route(
+            "/office/members/{id}/invite",
+            get(onboarding::show_invite).post(onboarding::invite),
+        )
+        .route(
+            "/office/members/{id}/users/{uid}/resend",
+            post(onboarding::resend),
+        )
+        .route(
+            "/office/members/{id}/users/{uid}/withdraw",
+            post(onboarding::withdraw),
+        )
+        .route(
+            "/office/members/{id}/users/{uid}/block",
+            post(onboarding::block),
         )
 }
 

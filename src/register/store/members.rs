@@ -126,3 +126,29 @@ pub async fn count(db: &Db) -> DbResult<i64> {
         on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM member_counts").fetch_one(p).await?),
     )
 }
+
+/// Assign (or clear) a member's expert; 0 when there is no such live member.
+pub async fn set_expert(
+    tx: &mut crate::db::Tx,
+    member_id: i64,
+    expert_id: Option<i64>,
+) -> DbResult<u64> {
+    let sql = "UPDATE member_rows SET expert_id = $2 WHERE id = $1 AND import_batch IS NULL";
+    Ok(
+        crate::on_tx!(tx, c => sqlx::query(sql).bind(member_id).bind(expert_id).execute(c).await?.rows_affected()),
+    )
+}
+
+/// Give every member of one expert to another; how many moved.
+pub async fn move_expert_members(tx: &mut crate::db::Tx, from: i64, to: i64) -> DbResult<u64> {
+    let sql = "UPDATE member_rows SET expert_id = $2 WHERE expert_id = $1";
+    Ok(
+        crate::on_tx!(tx, c => sqlx::query(sql).bind(from).bind(to).execute(c).await?.rows_affected()),
+    )
+}
+
+/// How many live members an expert curates.
+pub async fn count_of_expert(db: &Db, expert_id: i64) -> DbResult<i64> {
+    let sql = "SELECT COUNT(*) FROM members WHERE expert_id = $1";
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(expert_id).fetch_one(p).await?))
+}

@@ -27,6 +27,9 @@ pub(super) struct ListQuery {
     status: String,
     #[serde(default)]
     mine: Option<String>,
+    /// One expert's members (from «Сотрудники»).
+    #[serde(default)]
+    expert: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -77,7 +80,9 @@ pub(super) async fn list_members(
     let filter = MemberFilter {
         query: (!query.is_empty()).then_some(query),
         status: status.map(|s| s.code()),
-        expert_id: mine.then_some(s.user.user_id),
+        expert_id: mine
+            .then_some(s.user.user_id)
+            .or_else(|| q.expert.trim().parse().ok()),
     };
     // Only wildcards typed: nothing has them in its name.
     let (list, total, total_exact) = if filter.query.is_none() && !q.q.trim().is_empty() {
@@ -96,6 +101,7 @@ pub(super) async fn list_members(
         ("q", q.q.trim()),
         ("status", status_code),
         ("mine", if mine { "1" } else { "" }),
+        ("expert", if mine { "" } else { q.expert.trim() }),
     ];
     page(&MembersPage {
         chrome: s.ctx.chrome("Члены СРО"),
@@ -147,6 +153,9 @@ struct MemberPage {
     has_active_head: bool,
     history: Vec<AuditView>,
     can_manage_logins: bool,
+    /// May assign the member's expert (administrators and experts).
+    can_assign_expert: bool,
+    experts: Vec<Opt>,
     notice: Option<&'static str>,
     register: Vec<Facts>,
     versions: Vec<VersionView>,
@@ -185,7 +194,30 @@ pub(super) async fn show_member(
             email: u.email,
             phone: fmt::or_dash(&u.phone),
         }),
-        users: c.users.iter().map(UserView::from).collect(),
+        users: c
+            .users
+            .iter()
+            .map(|u| {
+                let mut v = UserView::from(u);
+                v.invitation = c.invites.get(&u.id).map(|s| s.label()).unwrap_or_default();
+                v
+            })
+            .collect(),
+        can_assign_expert: s.may(Permission::KeepRegister),
+        experts: {
+            let current = c
+                .member
+                .expert_id
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            std::iter::once(Opt::new("", "не назначен", &current))
+                .chain(
+                    c.experts
+                        .iter()
+                        .map(|e| Opt::new(e.id.to_string(), e.full_name.clone(), &current)),
+                )
+                .collect()
+        },
         has_active_head: c.users.iter().any(|u| u.is_active_head()),
         history: c.history.iter().map(AuditView::from).collect(),
         can_manage_logins: may_manage_member_logins(
@@ -198,6 +230,18 @@ pub(super) async fn show_member(
                 "Адрес изменён. Уведомления отправлены на прежний и новый адреса, на новый — ссылка для установки пароля.",
             ),
             "head" => Some("Руководитель организации назначен: он может войти в личный кабинет."),
+            "invited" => Some(
+                "Приглашение отправлено: по ссылке из письма пользователь задаст пароль и войдет в личный кабинет.",
+            ),
+            "resent" => {
+                Some("Приглашение отправлено повторно; прежняя ссылка больше не действует.")
+            }
+            "withdrawn" => Some("Приглашение отозвано."),
+            "blocked" => {
+                Some("Пользователь заблокирован: его сеансы завершены, войти он не сможет.")
+            }
+            "unblocked" => Some("Пользователь разблокирован."),
+            "expert" => Some("Эксперт назначен."),
             "admitted" => Some("Член СРО внесен в реестр."),
             "changed" => Some("Изменения сохранены как новая версия записи реестра."),
             _ => None,

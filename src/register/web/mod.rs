@@ -4,6 +4,7 @@
 
 pub mod api;
 mod entry;
+mod experts;
 mod extracts;
 mod io;
 mod members;
@@ -44,6 +45,8 @@ pub fn routes() -> Router<AppState> {
             "/office/members/{id}/extracts",
             post(extracts::issue_office_extract),
         )
+        .route("/office/members/{id}/expert", post(experts::assign))
+        .route("/office/staff/{id}/reassign", post(experts::reassign))
         .route("/office/extracts", get(extracts::show_office_extracts))
         .route(
             "/office/extracts/{number}/pdf",

@@ -1,5 +1,7 @@
 //! The back office's own pages: «Рабочий стол», «Журнал аудита» (administrators) and «Почта».
 
+mod staff;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -22,6 +24,12 @@ pub fn routes() -> Router<AppState> {
         .route("/office/audit", get(show_audit))
         .route("/office/mail", get(show_mail_log))
         .route("/office/mail/{id}/retry", post(retry_mail))
+        .route("/office/staff", get(staff::show_staff))
+        .route("/office/staff/new", get(staff::show_new).post(staff::add))
+        .route("/office/staff/{id}", get(staff::show_card))
+        .route("/office/staff/{id}/role", post(staff::change_role))
+        .route("/office/staff/{id}/block", post(staff::block))
+        .route("/office/staff/{id}/resend", post(staff::resend))
 }
 
 pub struct StatusCount {
