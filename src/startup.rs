@@ -95,6 +95,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
         let housekeeping = tokio::spawn(housekeeping(state));
+        let invitations = tokio::spawn(crate::auth::bulk::run_worker(self.state.core.clone()));
         let mailer = tokio::spawn(
             self.state
                 .mail
@@ -110,6 +111,7 @@ impl Application {
         .await
         .context("serving HTTP");
         housekeeping.abort();
+        invitations.abort();
         mailer.abort();
         self.state.db.close().await;
         r

@@ -39,6 +39,7 @@ pub fn action_label(action: &str) -> &str {
         "user.mail_notices" => "Изменён выбор писем о документах",
         "member_user.head_appointed" => "Сотрудник СРО назначил руководителя организации (ЛК)",
         "member_user.invited" => "Приглашён пользователь",
+        "member_user.invited_many" => "Приглашены все члены СРО без доступа (пакетом)",
         "member_user.invitation_resent" => "Приглашение пользователю отправлено повторно",
         "member_user.invitation_withdrawn" => "Приглашение пользователю отозвано",
         "staff.invited" => "Приглашён сотрудник СРО",

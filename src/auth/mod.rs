@@ -5,6 +5,7 @@
 //! through two listed read models (login by INN, `store::member_brief`).
 
 pub mod accounts;
+pub mod bulk;
 pub mod cache;
 pub mod mail_prefs;
 pub mod model;

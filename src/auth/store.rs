@@ -356,3 +356,138 @@ pub async fn invites(db: &Db, member_id: Option<i64>) -> DbResult<Vec<InviteRow>
                ORDER BY t.id";
     Ok(on_db!(db, p => sqlx::query_as::<_, InviteRow>(sql).bind(member_id).fetch_all(p).await?))
 }
+
+// ---- «Пригласить всех без доступа» ---------------------------------------------------------
+
+/// A member no active user can log in for: no user who is not blocked (an invited user who
+/// has not set a password counts as on the way in).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unreached {
+    pub id: i64,
+    pub short_name: String,
+    pub email: String,
+    pub head_name: String,
+    pub head_position: String,
+}
+
+pub async fn unreached_members(db: &Db) -> DbResult<Vec<Unreached>> {
+    let sql = "SELECT m.id, m.short_name, m.email, m.head_name, m.head_position FROM members m \
+               WHERE m.status IN ('member', 'suspended') \
+               AND NOT EXISTS (SELECT 1 FROM users u WHERE u.member_id = m.id AND u.is_blocked = FALSE) \
+               ORDER BY m.short_name, m.id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, Unreached>(sql).fetch_all(p).await?))
+}
+
+pub async fn insert_batch(tx: &mut Tx, created_by: i64, total: i64) -> DbResult<i64> {
+    let sql = "INSERT INTO invitation_batches (created_by, created_at, total) VALUES ($1, $2, $3) RETURNING id";
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(created_by).bind(tx.now).bind(total).fetch_one(c).await?),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_batch_item(
+    tx: &mut Tx,
+    batch_id: i64,
+    member_id: i64,
+    short_name: &str,
+    email: &str,
+    state: &str,
+    note: &str,
+) -> DbResult<()> {
+    let sql = "INSERT INTO invitation_batch_items (batch_id, member_id, short_name, email, state, note, done_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'pending' THEN NULL ELSE $7 END)";
+    on_tx!(tx, c => sqlx::query(sql).bind(batch_id).bind(member_id).bind(short_name).bind(email)
+        .bind(state).bind(note).bind(tx.now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Up to `limit` items still to do, oldest first.
+pub async fn pending_items(db: &Db, limit: i64) -> DbResult<Vec<(i64, i64, i64, String)>> {
+    let sql = "SELECT id, batch_id, member_id, email FROM invitation_batch_items WHERE state = 'pending' ORDER BY id LIMIT $1";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, (i64, i64, i64, String)>(sql).bind(limit).fetch_all(p).await?),
+    )
+}
+
+/// Take a pending item in this transaction: false when another worker did it meanwhile (the
+/// row lock makes the second one wait and then see it done).
+pub async fn take_item(tx: &mut Tx, id: i64) -> DbResult<bool> {
+    let sql = "UPDATE invitation_batch_items SET state = 'sent', done_at = $2 WHERE id = $1 AND state = 'pending'";
+    let n =
+        on_tx!(tx, c => sqlx::query(sql).bind(id).bind(tx.now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// What became of an item taken in this transaction.
+pub async fn set_item_outcome(
+    tx: &mut Tx,
+    id: i64,
+    state: &str,
+    note: &str,
+    user_id: Option<i64>,
+    token_id: Option<i64>,
+) -> DbResult<()> {
+    let sql = "UPDATE invitation_batch_items SET state = $2, note = $3, user_id = $4, token_id = $5 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(id).bind(state).bind(note).bind(user_id).bind(token_id)
+        .execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn active_users_count(tx: &mut Tx, member_id: i64) -> DbResult<i64> {
+    let sql = "SELECT COUNT(*) FROM users WHERE member_id = $1 AND is_blocked = FALSE";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(member_id).fetch_one(c).await?))
+}
+
+pub async fn email_taken(tx: &mut Tx, email: &str) -> DbResult<bool> {
+    let sql = "SELECT COUNT(*) FROM users WHERE email = $1";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(email).fetch_one(c).await?) > 0)
+}
+
+/// Mark the batch finished once nothing of it is pending.
+pub async fn finish_batch(db: &Db, batch_id: i64) -> DbResult<()> {
+    let sql = "UPDATE invitation_batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM invitation_batch_items WHERE batch_id = $1 AND state = 'pending')";
+    on_db!(db, p => sqlx::query(sql).bind(batch_id).bind(db.now()).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BatchRow {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub total: i64,
+    pub done: i64,
+    pub author: String,
+}
+
+const BATCH_SELECT: &str = "SELECT b.id, b.created_at, b.finished_at, b.total, \
+    (SELECT COUNT(*) FROM invitation_batch_items i WHERE i.batch_id = b.id AND i.state <> 'pending') AS done, \
+    COALESCE(u.full_name, '') AS author FROM invitation_batches b LEFT JOIN users u ON u.id = b.created_by";
+
+pub async fn batches(db: &Db, limit: i64) -> DbResult<Vec<BatchRow>> {
+    let sql = format!("{BATCH_SELECT} ORDER BY b.id DESC LIMIT $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, BatchRow>(&sql).bind(limit).fetch_all(p).await?))
+}
+
+pub async fn batch(db: &Db, id: i64) -> DbResult<Option<BatchRow>> {
+    let sql = format!("{BATCH_SELECT} WHERE b.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, BatchRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    pub member_id: i64,
+    pub short_name: String,
+    pub email: String,
+    pub state: String,
+    pub note: String,
+    pub token_id: Option<i64>,
+}
+
+pub async fn batch_items(db: &Db, batch_id: i64) -> DbResult<Vec<ItemRow>> {
+    let sql = "SELECT member_id, short_name, email, state, note, token_id FROM invitation_batch_items \
+               WHERE batch_id = $1 ORDER BY id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, ItemRow>(sql).bind(batch_id).fetch_all(p).await?))
+}

@@ -304,6 +304,12 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "303 404 404 404 404 404 404 404 404",
         ),
         ("GET", "/office/staff".into(), admins),
+        ("GET", "/office/invitations".into(), admins),
+        (
+            "GET",
+            "/office/invitations/999999".into(),
+            "303 404 404 404 404 403 403 403 404",
+        ),
         ("GET", "/office/staff/new".into(), admins),
         // a member's user is no employee
         (
@@ -386,6 +392,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             format!("/office/members/{romashka}/expert"),
             "303 404 404 404 404 - 403 403 -",
+        ),
+        (
+            "POST",
+            "/office/invitations".into(),
+            "303 404 404 404 404 403 403 403 -",
         ),
         // «Сотрудники»: administrators only; a member's user is no employee
         (

@@ -60,6 +60,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("items", "exchange"),
     ("item_counts", "exchange"),
     ("jobs", "jobs"),
+    ("invitation_batches", "auth"),
+    ("invitation_batch_items", "auth"),
     ("login_throttle", "ratelimit"),
     ("rate_counters", "ratelimit"),
     ("login_events", "auth"),

@@ -624,3 +624,66 @@ async fn member_gets_an_extract_and_a_visitor_finds_the_company_in_the_register(
     b.assert_accessible("the check of an extract").await;
     b.quit().await;
 }
+
+/// Issue 13: admission → «Пригласить в личный кабинет» → the letter → a password → the new
+/// member's dashboard, all in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_member_is_admitted_invited_and_reaches_its_cabinet() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.start_mail_server().await;
+    log_in(&b, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.wait_for_url("/office").await;
+    b.goto(&app.url("/office/members/new")).await;
+    // The entry form is long: its fields are filled by name, as the register test fills them.
+    let fields: Vec<(&str, &str)> = crate::register::new_member(&[]);
+    let script: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "document.querySelector('[name={k}]').value = {};",
+                serde_json::to_string(v).unwrap()
+            )
+        })
+        .collect();
+    b.run(&script).await;
+    let admit = b.by_text("button", "Внести в реестр").await;
+    b.click(&admit).await;
+    b.wait_for_url("?done=admitted").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("У организации пока нет пользователей"),
+        "{text}"
+    );
+    let invite = b.by_text("a", "Пригласить в личный кабинет").await;
+    b.click(&invite).await;
+    b.wait_for_url("/invite").await;
+    b.assert_accessible("the invitation form").await;
+    let send = b.by_text("button", "Отправить приглашение").await;
+    b.click(&send).await;
+    b.wait_for_url("?done=invited").await;
+    assert!(b.text().await.contains("Приглашение отправлено"));
+    b.assert_accessible("the member card with an invitation")
+        .await;
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    b.wait_for_url("/login").await;
+
+    let letter = app.wait_for_mail("office@new-project.example").await;
+    b.goto(&letter.link()).await;
+    b.type_into("#password", "Новый-Проект-2026").await;
+    b.type_into("#password2", "Новый-Проект-2026").await;
+    let save = b.by_text("button", "Сохранить пароль и войти").await;
+    b.click(&save).await;
+    b.wait_for_url("/profile").await;
+    b.goto(&app.url("/kabinet")).await;
+    let home = b.text().await;
+    assert!(
+        home.contains("ООО «Новый Проект»") && home.contains("7707083893"),
+        "{home}"
+    );
+    b.assert_accessible("the new member's dashboard").await;
+    b.quit().await;
+}

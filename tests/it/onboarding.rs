@@ -14,7 +14,8 @@ both_dbs!(
     an_admitted_member_is_invited_and_its_head_gets_in,
     invitations_expire_are_resent_withdrawn_and_users_blocked_by_staff,
     administrators_manage_staff_and_one_administrator_always_remains,
-    experts_are_assigned_and_hand_their_members_over
+    experts_are_assigned_and_hand_their_members_over,
+    every_member_without_access_is_invited_once
 );
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
@@ -451,4 +452,86 @@ async fn experts_are_assigned_and_hand_their_members_over(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+/// «Пригласить всех без доступа» over 1,000 imported members, one with a bad address.
+async fn every_member_without_access_is_invited_once(app: TestApp) {
+    kabinet::demo::generate_members(&app.state.core, 1000)
+        .await
+        .unwrap();
+    // As after an import: the companies are in the register, nobody can log in for them.
+    kabinet::on_db!(&app.db, p => sqlx::query("DELETE FROM users WHERE email LIKE '%@bench.example'")
+        .execute(p).await.unwrap().rows_affected());
+    kabinet::on_db!(&app.db, p => sqlx::query("UPDATE member_rows SET email = 'нет адреса' WHERE email = 'member7@bench.example'")
+        .execute(p).await.unwrap().rows_affected());
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let preview = admin.page("/office/invitations").await;
+    assert!(preview.contains("Пригласить нельзя: 1"), "{preview}");
+    assert!(
+        preview.contains("ООО «Тестовая компания 7»")
+            && preview.contains("адрес электронной почты в реестре неверен")
+    );
+    let count = |html: &str, label: &str| -> usize {
+        let at = html
+            .find(label)
+            .unwrap_or_else(|| panic!("{label} in {html}"))
+            + label.len();
+        html[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    let ready = count(&preview, "Будут приглашены: ");
+    assert!(
+        ready >= 949,
+        "950 members of the 1,000 are in the register (every 20th excluded), one without an address: {ready}"
+    );
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    assert_eq!(
+        expert.get("/office/invitations").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let r = admin.post("/office/invitations", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let report_path = location(&r);
+    // A second worker, as another instance would run, races the app's own for the items.
+    let core = app.state.core.clone();
+    let racer =
+        tokio::spawn(
+            async move { while kabinet::auth::bulk::work(&core, 50).await.unwrap() > 0 {} },
+        );
+    let mut report = String::new();
+    for _ in 0..600 {
+        report = admin.page(&report_path).await;
+        if report.contains("Готово") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    racer.await.unwrap();
+    assert!(
+        report.contains(&format!("Готово: {} из {}", ready + 1, ready + 1)),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Приглашено: {ready}")) && report.contains("не приглашено: 1")
+    );
+    assert!(report.contains("ООО «Тестовая компания 7»"));
+    let letters: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'invitation' AND to_address LIKE '%@bench.example'")
+        .fetch_one(p).await.unwrap());
+    assert_eq!(letters as usize, ready, "one letter per member, none twice");
+    let heads: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE email LIKE '%@bench.example' AND member_role = 'head' AND password_hash IS NULL")
+        .fetch_one(p).await.unwrap());
+    assert_eq!(heads as usize, ready);
+
+    // A second run finds nobody: everyone invited is on the way in.
+    let again = admin.page("/office/invitations").await;
+    assert!(again.contains("Будут приглашены: 0"), "{again}");
+    let r = admin.post("/office/invitations", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -2,6 +2,7 @@
 //! one-time link page (`recovery`), «Профиль» (`profile`), the company's users as the head
 //! manages them (`users`), and the staff helping them back in: «Редактирование email», «Назначить руководителем» (`support`).
 
+mod bulk;
 mod login;
 mod onboarding;
 mod profile;
@@ -55,6 +56,11 @@ pub fn routes() -> Router<AppState> {
             "/office/members/{id}/users/{uid}/head",
             post(support::appoint_head),
         )
+        .route(
+            "/office/invitations",
+            get(bulk::show_preview).post(bulk::start),
+        )
+        .route("/office/invitations/{id}", get(bulk::show_report))
         .route(
             "/office/members/{id}/invite",
             get(onboarding::show_invite).post(onboarding::invite),
