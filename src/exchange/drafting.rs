@@ -39,6 +39,7 @@ pub async fn save_draft(
         signatures,
         send,
         mut problems,
+        change_request,
     } = input;
     // Over-long text is refused at its field (the form keeps what was typed); the draft
     // keeps what fits, and nothing is sent.
@@ -94,6 +95,7 @@ pub async fn save_draft(
         remove,
         unsigned,
         paired,
+        change_request,
     };
     let wanted_send = send;
     let send = send && problems.is_empty();
@@ -135,6 +137,7 @@ struct Changes {
     remove: Vec<i64>,
     unsigned: Vec<i64>,
     paired: Paired,
+    change_request: Option<String>,
 }
 
 /// The transaction of a save: the draft's text, detached and new files, signatures, and the
@@ -157,7 +160,7 @@ async fn write_draft(
             section_draft_or_new(core, &mut tx, member_id, section_id, user_id).await?
         }
         Target::NewLetter => {
-            store::insert_item(
+            let id = store::insert_item(
                 &mut tx,
                 &NewItem {
                     member_id,
@@ -170,7 +173,11 @@ async fn write_draft(
                     created_by: user_id,
                 },
             )
-            .await?
+            .await?;
+            if let Some(proposal) = &c.change_request {
+                store::insert_change_request(&mut tx, id, proposal).await?;
+            }
+            id
         }
     };
     let item = store::lock_item(&mut tx, item_id, Some(member_id), ItemStatus::Draft.code())

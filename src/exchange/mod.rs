@@ -2,11 +2,12 @@
 //! drafts and sends, the outgoing journal, receipts; the staff's inbox, registration with
 //! incoming numbers, review (accept or return with a reason).
 //!
-//! Owns `items`, `item_files` and `item_events`; tells the company through `notices`. Reads report sections
+//! Owns `items`, `item_files`, `item_events` and `change_requests`; tells the company through `notices`. Reads report sections
 //! through `reports::service`, members through `register::service`, users through
 //! `auth::service`; stored files through `files`.
 
 pub mod bench;
+pub mod changes;
 mod drafting;
 pub mod journal;
 pub mod model;

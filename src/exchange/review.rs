@@ -113,6 +113,40 @@ pub async fn review(
             )
         })?;
     let accept = decision == Decision::Accept;
+    // An application to change the register: accepting it makes the entry's next version,
+    // in this transaction, with the application as the basis.
+    let mut register_changed = false;
+    if accept && let Some(proposal) = store::change_request_tx(&mut tx, item.id).await? {
+        let reason = format!(
+            "Заявление об изменении сведений вх. № {} от {}",
+            item.incoming_number.clone().unwrap_or_default(),
+            crate::fmt::opt_date(&item.registered_on)
+        );
+        let version = crate::register::requests::apply_in(
+            &mut tx,
+            core,
+            item.member_id,
+            &proposal,
+            &reason,
+            actor,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::register::service::RegisterError::Invalid(errors) => {
+                ExchangeError::Invalid(FieldErrors::one(
+                    "decision",
+                    format!(
+                        "Сведения заявления не проходят проверку реестра ({}): верните заявление с комментарием.",
+                        errors.messages().join("; ")
+                    ),
+                ))
+            }
+            crate::register::service::RegisterError::NotFound => ExchangeError::NotFound,
+            other => ExchangeError::Unexpected(anyhow::anyhow!("{other}")),
+        })?;
+        store::set_change_applied(&mut tx, item.id, version).await?;
+        register_changed = version.is_some();
+    }
     let status = if accept {
         ItemStatus::Accepted
     } else {
@@ -131,10 +165,18 @@ pub async fn review(
     store::insert_event(&mut tx, item.id, status.code(), actor.user_id, comment).await?;
     let what = describe(&item);
     let number = item.incoming_number.clone().unwrap_or_default();
-    let text = if accept {
-        format!("{what} (вх. № {number}) принят СРО.")
+    // «Письмо … принято», «Раздел … принят».
+    let o = if item.kind() == ItemKind::Letter {
+        "о"
     } else {
-        format!("{what} (вх. № {number}) возвращен на доработку. Причина: {comment}")
+        ""
+    };
+    let text = if accept && register_changed {
+        format!("{what} (вх. № {number}) принят{o} СРО: сведения в реестре членов СРО изменены.")
+    } else if accept {
+        format!("{what} (вх. № {number}) принят{o} СРО.")
+    } else {
+        format!("{what} (вх. № {number}) возвращен{o} на доработку. Причина: {comment}")
     };
     let kind = if accept {
         "item_accepted"

@@ -90,6 +90,9 @@ pub struct DraftInput {
     pub send: bool,
     /// What reading the form refused already (files left out, a date that is not one).
     pub problems: FieldErrors,
+    /// A new letter that is a «Заявление об изменении сведений»: the asked values (JSON),
+    /// recorded with the letter; accepting it changes the register.
+    pub change_request: Option<String>,
 }
 
 #[derive(Debug)]

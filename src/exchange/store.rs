@@ -509,3 +509,30 @@ pub async fn section_draft_tx(
         on_tx!(tx, c => sqlx::query_scalar::<_, i64>(SECTION_DRAFT).bind(member_id).bind(section_id).fetch_optional(c).await?),
     )
 }
+
+// ---- «Заявление об изменении сведений» ----------------------------------------------------
+
+pub async fn insert_change_request(tx: &mut Tx, item_id: i64, proposal: &str) -> DbResult<()> {
+    let sql = "INSERT INTO change_requests (item_id, proposal) VALUES ($1, $2)";
+    on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(proposal).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// The proposal of an application and the register version its acceptance made.
+pub async fn change_request(db: &Db, item_id: i64) -> DbResult<Option<(String, Option<i64>)>> {
+    let sql = "SELECT proposal, applied_version FROM change_requests WHERE item_id = $1";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, (String, Option<i64>)>(sql).bind(item_id).fetch_optional(p).await?),
+    )
+}
+
+pub async fn change_request_tx(tx: &mut Tx, item_id: i64) -> DbResult<Option<String>> {
+    let sql = "SELECT proposal FROM change_requests WHERE item_id = $1";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, String>(sql).bind(item_id).fetch_optional(c).await?))
+}
+
+pub async fn set_change_applied(tx: &mut Tx, item_id: i64, version: Option<i64>) -> DbResult<()> {
+    let sql = "UPDATE change_requests SET applied_version = $2 WHERE item_id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(version).execute(c).await?.rows_affected());
+    Ok(())
+}

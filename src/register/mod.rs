@@ -14,6 +14,7 @@ pub mod levels;
 pub mod lists;
 pub mod member;
 pub mod model;
+pub mod requests;
 pub mod service;
 pub mod staging;
 pub mod store;

@@ -217,13 +217,42 @@ where
 {
     reason_required(reason)?;
     let mut tx = core.db.begin().await?;
-    let row = store::entry_tx(&mut tx, id)
+    let version = change_in(
+        &mut tx,
+        core,
+        id,
+        Some(expected_version),
+        reason,
+        actor,
+        edit,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// [`change`] inside the caller's transaction (the acceptance of a member's application and
+/// the new version it makes go together); `expected_version: None` takes the entry as it is.
+pub async fn change_in<F>(
+    tx: &mut Tx,
+    core: &Core,
+    id: i64,
+    expected_version: Option<i64>,
+    reason: &str,
+    actor: &Actor,
+    edit: F,
+) -> Result<i64, RegisterError>
+where
+    F: FnOnce(&mut Snapshot) -> Result<(), FieldErrors>,
+{
+    reason_required(reason)?;
+    let row = store::entry_tx(tx, id)
         .await?
         .ok_or(RegisterError::NotFound)?;
-    if row.register_version != expected_version {
+    if expected_version.is_some_and(|v| row.register_version != v) {
         return Err(RegisterError::Stale);
     }
-    let (policies, inspections, measures) = store::lists_tx(&mut tx, id).await?;
+    let (policies, inspections, measures) = store::lists_tx(tx, id).await?;
     let old = Snapshot {
         entry: row.entry.clone(),
         policies,
@@ -242,24 +271,23 @@ where
     }
     let version = row.register_version + 1;
     let now = tx.now;
-    if store::update_entry(&mut tx, id, &new.entry, version, now).await? == 0 {
+    if store::update_entry(tx, id, &new.entry, version, now).await? == 0 {
         return Err(RegisterError::Stale);
     }
     if old.policies != new.policies
         || old.inspections != new.inspections
         || old.measures != new.measures
     {
-        store::replace_lists(&mut tx, id, &new).await?;
+        store::replace_lists(tx, id, &new).await?;
     }
-    write_version(&mut tx, id, version, actor, reason, &changes, &new).await?;
+    write_version(tx, id, version, actor, reason, &changes, &new).await?;
     let details = serde_json::json!({
         "version": version,
         "reason": reason.trim(),
         "fields": changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
     });
     let event = Event::new("register.change", "member", id, details);
-    audit::record(&mut tx, actor, event).await?;
-    tx.commit().await?;
+    audit::record(tx, actor, event).await?;
     Ok(version)
 }
 

@@ -304,6 +304,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "303 404 404 404 404 404 404 404 404",
         ),
         ("GET", "/office/staff".into(), admins),
+        (
+            "GET",
+            "/kabinet/company/changes/new".into(),
+            "303 200 403 403 200 404 404 404 404",
+        ),
         ("GET", "/office/invitations".into(), admins),
         (
             "GET",
@@ -494,6 +499,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             format!("/office/sections/{section}/templates"),
             "303 404 404 404 404 400 403 403 400",
+        ),
+        (
+            "POST",
+            "/kabinet/company/changes".into(),
+            "303 400 403 403 400 404 404 404 404",
         ),
         (
             "POST",

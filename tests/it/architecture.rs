@@ -59,6 +59,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("item_files", "exchange"),
     ("items", "exchange"),
     ("item_counts", "exchange"),
+    ("change_requests", "exchange"),
     ("jobs", "jobs"),
     ("invitation_batches", "auth"),
     ("invitation_batch_items", "auth"),

@@ -15,7 +15,8 @@ both_dbs!(
     invitations_expire_are_resent_withdrawn_and_users_blocked_by_staff,
     administrators_manage_staff_and_one_administrator_always_remains,
     experts_are_assigned_and_hand_their_members_over,
-    every_member_without_access_is_invited_once
+    every_member_without_access_is_invited_once,
+    a_members_application_changes_the_register_when_accepted
 );
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
@@ -534,4 +535,108 @@ async fn every_member_without_access_is_invited_once(app: TestApp) {
     assert!(again.contains("Будут приглашены: 0"), "{again}");
     let r = admin.post("/office/invitations", &[]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// «Заявление об изменении сведений»: the head asks, the SRO registers and accepts, and the
+/// register gets a new version with the application as its basis.
+async fn a_members_application_changes_the_register_when_accepted(app: TestApp) {
+    use crate::exchange::{pdf, upload};
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let company = head.page("/kabinet/company").await;
+    assert!(company.contains("Заявление об изменении сведений"));
+    let buh = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+    assert_eq!(
+        buh.get("/kabinet/company/changes/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let form = head.page("/kabinet/company/changes/new").await;
+    assert!(form.contains("Руководитель (ФИО)") && form.contains("Отправить заявление"));
+
+    // Nothing attached, a bad address: refused at the fields, what was typed is kept.
+    let r = upload(
+        &head,
+        "/kabinet/company/changes/new",
+        "/kabinet/company/changes",
+        &[
+            ("head_name", "Сидоров Петр Петрович"),
+            ("email", "не адрес"),
+        ],
+        vec![],
+    )
+    .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(html.contains("Приложите документ-основание"), "{html}");
+    assert!(html.contains("value=\"Сидоров Петр Петрович\""));
+    assert!(html.contains("id=\"e-email\""));
+    // Nothing changed at all.
+    let r = upload(
+        &head,
+        "/kabinet/company/changes/new",
+        "/kabinet/company/changes",
+        &[],
+        vec![("file_1", "Протокол.pdf", pdf("протокол"))],
+    )
+    .await;
+    assert!(
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .contains("Ни одно сведение не изменено")
+    );
+    let r = upload(
+        &head,
+        "/kabinet/company/changes/new",
+        "/kabinet/company/changes",
+        &[
+            ("head_name", "Сидоров Петр Петрович"),
+            ("phone", "+7 (495) 111-22-33"),
+            ("comment", "Протокол общего собрания прилагаем"),
+        ],
+        vec![("file_1", "Протокол.pdf", pdf("протокол"))],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let item = first_id(&location(&r), "/kabinet/items/");
+    let sent = head.page(&format!("/kabinet/items/{item}")).await;
+    assert!(
+        sent.contains("Заявление об изменении сведений") && sent.contains("Сидоров Петр Петрович")
+    );
+
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let office = format!("/office/items/{item}");
+    let page = admin.page(&office).await;
+    assert!(page.contains("При принятии они будут внесены в реестр"));
+    let r = admin
+        .post_with_token_from(&office, &format!("{office}/register"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_with_token_from(
+            &office,
+            &format!("{office}/review"),
+            &[("decision", "accept")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let member_id: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT id FROM members WHERE inn = $1")
+        .bind(MEMBER_INN).fetch_one(p).await.unwrap());
+    let card = admin.page(&format!("/office/members/{member_id}")).await;
+    assert!(
+        card.contains("Основание: Заявление об изменении сведений вх. №"),
+        "{card}"
+    );
+    assert!(card.contains("Сидоров Петр Петрович") && card.contains("+7 (495) 111-22-33"));
+    let company = head.page("/kabinet/company").await;
+    assert!(company.contains("Сидоров Петр Петрович"));
+    let page = admin.page(&office).await;
+    assert!(page.contains("Заявление принято: сведения внесены в реестр"));
+    let notes = head.page("/kabinet/notifications").await;
+    assert!(
+        notes.contains("сведения в реестре членов СРО изменены"),
+        "{notes}"
+    );
 }

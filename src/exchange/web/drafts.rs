@@ -134,6 +134,7 @@ async fn read_form(
         signatures,
         send: action == "send",
         problems,
+        change_request: None,
     };
     Ok((
         input,

@@ -121,6 +121,9 @@ struct OfficeItemPage {
     notice: Option<String>,
     errors: FieldErrors,
     comment: String,
+    /// A «Заявление об изменении сведений»: `Some(version)` once accepting it changed the
+    /// register (`Some(None)`: not yet).
+    change_request: Option<Option<i64>>,
 }
 
 async fn office_item_page<R: Rule>(
@@ -143,6 +146,7 @@ async fn office_item_page<R: Rule>(
         notice: None,
         errors: FieldErrors::new(),
         comment: String::new(),
+        change_request: crate::exchange::changes::of_item(&state.db, item.id).await?,
     })
 }
 

@@ -1,8 +1,9 @@
 //! Pages of the exchange, by screen: the draft form (`drafts`), an item and its receipt
 //! (`items`), the member's journal (`journal`), the member's report
 //! sections (`sections`), the staff's inbox with registration and review (`inbox`), and file
-//! downloads (`files`).
+//! downloads (`files`), «Заявление об изменении сведений» (`changes`).
 
+mod changes;
 mod drafts;
 mod files;
 mod inbox;
@@ -28,10 +29,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/kabinet/reports/sections/{id}", post(drafts::save_section))
         .route("/kabinet/letters", post(drafts::save_new_letter))
         .route("/kabinet/items/{id}", post(drafts::save_draft))
+        .route("/kabinet/company/changes", post(changes::send))
         .layer(DefaultBodyLimit::max(hard_cap));
     Router::new()
         .merge(uploads)
         .route("/kabinet/letters/new", get(drafts::show_new_letter))
+        .route("/kabinet/company/changes/new", get(changes::show_form))
         .route("/kabinet/reports", get(sections::show_reports_menu))
         .route("/kabinet/reports/current", get(sections::show_current))
         .route("/kabinet/reports/year/{year}", get(sections::show_year))
