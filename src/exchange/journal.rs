@@ -199,6 +199,18 @@ pub fn verdict_label(code: Option<&str>) -> &'static str {
         .label()
 }
 
+/// How many items of an expert's members are registered and wait for their review.
+pub async fn waiting_review(core: &Core, expert_id: i64) -> Result<i64, ExchangeError> {
+    let f = ItemFilter {
+        member_id: None,
+        kind: None,
+        status: Some(super::model::ItemStatus::Registered.code()),
+        expert_id: Some(expert_id),
+        year: None,
+    };
+    Ok(store::list_items(&core.db, &f, 1, 0).await?.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

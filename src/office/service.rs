@@ -15,6 +15,13 @@ pub async fn member_counts(
     crate::register::service::counts(&core.db, expert_id).await
 }
 
+/// Registered documents of the expert's members that wait for the expert's review.
+pub async fn waiting_review(core: &Core, expert_id: i64) -> anyhow::Result<i64> {
+    crate::exchange::journal::waiting_review(core, expert_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// The chain's check and the latest entries.
 pub async fn audit_log(core: &Core, limit: i64) -> Result<(Verification, Vec<AuditRow>), DbError> {
     let v = audit::verify(&core.db).await?;

@@ -614,6 +614,20 @@ async fn a_members_application_changes_the_register_when_accepted(app: TestApp) 
         .post_with_token_from(&office, &format!("{office}/register"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The member's expert sees it waiting on «Рабочий стол».
+    let expert_id = user_id(&app, EXPERT_EMAIL).await;
+    kabinet::on_db!(&app.db, p => sqlx::query("UPDATE member_rows SET expert_id = $1 WHERE inn = $2")
+        .bind(expert_id).bind(MEMBER_INN).execute(p).await.unwrap().rows_affected());
+    let waiting: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id WHERE i.status = 'registered' AND m.expert_id = $1")
+        .bind(expert_id).fetch_one(p).await.unwrap());
+    assert!(waiting >= 1);
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    let desk = expert.page("/office").await;
+    assert!(
+        desk.contains(&format!("Ждут вашего рассмотрения: {waiting}")),
+        "{desk}"
+    );
     let r = admin
         .post_with_token_from(
             &office,

@@ -47,6 +47,8 @@ struct DashboardPage {
     counts: Vec<StatusCount>,
     total: i64,
     mine: Option<Vec<StatusCount>>,
+    /// The expert's registered documents waiting for review.
+    waiting: i64,
 }
 
 fn status_counts(v: Vec<(MembershipStatus, i64)>) -> Vec<StatusCount> {
@@ -69,7 +71,12 @@ async fn show_dashboard(s: Staff) -> Result<Response, AppError> {
         )),
         None => None,
     };
+    let waiting = match s.curator_id() {
+        Some(me) => service::waiting_review(&state.core, me).await?,
+        None => 0,
+    };
     page(&DashboardPage {
+        waiting,
         chrome: s.ctx.chrome("Рабочий стол"),
         user_name: s.user.full_name.clone(),
         role: s.role.label(),
