@@ -7,6 +7,7 @@
 # on the same engine. PostgreSQL is reached through its Unix socket when it has one (the way to
 # run it on the application's host), else through TCP.
 # Markdown to stdout, progress to stderr:  bench/suite.sh > /tmp/suite.md
+# WRITE_DOC=1 also puts the table into docs/benchmarks.md (between <!-- suite:begin/end -->).
 # Knobs: MEMBERS (100000), ITEMS (5000), ENGINES ("sqlite postgres"), DURATION (15s), WARMUP (3s),
 # PORT (18083), PG_URL (postgres://postgres@127.0.0.1:5432), PG_SOCKET (/var/run/postgresql),
 # KEEP_TMP=1.
@@ -151,6 +152,7 @@ cell() { # ENGINE ROUTE -> "req/s (share %), p99 ms"
     else printf '%s req/s (%s %%), p99 %s ms' "$rps" "$(awk -v a="$rps" -v b="$srps" 'BEGIN { printf "%.1f", 100 * a / b }')" "$p99"; fi
 }
 set -- $ENGINES
+{
 echo "### Both engines, $MEMBERS members ($(date -u +%Y-%m-%d), $(git rev-parse --short HEAD), $(nproc) cores)"
 echo
 echo "wrk -t2 on the same cores; share = of the static route on the same engine in the same run."
@@ -170,3 +172,20 @@ printf '|---|'; for _ in "$@"; do printf -- '---:|'; done; echo
 for i in "${!SEARCHES[@]}"; do
     printf '| %s |' "${LABELS[$i]}"; for e in "$@"; do printf ' %s |' "${R[$e,one,$i]:-—}"; done; echo
 done
+} >"$TMP/table.md"
+cat "$TMP/table.md"
+# WRITE_DOC=1: the table replaces the one between the suite's markers in docs/benchmarks.md.
+if [[ "${WRITE_DOC:-}" == 1 ]]; then
+    python3 - "$TMP/table.md" docs/benchmarks.md <<'PY'
+import sys
+table, doc = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+begin, end = "<!-- suite:begin -->", "<!-- suite:end -->"
+if begin in doc and end in doc:
+    head, rest = doc.split(begin, 1)
+    doc = head + begin + "\n" + table + end + rest.split(end, 1)[1]
+else:
+    doc += "\n" + begin + "\n" + table + end + "\n"
+open(sys.argv[2], "w").write(doc)
+PY
+    log "==> docs/benchmarks.md updated"
+fi
