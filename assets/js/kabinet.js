@@ -41,7 +41,21 @@
     var errorBox = form.querySelector('[data-size-error]');
     var zone = form.querySelector('[data-dropzone]');
     var submitter = null;
-    var mb = function (b) { return (b / 1048576).toFixed(1).replace('.', ',') + ' МБ'; };
+    // A limit reads as people set it («50 МБ»); a size over it gets as many decimals as it
+    // takes to look bigger than the limit («50,01 МБ», not «50,0 МБ … не больше 50,0 МБ»).
+    var limitMb = function (b) {
+      var v = b / 1048576;
+      return (v === Math.round(v) ? String(v) : v.toFixed(1).replace('.', ',')) + ' МБ';
+    };
+    var tooBig = function (what, b, limit) {
+      for (var d = 1; d <= 3; d++) {
+        var v = (b / 1048576).toFixed(d);
+        if (parseFloat(v) > limit / 1048576) {
+          return what + ' — ' + v.replace('.', ',') + ' МБ, больше допустимых ' + limitMb(limit) + '.';
+        }
+      }
+      return what + ' больше допустимых ' + limitMb(limit) + ' на ' + (b - limit) + ' байт.';
+    };
 
     function nextIndex() {
       var max = 0, inputs = rows.querySelectorAll('input[type="file"]');
@@ -74,7 +88,7 @@
       for (var i = 0; i < inputs.length; i++) {
         var f = inputs[i].files && inputs[i].files[0];
         if (!f) { continue; }
-        if (f.size > maxFile) { msgs.push('Файл «' + f.name + '» весит ' + mb(f.size) + ', а можно не больше ' + mb(maxFile) + '.'); }
+        if (f.size > maxFile) { msgs.push(tooBig('Файл «' + f.name + '»', f.size, maxFile)); }
         total += f.size; count += 1;
       }
       var sigs = form.querySelectorAll('input[data-sig-input]');
@@ -82,7 +96,7 @@
         var s = sigs[k].files && sigs[k].files[0];
         if (s && s.size > maxSig) { msgs.push('Файл подписи «' + s.name + '» слишком большой для отсоединенной подписи.'); }
       }
-      if (total > maxItem) { msgs.push('Все файлы документа вместе весят ' + mb(total) + ', а можно не больше ' + mb(maxItem) + '.'); }
+      if (total > maxItem) { msgs.push(tooBig('Все файлы документа вместе', total, maxItem)); }
       if (count > maxFiles) { msgs.push('Файлов больше ' + maxFiles + ': отправьте часть отдельным письмом.'); }
       errorBox.textContent = msgs.join(' ');
       errorBox.hidden = msgs.length === 0;

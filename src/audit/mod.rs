@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::db::{Db, DbResult, Tx};
 
 pub use store::AuditRow;
-pub use views::{AuditView, action_label};
+pub use views::{AuditView, action_label, object_label};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

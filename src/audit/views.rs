@@ -19,9 +19,24 @@ impl From<&AuditRow> for AuditView {
             at: fmt::datetime(&r.at),
             actor: r.actor.clone(),
             action: action_label(&r.action).to_string(),
-            object: format!("{} {}", r.object_type, r.object_id),
+            object: format!("{} {}", object_label(&r.object_type), r.object_id),
             ip: fmt::or_dash(&r.ip),
         }
+    }
+}
+
+/// What kind of thing an entry is about, in Russian («Документ 12», not «item 12»).
+pub fn object_label(object_type: &str) -> &str {
+    match object_type {
+        "member" => "Член СРО",
+        "user" | "account" => "Пользователь",
+        "item" => "Документ",
+        "outbox" => "Письмо",
+        "report_campaign" => "Отчетная кампания",
+        "report_section" => "Раздел отчета",
+        "invitation_batch" => "Рассылка приглашений",
+        "extract" => "Выписка",
+        other => other,
     }
 }
 
@@ -29,6 +44,20 @@ impl From<&AuditRow> for AuditView {
 pub fn action_label(action: &str) -> &str {
     match action {
         "auth.login" => "Вход в кабинет",
+        "auth.login_locked" => "Вход приостановлен после неудачных попыток",
+        "item.send" => "Документ отправлен в СРО",
+        "item.delete_draft" => "Черновик удален",
+        "item.register" => "Документ зарегистрирован (входящий номер)",
+        "item.accept" => "Документ принят",
+        "item.return" => "Документ возвращен на доработку",
+        "report.campaign_create" => "Создана отчетная кампания",
+        "report.campaign_update" => "Изменена отчетная кампания",
+        "report.section_add" => "Добавлен раздел отчета",
+        "report.section_update" => "Изменен раздел отчета",
+        "report.section_retire" => "Раздел отчета выведен из кампании",
+        "report.section_restore" => "Раздел отчета возвращен в кампанию",
+        "report.template_upload" => "Загружен шаблон раздела",
+        "report.template_retire" => "Шаблон раздела снят",
         "auth.logout" => "Выход из кабинета",
         "staff.create" => "Создан сотрудник СРО",
         "member.create" => "Добавлен член СРО",

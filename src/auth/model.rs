@@ -172,6 +172,10 @@ pub fn person_name_problem(name: &str) -> Option<&'static str> {
 }
 
 /// Passwords that fail the minimum: shown on the form as is.
+/// The rule as the forms' hint says it: the same as [`password_problem`] checks (a test holds
+/// the two together).
+pub const PASSWORD_RULE: &str = "От 10 до 256 символов; без адреса почты и ИНН; не из распространённых паролей и не один повторяющийся символ.";
+
 pub fn password_problem(password: &str, personal: &[&str]) -> Option<&'static str> {
     const COMMON: &[&str] = &[
         "password",

@@ -124,8 +124,13 @@ impl LoginId {
                 "Введите адрес электронной почты или ИНН".into(),
             ));
         }
-        if s.chars().all(|c| c.is_ascii_digit()) {
-            return Inn::parse(s).map(LoginId::Inn).map_err(|e| match e {
+        // An INN as people copy it from documents: «7700 123 459», «7700-123459».
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{a0}'))
+            .collect();
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            return Inn::parse(&digits).map(LoginId::Inn).map_err(|e| match e {
                 RequisiteError::Length { .. } => AuthError::BadLogin(
                     "ИНН состоит из 10 цифр (организация) или 12 цифр (ИП)".into(),
                 ),
@@ -513,5 +518,18 @@ mod tests {
         );
         assert!(LoginId::parse("ivanov").is_err());
         assert!(LoginId::parse("").is_err());
+        // As copied from documents (issue 17): spaces, dashes, a no-break space.
+        for typed in [
+            "7700 123 459",
+            "7700-123459",
+            "7700\u{a0}123459",
+            " 77-00-12-34-59 ",
+        ] {
+            assert!(
+                matches!(LoginId::parse(typed), Ok(LoginId::Inn(ref i)) if i.as_str() == "7700123459"),
+                "{typed}"
+            );
+        }
+        assert!(LoginId::parse("- -").is_err());
     }
 }

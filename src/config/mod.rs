@@ -215,6 +215,9 @@ impl Settings {
         if !self.exchange.incoming_pattern.contains("{seq") {
             return bad("exchange.incoming_pattern", "must contain {seq}");
         }
+        if !self.exchange.outgoing_pattern.contains("{seq") {
+            return bad("exchange.outgoing_pattern", "must contain {seq}");
+        }
         if !self.security.secret_key.is_empty() && self.security.secret_key.len() < 32 {
             return bad("security.secret_key", "must be at least 32 characters");
         }

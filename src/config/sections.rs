@@ -411,12 +411,16 @@ pub struct ExchangeSettings {
     /// Incoming number pattern: `{seq}` the number within the year (`{seq:4}` zero-padded to
     /// 4 digits), `{yy}` / `{yyyy}` the year.
     pub incoming_pattern: String,
+    /// A company's outgoing number, given when it sends (its own sequence per year), in the
+    /// same notation.
+    pub outgoing_pattern: String,
 }
 
 impl Default for ExchangeSettings {
     fn default() -> Self {
         Self {
             incoming_pattern: "{seq}/{yy}".into(),
+            outgoing_pattern: "ИСХ-{seq:4}/{yy}".into(),
         }
     }
 }

@@ -57,7 +57,13 @@ pub async fn generate_sent_letters(
         .await?;
         let at = start + chrono::Duration::minutes(i64::from(n) * 10);
         let now = tx.now();
-        x::mark_sent(&mut tx, item, user_id, now.min(at)).await?;
+        let sent_at = now.min(at);
+        let year = chrono::Datelike::year(&crate::clock::moscow_date(sent_at));
+        let seq =
+            crate::numbering::next_seq(&mut tx, &format!("outgoing:{member_id}"), year).await?;
+        let outgoing =
+            crate::numbering::format(&core.settings.exchange.outgoing_pattern, seq, year);
+        x::mark_sent(&mut tx, item, user_id, sent_at, &outgoing).await?;
         if n % 2 == 0 {
             let number = format!("{}/26", n + 1);
             x::mark_registered(

@@ -276,7 +276,8 @@ async fn write_draft(
                 f.name
             ));
         } else {
-            mark_sent(&mut tx, actor, user_id, &item, &subject, &files).await?;
+            let pattern = &core.settings.exchange.outgoing_pattern;
+            mark_sent(&mut tx, actor, user_id, &item, &subject, &files, pattern).await?;
         }
     }
     tx.commit().await?;
@@ -346,6 +347,8 @@ fn check_limits(core: &Core, files: &[ItemFile]) -> Result<(), ExchangeError> {
     Ok(())
 }
 
+/// Send: the company's next outgoing number of the year (given now, not to the draft, so the
+/// journal has no holes; rolled back with the transaction), the status, the event, the audit.
 async fn mark_sent(
     tx: &mut Tx,
     actor: &Actor,
@@ -353,9 +356,14 @@ async fn mark_sent(
     item: &Item,
     subject: &str,
     files: &[ItemFile],
+    pattern: &str,
 ) -> Result<(), ExchangeError> {
     let now = tx.now();
-    if store::mark_sent(tx, item.id, user_id, now).await? == 0 {
+    let year = chrono::Datelike::year(&crate::clock::moscow_date(now));
+    let journal = format!("outgoing:{}", item.member_id);
+    let seq = crate::numbering::next_seq(tx, &journal, year).await?;
+    let number = crate::numbering::format(pattern, seq, year);
+    if store::mark_sent(tx, item.id, user_id, now, &number).await? == 0 {
         return Err(ExchangeError::Conflict("Документ уже отправлен".into()));
     }
     store::insert_event(tx, item.id, ItemStatus::Sent.code(), Some(user_id), "").await?;

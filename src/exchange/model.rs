@@ -110,6 +110,9 @@ pub struct Item {
     pub registered_at: Option<DateTime<Utc>>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub review_comment: String,
+    /// Given at sending (`exchange.outgoing_pattern`); none for a draft.
+    #[sqlx(rename = "outgoing_number")]
+    pub outgoing: Option<String>,
 }
 
 impl Item {
@@ -119,14 +122,13 @@ impl Item {
     pub fn kind(&self) -> ItemKind {
         ItemKind::from_code(&self.kind).unwrap_or(ItemKind::Letter)
     }
-    /// The outgoing number the member sees in the journal and on the receipt.
+    /// The outgoing number the member sees in the journal and on the receipt; a draft has
+    /// none yet.
     pub fn outgoing_number(&self) -> String {
-        outgoing_number(self.id)
+        self.outgoing
+            .clone()
+            .unwrap_or_else(|| "черновик".to_string())
     }
-}
-
-pub fn outgoing_number(id: i64) -> String {
-    format!("ИСХ-{id:06}")
 }
 
 /// A file attached to an item, with its signature, as stored.

@@ -178,6 +178,10 @@ pub async fn start_revision(
         .user_id
         .ok_or_else(|| anyhow::anyhow!("a revision is started by a user"))?;
     let old = owned_item(core, member_id, item_id).await?;
+    // A correction exists already (sent, or a draft): that is where the member continues.
+    if let Some(newer) = store::newer_version(&core.db, old.id).await? {
+        return Ok(newer.id);
+    }
     if !matches!(old.status(), ItemStatus::Returned | ItemStatus::Accepted) {
         return Err(ExchangeError::Conflict(
             "Исправить можно только документ, возвращенный на доработку или принятый".into(),
@@ -225,4 +229,12 @@ pub async fn start_revision(
     }
     tx.commit().await?;
     Ok(new_id)
+}
+
+/// The item's correction, if the member made one (issue 17: the old item links to it and no
+/// longer offers to correct it again).
+pub async fn newer_version(core: &Core, item: &Item) -> Result<Option<Item>, ExchangeError> {
+    Ok(store::newer_version(&core.db, item.id)
+        .await?
+        .filter(|n| n.member_id == item.member_id))
 }

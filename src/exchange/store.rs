@@ -8,7 +8,7 @@ use crate::{on_db, on_tx};
 
 const SELECT_ITEM: &str = "SELECT i.id, i.member_id, i.kind, i.section_id, i.subject, i.body, i.document_date, \
     i.status, i.supersedes_id, i.created_by, i.created_at, i.updated_at, i.sent_at, i.sent_by, i.incoming_number, \
-    i.registered_on, i.registered_at, i.reviewed_at, i.review_comment FROM items i";
+    i.registered_on, i.registered_at, i.reviewed_at, i.review_comment, i.outgoing_number FROM items i";
 
 const SELECT_ITEM_FILE: &str = "SELECT x.id, x.item_id, x.position, x.file_id, f.original_name AS name, \
     f.size_bytes, f.media_type, f.sha256, f.streebog256, x.signature_file_id, s.original_name AS sig_name, \
@@ -74,7 +74,7 @@ pub async fn lock_item(
     let sql = "UPDATE items SET updated_at = $1 WHERE id = $2 AND status = $3 AND ($4 IS NULL OR member_id = $4) \
                RETURNING id, member_id, kind, section_id, subject, body, document_date, status, supersedes_id, \
                created_by, created_at, updated_at, sent_at, sent_by, incoming_number, registered_on, registered_at, \
-               reviewed_at, review_comment";
+               reviewed_at, review_comment, outgoing_number";
     let now = tx.now();
     Ok(on_tx!(tx, c => sqlx::query_as::<_, Item>(sql)
         .bind(now)
@@ -103,10 +103,17 @@ pub async fn delete_draft(tx: &mut Tx, id: i64) -> DbResult<u64> {
     )
 }
 
-pub async fn mark_sent(tx: &mut Tx, id: i64, by: i64, at: DateTime<Utc>) -> DbResult<u64> {
-    let sql = "UPDATE items SET status = 'sent', sent_at = $1, sent_by = $2, updated_at = $1 WHERE id = $3 AND status = 'draft'";
+pub async fn mark_sent(
+    tx: &mut Tx,
+    id: i64,
+    by: i64,
+    at: DateTime<Utc>,
+    number: &str,
+) -> DbResult<u64> {
+    let sql = "UPDATE items SET status = 'sent', sent_at = $1, sent_by = $2, updated_at = $1, outgoing_number = $4 \
+               WHERE id = $3 AND status = 'draft'";
     Ok(
-        on_tx!(tx, c => sqlx::query(sql).bind(at).bind(by).bind(id).execute(c).await?.rows_affected()),
+        on_tx!(tx, c => sqlx::query(sql).bind(at).bind(by).bind(id).bind(number).execute(c).await?.rows_affected()),
     )
 }
 
@@ -535,4 +542,10 @@ pub async fn set_change_applied(tx: &mut Tx, item_id: i64, version: Option<i64>)
     let sql = "UPDATE change_requests SET applied_version = $2 WHERE item_id = $1";
     on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(version).execute(c).await?.rows_affected());
     Ok(())
+}
+
+/// The newest item that revises this one (its correction), if any.
+pub async fn newer_version(db: &Db, id: i64) -> DbResult<Option<Item>> {
+    let sql = format!("{SELECT_ITEM} WHERE i.supersedes_id = $1 ORDER BY i.id DESC LIMIT 1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(id).fetch_optional(p).await?))
 }

@@ -27,9 +27,10 @@ struct DashboardPage {
     user_name: String,
     /// The user's unread notes; none for a role that sees no notes.
     unread_notes: Option<i64>,
+    notice: Option<&'static str>,
 }
 
-async fn show_dashboard(m: Member) -> Result<Response, AppError> {
+async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
     let state = &m.ctx.state;
     let found = service::dashboard(&state.core, m.user.principal, m.member_id, m.user.user_id)
         .await?
@@ -48,6 +49,8 @@ async fn show_dashboard(m: Member) -> Result<Response, AppError> {
         expert,
         user_name: m.user.full_name.clone(),
         unread_notes: m.may(Permission::Reports).then_some(found.unread_notes),
+        notice: (q.done == "welcome")
+            .then_some("Пароль сохранён. Добро пожаловать в личный кабинет: входите по адресу электронной почты (или ИНН организации) и этому паролю."),
     })
 }
 

@@ -677,13 +677,49 @@ async fn a_new_member_is_admitted_invited_and_reaches_its_cabinet() {
     b.type_into("#password2", "Новый-Проект-2026").await;
     let save = b.by_text("button", "Сохранить пароль и войти").await;
     b.click(&save).await;
-    b.wait_for_url("/profile").await;
-    b.goto(&app.url("/kabinet")).await;
+    // An invited user lands in the cabinet, welcomed.
+    b.wait_for_url("/kabinet?done=welcome").await;
     let home = b.text().await;
+    assert!(home.contains("Добро пожаловать"), "{home}");
     assert!(
         home.contains("ООО «Новый Проект»") && home.contains("7707083893"),
         "{home}"
     );
     b.assert_accessible("the new member's dashboard").await;
+    b.quit().await;
+}
+
+/// Issue 17: the size check says what is wrong, in numbers that differ.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_size_check_says_what_is_wrong() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let opts = Options {
+        overrides: vec![("uploads.max_file_mb", 1.into())],
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.pdf");
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.resize(1024 * 1024 + 200 * 1024, b'x');
+    std::fs::write(&big, &bytes).unwrap();
+    log_in(&b, &app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    b.wait_for_url("/kabinet").await;
+    b.goto(&app.url("/kabinet/letters/new")).await;
+    b.attach("#file_1", &big).await;
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = b.text().await;
+        if text.contains("больше допустимых") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        text.contains("Файл «big.pdf» — 1,2 МБ, больше допустимых 1 МБ."),
+        "{text}"
+    );
     b.quit().await;
 }

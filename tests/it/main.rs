@@ -21,3 +21,4 @@ mod production;
 mod recovery;
 mod register;
 mod s3;
+mod walkthrough;

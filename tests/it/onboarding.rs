@@ -99,7 +99,13 @@ async fn an_admitted_member_is_invited_and_its_head_gets_in(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let home = head.page("/kabinet").await;
+    assert_eq!(
+        location(&r),
+        "/kabinet?done=welcome",
+        "an invited head lands in the cabinet"
+    );
+    let home = head.page("/kabinet?done=welcome").await;
+    assert!(home.contains("Добро пожаловать"));
     assert!(home.contains("ООО «Новый Проект»"), "{home}");
     let company = head.page("/kabinet/company").await;
     assert!(
@@ -294,6 +300,7 @@ async fn administrators_manage_staff_and_one_administrator_always_remains(app: T
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/office?done=welcome");
     second.page("/office/staff").await;
 
     // Nobody changes themselves.
@@ -648,6 +655,17 @@ async fn a_members_application_changes_the_register_when_accepted(app: TestApp) 
     assert!(company.contains("Сидоров Петр Петрович"));
     let page = admin.page(&office).await;
     assert!(page.contains("Заявление принято: сведения внесены в реестр"));
+    // On a phone every cell of the journal and the inbox says what it is (issue 17).
+    for html in [
+        head.page("/kabinet/journal").await,
+        admin.page("/office/inbox").await,
+    ] {
+        assert!(html.matches("<td").count() > 0);
+        assert_eq!(
+            html.matches("<td").count(),
+            html.matches("<td data-label=\"").count()
+        );
+    }
     let notes = head.page("/kabinet/notifications").await;
     assert!(
         notes.contains("сведения в реестре членов СРО изменены"),

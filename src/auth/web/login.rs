@@ -19,7 +19,7 @@ pub(super) async fn home(ctx: Ctx) -> Redirect {
     Redirect::to(home_of(ctx.user.as_ref().map(|u| u.principal)))
 }
 
-fn home_of(p: Option<Principal>) -> &'static str {
+pub(super) fn home_of(p: Option<Principal>) -> &'static str {
     match p {
         None => "/login",
         Some(Principal::Member { .. }) => "/kabinet",

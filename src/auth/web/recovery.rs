@@ -169,6 +169,11 @@ pub(super) async fn set_new_password(
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, AppError> {
     let state = &ctx.state;
+    // An invited user lands in the cabinet (issue 17); a recovered password goes to «Профиль»,
+    // which says it was saved and lists the last logins.
+    let invited = recovery::user_of_token(&state.db, &form.token)
+        .await?
+        .is_some_and(|(_, p)| p == Purpose::Invite);
     let done = recovery::set_password_by_token(
         &state.core,
         &state.sessions,
@@ -180,7 +185,15 @@ pub(super) async fn set_new_password(
     .await;
     match done {
         Ok(logged_in) => {
-            let mut res = Redirect::to("/profile?done=password").into_response();
+            let to = if invited {
+                format!(
+                    "{}?done=welcome",
+                    super::login::home_of(logged_in.user.principal())
+                )
+            } else {
+                "/profile?done=password".to_string()
+            };
+            let mut res = Redirect::to(&to).into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &logged_in.token, state.settings.is_https()),

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::drafts::{RowsQuery, form_view};
-use crate::exchange::model::{self, Item, ItemKind, ItemStatus};
+use crate::exchange::model::{Item, ItemKind, ItemStatus};
 use crate::exchange::views::{EventView, FormView, ItemView};
 use crate::exchange::{journal, receipt, service};
 use crate::state::AppState;
@@ -25,7 +25,10 @@ pub(super) struct ItemPage {
     notice: Option<&'static str>,
     can_revise: bool,
     revise_label: &'static str,
-    supersedes: Option<String>,
+    /// (id, outgoing number) of the version this one corrects.
+    supersedes: Option<(i64, String)>,
+    /// (id, outgoing number, status) of the correction of this one.
+    superseded_by: Option<(i64, String, &'static str)>,
 }
 
 /// What the member may do next with an item in this status, and how the button says it.
@@ -62,6 +65,13 @@ pub(super) async fn item_page(
         .iter()
         .map(EventView::from)
         .collect();
+    let older = match item.supersedes_id {
+        Some(old) => service::owned_item(&state.core, m.member_id, old)
+            .await
+            .ok(),
+        None => None,
+    };
+    let newer = service::newer_version(&state.core, item).await?;
     let title = if is_draft {
         format!("Черновик: {}", view.subject)
     } else {
@@ -75,9 +85,10 @@ pub(super) async fn item_page(
             .map(|s| format!("/kabinet/reports/sections/{s}")),
         events,
         notice: None,
-        can_revise: revise_label(item.status()).is_some(),
+        can_revise: revise_label(item.status()).is_some() && newer.is_none(),
         revise_label: revise_label(item.status()).unwrap_or_default(),
-        supersedes: item.supersedes_id.map(model::outgoing_number),
+        supersedes: older.map(|o| (o.id, o.outgoing_number())),
+        superseded_by: newer.map(|n| (n.id, n.outgoing_number(), n.status().label())),
         item: view,
     })
 }

@@ -49,6 +49,7 @@ struct DashboardPage {
     mine: Option<Vec<StatusCount>>,
     /// The expert's registered documents waiting for review.
     waiting: i64,
+    notice: Option<&'static str>,
 }
 
 fn status_counts(v: Vec<(MembershipStatus, i64)>) -> Vec<StatusCount> {
@@ -61,7 +62,10 @@ fn status_counts(v: Vec<(MembershipStatus, i64)>) -> Vec<StatusCount> {
         .collect()
 }
 
-async fn show_dashboard(s: Staff) -> Result<Response, AppError> {
+async fn show_dashboard(
+    s: Staff,
+    Query(q): Query<crate::web::DoneQuery>,
+) -> Result<Response, AppError> {
     let state = &s.ctx.state;
     let counts = status_counts(service::member_counts(&state.core, None).await?);
     let total = counts.iter().map(|c| c.count).sum();
@@ -77,6 +81,8 @@ async fn show_dashboard(s: Staff) -> Result<Response, AppError> {
     };
     page(&DashboardPage {
         waiting,
+        notice: (q.done == "welcome")
+            .then_some("Пароль сохранён. Добро пожаловать в рабочий кабинет сотрудника СРО."),
         chrome: s.ctx.chrome("Рабочий стол"),
         user_name: s.user.full_name.clone(),
         role: s.role.label(),

@@ -284,8 +284,8 @@ pub async fn insert_entry(
 /// Makes a staged import's members live, all at once.
 pub async fn switch_batch(tx: &mut Tx, batch: &str) -> DbResult<u64> {
     if let crate::db::TxConn::Postgres(c) = &mut tx.conn {
-        // The totals the switch adds to, locked first and in key order: the order in which a
-        // single change takes its two rows (`member_counts_track`), so they cannot deadlock.
+        // The totals the switch adds to, locked first and in key order: the order in which
+        // every statement's trigger takes them (`member_counts_update`), so none deadlock.
         sqlx::query("SELECT 1 FROM member_counts ORDER BY status, vv_level, odo_level FOR UPDATE")
             .execute(&mut **c)
             .await?;
