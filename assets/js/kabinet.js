@@ -1,6 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   'use strict';
+  // With this file the upload rows show one button each (the label) and the chosen file's name;
+  // without it, the browser's own file inputs stay.
+  document.documentElement.className += ' js';
   // A "show password" toggle next to password fields.
   var fields = document.querySelectorAll('input[type="password"]');
   for (var i = 0; i < fields.length; i++) {
@@ -57,6 +60,28 @@
       return what + ' больше допустимых ' + limitMb(limit) + ' на ' + (b - limit) + ' байт.';
     };
 
+    // «X.pdf» and «X.pdf.sig» (or «X.p7s», «X.sig») dragged together belong in one row: the
+    // tools that make detached signatures save them side by side under such names.
+    var isSig = function (name) { return /\.(sig|p7s|p7m)$/i.test(name); };
+    var signs = function (sig, doc) {
+      var base = sig.replace(/\.(sig|p7s|p7m)$/i, '');
+      return base === doc || base === doc.replace(/\.[^.]*$/, '');
+    };
+    var put = function (input, file) {
+      var dt = new DataTransfer();
+      dt.items.add(file);
+      input.files = dt.files;
+      showName(input);
+    };
+    function showName(input) {
+      var label = input.parentNode.querySelector('[data-file-name]');
+      var f = input.files && input.files[0];
+      if (label) { label.textContent = f ? f.name + ' (' + limitMb(f.size).replace(' МБ', '') + ' МБ)' : ''; }
+    }
+    form.addEventListener('change', function (e) {
+      if (e.target && e.target.type === 'file') { showName(e.target); }
+    });
+
     function nextIndex() {
       var max = 0, inputs = rows.querySelectorAll('input[type="file"]');
       for (var i = 0; i < inputs.length; i++) {
@@ -79,6 +104,8 @@
       }
       var bar = row.querySelector('progress');
       if (bar) { bar.hidden = true; bar.value = 0; }
+      var shown = row.querySelectorAll('[data-file-name]');
+      for (var k = 0; k < shown.length; k++) { shown[k].textContent = ''; }
       rows.appendChild(row);
       return row;
     }
@@ -120,18 +147,32 @@
       zone.addEventListener('drop', function (e) {
         e.preventDefault();
         zone.className = 'dropzone';
-        var files = e.dataTransfer.files;
-        for (var i = 0; i < files.length; i++) {
+        var files = e.dataTransfer.files, docs = [], sigs = [];
+        for (var i = 0; i < files.length; i++) { (isSig(files[i].name) ? sigs : docs).push(files[i]); }
+        for (var d = 0; d < docs.length; d++) {
           var target = null, inputs = fileInputs();
           for (var j = 0; j < inputs.length; j++) {
             if (!inputs[j].files || !inputs[j].files.length) { target = inputs[j]; break; }
           }
           if (!target) { target = addRow().querySelector('input[data-file-input]'); }
-          var dt = new DataTransfer();
-          dt.items.add(files[i]);
-          target.files = dt.files;
+          put(target, docs[d]);
+          for (var s = 0; s < sigs.length; s++) {
+            if (signs(sigs[s].name, docs[d].name)) {
+              var row = target.parentNode.parentNode;
+              put(row.querySelector('input[data-sig-input]'), sigs[s]);
+              sigs.splice(s, 1);
+              break;
+            }
+          }
         }
-        check();
+        var ok = check();
+        if (sigs.length) {
+          var names = [];
+          for (var n = 0; n < sigs.length; n++) { names.push('«' + sigs[n].name + '»'); }
+          errorBox.textContent = (ok ? '' : errorBox.textContent + ' ') + 'Подпись ' + names.join(', ') +
+            ' не подходит ни к одному перетащенному файлу: перетащите ее вместе с документом или выберите в строке документа.';
+          errorBox.hidden = false;
+        }
       });
     }
     form.addEventListener('submit', function (e) {

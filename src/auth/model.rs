@@ -172,6 +172,32 @@ pub fn person_name_problem(name: &str) -> Option<&'static str> {
 }
 
 /// Passwords that fail the minimum: shown on the form as is.
+/// The checks of every form that invites a person (a colleague, a member's head, an employee),
+/// all in one round: the name, the position, the address. The address when it is one.
+pub fn check_invitee(
+    full_name: &str,
+    position: &str,
+    email: &str,
+) -> (
+    Option<crate::requisites::Email>,
+    crate::validation::FieldErrors,
+) {
+    let mut errors = crate::validation::FieldErrors::new();
+    if let Some(problem) = person_name_problem(full_name) {
+        errors.add("full_name", problem);
+    }
+    if position.chars().count() > 200 || position.chars().any(char::is_control) {
+        errors.add(
+            "position",
+            "Должность — не длиннее 200 символов, без служебных символов",
+        );
+    }
+    let email = crate::requisites::Email::parse(email)
+        .map_err(|e| errors.add("email", e.to_string()))
+        .ok();
+    (email, errors)
+}
+
 /// The rule as the forms' hint says it: the same as [`password_problem`] checks (a test holds
 /// the two together).
 pub const PASSWORD_RULE: &str = "От 10 до 256 символов; без адреса почты и ИНН; не из распространённых паролей и не один повторяющийся символ.";

@@ -222,7 +222,11 @@ impl Db {
         let conn = match &self.pool {
             Pool::Sqlite(pool, lock) => {
                 let guard = lock.clone().lock_owned().await;
-                TxConn::Sqlite(pool.begin().await?, guard)
+                // IMMEDIATE: the write lock from the start. A deferred transaction that read
+                // first failed with SQLITE_BUSY_SNAPSHOT (517) when a write outside it (a
+                // periodic job, a session touch, another process) committed in between; now
+                // such a write waits for this transaction (busy_timeout) instead.
+                TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, guard)
             }
             Pool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
         };

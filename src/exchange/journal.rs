@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Item, ItemFile, SigVerdict};
+use super::model::{Item, ItemFile, ItemStatus, SigVerdict};
 use super::service::ExchangeError;
 use super::store::{self, EventRow, ItemFilter, ItemRow};
 use crate::core::Core;
@@ -199,16 +199,36 @@ pub fn verdict_label(code: Option<&str>) -> &'static str {
         .label()
 }
 
-/// How many items of an expert's members are registered and wait for their review.
-pub async fn waiting_review(core: &Core, expert_id: i64) -> Result<i64, ExchangeError> {
-    let f = ItemFilter {
+/// A review is late after this many days in «Зарегистрировано».
+pub const REVIEW_DAYS: i64 = 10;
+
+/// The staff's work queue: sent and waiting for an incoming number, registered and waiting
+/// for review, and of those waiting longer than [`REVIEW_DAYS`] (one expert's members, or all).
+pub async fn work_queue(
+    core: &Core,
+    expert_id: Option<i64>,
+) -> Result<(i64, i64, i64), ExchangeError> {
+    let count = |status: &'static str, expert: Option<i64>| ItemFilter {
         member_id: None,
         kind: None,
-        status: Some(super::model::ItemStatus::Registered.code()),
-        expert_id: Some(expert_id),
+        status: Some(status),
+        expert_id: expert,
         year: None,
     };
-    Ok(store::list_items(&core.db, &f, 1, 0).await?.1)
+    let to_register = store::list_items(&core.db, &count(ItemStatus::Sent.code(), None), 1, 0)
+        .await?
+        .1;
+    let to_review = store::list_items(
+        &core.db,
+        &count(ItemStatus::Registered.code(), expert_id),
+        1,
+        0,
+    )
+    .await?
+    .1;
+    let before = core.now() - chrono::Duration::days(REVIEW_DAYS);
+    let overdue = store::overdue_reviews(&core.db, before, expert_id).await?;
+    Ok((to_register, to_review, overdue))
 }
 
 #[cfg(test)]

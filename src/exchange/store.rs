@@ -549,3 +549,16 @@ pub async fn newer_version(db: &Db, id: i64) -> DbResult<Option<Item>> {
     let sql = format!("{SELECT_ITEM} WHERE i.supersedes_id = $1 ORDER BY i.id DESC LIMIT 1");
     Ok(on_db!(db, p => sqlx::query_as::<_, Item>(&sql).bind(id).fetch_optional(p).await?))
 }
+
+/// Registered items waiting for review since before `before` (of one expert's members, or all).
+pub async fn overdue_reviews(
+    db: &Db,
+    before: DateTime<Utc>,
+    expert_id: Option<i64>,
+) -> DbResult<i64> {
+    let sql = "SELECT COUNT(*) FROM items i JOIN members m ON m.id = i.member_id \
+               WHERE i.status = 'registered' AND i.registered_at < $1 AND ($2 IS NULL OR m.expert_id = $2)";
+    Ok(
+        on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(before).bind(expert_id).fetch_one(p).await?),
+    )
+}

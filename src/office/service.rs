@@ -15,11 +15,52 @@ pub async fn member_counts(
     crate::register::service::counts(&core.db, expert_id).await
 }
 
-/// Registered documents of the expert's members that wait for the expert's review.
-pub async fn waiting_review(core: &Core, expert_id: i64) -> anyhow::Result<i64> {
-    crate::exchange::journal::waiting_review(core, expert_id)
+/// One line of a role's work queue on «Рабочий стол».
+pub struct Task {
+    pub label: &'static str,
+    pub count: i64,
+    pub href: String,
+}
+
+/// What waits for this employee: items to register (registrars, administrators), to review
+/// and overdue reviews (experts: of their members; administrators: all), insurance ending
+/// within 30 days (experts and administrators).
+pub async fn work_queue(
+    core: &Core,
+    register: bool,
+    review: bool,
+    expert_id: Option<i64>,
+) -> anyhow::Result<Vec<Task>> {
+    let (to_register, to_review, overdue) = crate::exchange::journal::work_queue(core, expert_id)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mine = if expert_id.is_some() { "&mine=1" } else { "" };
+    let mut tasks = vec![];
+    if register {
+        tasks.push(Task {
+            label: "Ждут регистрации",
+            count: to_register,
+            href: "/office/inbox?status=sent".into(),
+        });
+    }
+    if review {
+        tasks.push(Task {
+            label: "Ждут рассмотрения",
+            count: to_review,
+            href: format!("/office/inbox?status=registered{mine}"),
+        });
+        tasks.push(Task {
+            label: "Рассмотрение просрочено (больше 10 дней)",
+            count: overdue,
+            href: format!("/office/inbox?status=registered{mine}"),
+        });
+        tasks.push(Task {
+            label: "Договор страхования истекает в ближайшие 30 дней",
+            count: crate::register::experts::expiring_policies(core, 30, expert_id).await?,
+            href: format!("/office/members?{}", &mine.trim_start_matches('&')),
+        });
+    }
+    Ok(tasks)
 }
 
 /// The chain's check and the latest entries.

@@ -7,7 +7,7 @@ use crate::auth::service::{ClientInfo, SessionUser};
 use crate::core::Core;
 use crate::db::DbError;
 
-pub use crate::auth::model::person_name_problem;
+pub use crate::auth::model::check_invitee;
 pub use crate::auth::onboarding::{InviteState, StaffInvitation};
 pub use crate::auth::{StaffRole, User};
 

@@ -101,3 +101,20 @@ pub async fn reassign_all(
 pub async fn count_of(core: &Core, expert_id: i64) -> Result<i64, DbError> {
     store::count_of_expert(&core.db, expert_id).await
 }
+
+/// How many members' insurance ends within `days` (one expert's members, or all): the staff's
+/// work queue.
+pub async fn expiring_policies(
+    core: &Core,
+    days: i64,
+    expert_id: Option<i64>,
+) -> Result<i64, DbError> {
+    let today = core.today();
+    store::expiring_policies(
+        &core.db,
+        today,
+        today + chrono::Duration::days(days),
+        expert_id,
+    )
+    .await
+}

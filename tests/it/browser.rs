@@ -390,6 +390,17 @@ async fn staff_log_in_to_the_back_office() {
     b.wait_for_url("/office/members/1").await;
     assert!(b.text().await.contains("История изменений"));
     b.assert_accessible("the member card").await;
+    // Issue 17: the card was 3,700 px tall on a desktop; its long parts open on demand now.
+    let height = b
+        .cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": "return document.documentElement.scrollHeight", "args": []}),
+        )
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(height < 2600.0, "the member card is {height} px tall");
 
     let audit = b.by_text("a", "Журнал аудита").await;
     b.click(&audit).await;
@@ -721,5 +732,61 @@ async fn the_size_check_says_what_is_wrong() {
         text.contains("Файл «big.pdf» — 1,2 МБ, больше допустимых 1 МБ."),
         "{text}"
     );
+    b.quit().await;
+}
+
+/// Issue 17: a document and its signature dropped together land in one row, each row shows
+/// one button and the chosen file's name, and no empty progress bar shows before sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_and_its_signature_dropped_together_share_a_row() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    log_in(&b, &app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    b.wait_for_url("/kabinet").await;
+    b.goto(&app.url("/kabinet/letters/new")).await;
+    b.run(
+        "var dt = new DataTransfer();\
+         dt.items.add(new File(['%PDF-1.4 a'], 'Протокол.pdf', {type: 'application/pdf'}));\
+         dt.items.add(new File(['sig-a'], 'Акт.p7s'));\
+         dt.items.add(new File(['sig-b'], 'Протокол.pdf.sig'));\
+         dt.items.add(new File(['%PDF-1.4 b'], 'Акт.pdf', {type: 'application/pdf'}));\
+         document.querySelector('[data-dropzone]').dispatchEvent(\
+           new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));",
+    )
+    .await;
+    let got = b
+        .cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": "var n = function (id) { var e = document.getElementById(id); \
+                return e && e.files.length ? e.files[0].name : ''; };\
+                var bars = document.querySelectorAll('progress'), shown = 0;\
+                for (var i = 0; i < bars.length; i++) { if (bars[i].offsetParent !== null) { shown++; } }\
+                return [n('file_1'), n('sig_1'), n('file_2'), n('sig_2'), String(shown),\
+                  document.querySelector('[data-file-name]').textContent];", "args": []}),
+        )
+        .await;
+    let got: Vec<String> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        &got[..5],
+        [
+            "Протокол.pdf",
+            "Протокол.pdf.sig",
+            "Акт.pdf",
+            "Акт.p7s",
+            "0"
+        ],
+        "{got:?}"
+    );
+    assert!(got[5].starts_with("Протокол.pdf ("), "{got:?}");
+    b.assert_accessible("the letter form with dropped files")
+        .await;
     b.quit().await;
 }

@@ -828,8 +828,20 @@ async fn periodic_jobs_run_once_per_period_and_outlive_their_instance() {
         (runs, "gone:1:x".into()),
         "the lease is kept"
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (after, holder) = job(&c.db, "sessions").await;
+    // Watched closely from then on: the first change is one run, by a live instance (later
+    // periods add theirs, so the count is taken at the first change, not at a fixed time).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (after, holder) = loop {
+        let (n, holder) = job(&c.db, "sessions").await;
+        if n != runs {
+            break (n, holder);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nobody ran the job after the lease ran out"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(after, runs + 1, "run once when the lease ran out");
     assert_ne!(holder, "gone:1:x");
 }

@@ -632,7 +632,9 @@ async fn a_members_application_changes_the_register_when_accepted(app: TestApp) 
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
     let desk = expert.page("/office").await;
     assert!(
-        desk.contains(&format!("Ждут вашего рассмотрения: {waiting}")),
+        desk.contains(&format!(
+            "<span class=\"stat-num\">{waiting}</span> <span class=\"stat-label\">Ждут рассмотрения</span>"
+        )),
         "{desk}"
     );
     let r = admin

@@ -221,3 +221,29 @@ async fn journal_and_inbox_totals_follow_every_write(app: TestApp) {
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     check("registered").await;
 }
+
+/// A transaction that reads before it writes is not undone by a write beside it (a periodic
+/// job's lease, a session touch, another process): on SQLite it failed with «database is
+/// locked» (SQLITE_BUSY_SNAPSHOT) when the other write committed between its read and its
+/// write — CI saw it in `export_then_import_gives_the_same_register`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_that_reads_first_survives_a_write_beside_it() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let db = app.db.clone();
+    let mut tx = db.begin().await.unwrap();
+    let before: i64 = kabinet::on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM member_rows")
+        .fetch_one(c).await.unwrap());
+    assert!(before > 0);
+    let other = db.clone();
+    let beside = tokio::spawn(async move {
+        kabinet::jobs::claim(&other, "beside", "test", std::time::Duration::from_secs(5)).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    kabinet::on_tx!(tx, c => sqlx::query("UPDATE member_rows SET phone = phone || '' WHERE id = (SELECT MIN(id) FROM member_rows)")
+        .execute(c).await.unwrap().rows_affected());
+    tx.commit().await.unwrap();
+    assert!(
+        beside.await.unwrap().unwrap(),
+        "the write beside waited, then went in"
+    );
+}

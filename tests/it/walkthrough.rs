@@ -10,7 +10,8 @@ use crate::helpers::*;
 both_dbs!(
     outgoing_numbers_are_given_at_sending_without_holes,
     a_corrected_document_links_both_ways_and_is_not_corrected_twice,
-    an_inn_with_spaces_or_dashes_logs_in
+    an_inn_with_spaces_or_dashes_logs_in,
+    each_role_sees_its_work_queue
 );
 
 async fn outgoing_numbers_are_given_at_sending_without_holes(app: TestApp) {
@@ -144,4 +145,57 @@ async fn the_password_hint_is_the_rule() {
     assert!(app.page("/profile").await.contains(PASSWORD_RULE));
     let template = std::fs::read_to_string(repo_path("templates/auth/new_password.html")).unwrap();
     assert!(template.contains(PASSWORD_RULE));
+}
+
+fn task(html: &str, label: &str) -> i64 {
+    let marker = format!("</span> <span class=\"stat-label\">{label}</span>");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{label} in {html}"));
+    let num = &html[..at];
+    num[num.rfind('>').unwrap() + 1..].parse().unwrap()
+}
+
+/// «Рабочий стол» shows each role its queue, with counts that follow the documents.
+async fn each_role_sees_its_work_queue(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let item = send_letter(&c, "Письмо в очередь").await;
+    let count = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            kabinet::on_db!(&db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.unwrap())
+        }
+    };
+    let registrar = member(&app, "registrar@sro.example", "Registrar-2026!").await;
+    let desk = registrar.page("/office").await;
+    let sent = count("SELECT COUNT(*) FROM items WHERE status = 'sent'").await;
+    assert!(sent >= 1);
+    assert_eq!(task(&desk, "Ждут регистрации"), sent);
+    assert!(
+        !desk.contains("Ждут рассмотрения"),
+        "a registrar does not review"
+    );
+    let office = format!("/office/items/{item}");
+    let r = registrar
+        .post_with_token_from(&office, &format!("{office}/register"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        task(&registrar.page("/office").await, "Ждут регистрации"),
+        sent - 1
+    );
+
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let desk = admin.page("/office").await;
+    let registered = count("SELECT COUNT(*) FROM items WHERE status = 'registered'").await;
+    assert_eq!(task(&desk, "Ждут рассмотрения"), registered);
+    assert_eq!(task(&desk, "Рассмотрение просрочено (больше 10 дней)"), 0);
+    // Eleven days later nobody has reviewed it: late (the sessions have expired meanwhile).
+    app.clock.advance(chrono::Duration::days(11));
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let desk = admin.page("/office").await;
+    assert_eq!(
+        task(&desk, "Рассмотрение просрочено (больше 10 дней)"),
+        registered
+    );
 }

@@ -9,12 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::MemberRole;
-use crate::auth::model::person_name_problem;
+use crate::auth::model::check_invitee;
 use crate::auth::onboarding;
 use crate::auth::rules::may_manage_member_logins;
 use crate::auth::users::Invitation;
 use crate::auth::views::{RoleOption, role_options};
-use crate::requisites::Email;
 use crate::validation::FieldErrors;
 use crate::web::views::Chrome;
 use crate::web::{AppError, Staff, invalid, page};
@@ -87,19 +86,7 @@ pub(super) async fn invite(
             errors,
         })
     };
-    let mut errors = FieldErrors::new();
-    if let Some(problem) = person_name_problem(&f.full_name) {
-        errors.add("full_name", problem);
-    }
-    if f.position.chars().count() > 200 || f.position.chars().any(char::is_control) {
-        errors.add(
-            "position",
-            "Должность — не длиннее 200 символов, без служебных символов",
-        );
-    }
-    let email = Email::parse(&f.email)
-        .map_err(|e| errors.add("email", e.to_string()))
-        .ok();
+    let (email, mut errors) = check_invitee(&f.full_name, &f.position, &f.email);
     let role = MemberRole::from_code(&f.role);
     if role.is_none() {
         errors.add("role", "Выберите роль");

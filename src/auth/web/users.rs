@@ -8,12 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::MemberRole;
-use crate::auth::model::person_name_problem;
+use crate::auth::model::check_invitee;
 use crate::auth::rules::Permission;
 use crate::auth::service::AuthError;
 use crate::auth::users::{self, Invitation};
 use crate::auth::views::{RoleOption, UserView, role_options};
-use crate::requisites::Email;
 use crate::state::AppState;
 use crate::validation::FieldErrors;
 use crate::web::access::{CompanyUsers, Rule};
@@ -195,19 +194,7 @@ pub(super) async fn invite_user(
         })
     };
     // Every field is checked in one round.
-    let mut errors = FieldErrors::new();
-    if let Some(problem) = person_name_problem(&f.full_name) {
-        errors.add("full_name", problem);
-    }
-    if f.position.chars().count() > 200 || f.position.chars().any(char::is_control) {
-        errors.add(
-            "position",
-            "Должность — не длиннее 200 символов, без служебных символов",
-        );
-    }
-    let email = Email::parse(&f.email)
-        .map_err(|e| errors.add("email", e.to_string()))
-        .ok();
+    let (email, mut errors) = check_invitee(&f.full_name, &f.position, &f.email);
     let role = MemberRole::from_code(&f.role);
     if role.is_none() {
         errors.add("role", "Выберите роль");

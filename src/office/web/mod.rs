@@ -47,8 +47,8 @@ struct DashboardPage {
     counts: Vec<StatusCount>,
     total: i64,
     mine: Option<Vec<StatusCount>>,
-    /// The expert's registered documents waiting for review.
-    waiting: i64,
+    /// What waits for this employee's role.
+    tasks: Vec<service::Task>,
     notice: Option<&'static str>,
 }
 
@@ -75,12 +75,15 @@ async fn show_dashboard(
         )),
         None => None,
     };
-    let waiting = match s.curator_id() {
-        Some(me) => service::waiting_review(&state.core, me).await?,
-        None => 0,
-    };
+    let tasks = service::work_queue(
+        &state.core,
+        s.may(Permission::RegisterIncoming),
+        s.may(Permission::ReviewDocuments),
+        s.curator_id(),
+    )
+    .await?;
     page(&DashboardPage {
-        waiting,
+        tasks,
         notice: (q.done == "welcome")
             .then_some("Пароль сохранён. Добро пожаловать в рабочий кабинет сотрудника СРО."),
         chrome: s.ctx.chrome("Рабочий стол"),

@@ -9,10 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::fmt;
-use crate::office::staff::{
-    self, AuthError, StaffInvitation, StaffRole, StaffRow, person_name_problem,
-};
-use crate::requisites::Email;
+use crate::office::staff::{self, AuthError, StaffInvitation, StaffRole, StaffRow, check_invitee};
 use crate::validation::FieldErrors;
 use crate::web::access::Administer;
 use crate::web::list::Opt;
@@ -120,19 +117,7 @@ pub(super) async fn add(
             errors,
         })
     };
-    let mut errors = FieldErrors::new();
-    if let Some(problem) = person_name_problem(&f.full_name) {
-        errors.add("full_name", problem);
-    }
-    if f.position.chars().count() > 200 || f.position.chars().any(char::is_control) {
-        errors.add(
-            "position",
-            "Должность — не длиннее 200 символов, без служебных символов",
-        );
-    }
-    let email = Email::parse(&f.email)
-        .map_err(|e| errors.add("email", e.to_string()))
-        .ok();
+    let (email, mut errors) = check_invitee(&f.full_name, &f.position, &f.email);
     let role = StaffRole::from_code(&f.role);
     if role.is_none() {
         errors.add("role", "Выберите роль");

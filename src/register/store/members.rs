@@ -152,3 +152,17 @@ pub async fn count_of_expert(db: &Db, expert_id: i64) -> DbResult<i64> {
     let sql = "SELECT COUNT(*) FROM members WHERE expert_id = $1";
     Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(expert_id).fetch_one(p).await?))
 }
+
+/// Live members whose insurance policy ends between `from` and `to` (one expert's, or all).
+pub async fn expiring_policies(
+    db: &Db,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    expert_id: Option<i64>,
+) -> DbResult<i64> {
+    let sql = "SELECT COUNT(DISTINCT p.member_id) FROM member_policies p JOIN members m ON m.id = p.member_id \
+               WHERE p.valid_to >= $1 AND p.valid_to <= $2 AND ($3 IS NULL OR m.expert_id = $3)";
+    Ok(
+        on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(from).bind(to).bind(expert_id).fetch_one(p).await?),
+    )
+}

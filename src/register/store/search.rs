@@ -204,13 +204,51 @@ pub(super) fn text_match(sqlite: bool, q: &str, args: &mut Vec<String>) -> (&'st
             "members_fts t JOIN members m ON m.id = t.rowid",
             format!("t.search_text LIKE ${a}"),
         )
+    } else if let Some(token) = selective_token(q) {
+        // A phrase with a number in it («тестовая компания 4711»): the trigram index looks up
+        // the number alone, whose trigrams are rare, and the whole phrase is checked on the few
+        // rows found. Given the whole phrase, the index read the posting lists of «тес», «ком»,
+        // … that list every member (621 buffers, 8.8 ms at 100,000 members).
+        args.push(format!("%{token}%"));
+        let b = n + 2;
+        (
+            "members m",
+            format!("m.search_text LIKE ${b} AND (m.search_text || '') LIKE ${a}"),
+        )
     } else {
         ("members m", format!("m.search_text LIKE ${a}"))
     }
+}
+
+/// The part of a phrase of several words the index should look up: its longest word with at
+/// least three digits (a number is rare; common words are not). `None`: the whole phrase.
+fn selective_token(q: &str) -> Option<&str> {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    if words.len() < 2 {
+        return None;
+    }
+    words
+        .into_iter()
+        .filter(|w| w.chars().filter(char::is_ascii_digit).count() >= 3)
+        .max_by_key(|w| w.len())
 }
 
 /// When the register last changed.
 pub async fn last_updated(db: &Db) -> DbResult<Option<DateTime<Utc>>> {
     let sql = "SELECT updated_at FROM members ORDER BY updated_at DESC LIMIT 1";
     Ok(on_db!(db, p => sqlx::query_scalar::<_, DateTime<Utc>>(sql).fetch_optional(p).await?))
+}
+
+#[cfg(test)]
+mod selective_tests {
+    use super::selective_token;
+
+    #[test]
+    fn a_number_in_a_phrase_is_looked_up_alone() {
+        assert_eq!(selective_token("тестовая компания 4711"), Some("4711"));
+        assert_eq!(selective_token("компания 5"), None);
+        assert_eq!(selective_token("ромашка"), None);
+        assert_eq!(selective_token("4711"), None);
+        assert_eq!(selective_token("ооо № 12345 ул. 7"), Some("12345"));
+    }
 }
