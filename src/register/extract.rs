@@ -64,9 +64,22 @@ struct RenderData<'a> {
     pdf_date: String,
 }
 
-/// The title's tail as real extracts print it (`domain.md` §1.1).
-const TITLE_TAIL: &str = "в составе единого реестра сведений о членах саморегулируемых организаций в области \
-    строительства, реконструкции, капитального ремонта, сноса объектов капитального строительства и их обязательствах";
+/// The title's tail as real extracts print it (`domain.md` §1.1): the unified register the SRO's
+/// members are in — НОСТРОЙ's for builders, НОПРИЗ's for designers and surveyors (issue 17: a
+/// designers' SRO printed the builders' wording).
+pub fn title_tail(kind: crate::config::SroKind) -> &'static str {
+    match kind {
+        crate::config::SroKind::Builders => {
+            "в составе единого реестра сведений о членах саморегулируемых организаций в области \
+             строительства, реконструкции, капитального ремонта, сноса объектов капитального \
+             строительства и их обязательствах"
+        }
+        crate::config::SroKind::Designers | crate::config::SroKind::Surveyors => {
+            "в составе единого реестра сведений о членах саморегулируемых организаций в области \
+             инженерных изысканий и архитектурно-строительного проектирования и их обязательствах"
+        }
+    }
+}
 
 const MONTHS: [&str; 12] = [
     "января",
@@ -270,7 +283,7 @@ pub fn document(
         ),
         date_short: today.format("%d.%m.%Y").to_string(),
         issued_at: local.format("%d.%m.%Y в %H:%M (МСК)").to_string(),
-        title_tail: TITLE_TAIL.into(),
+        title_tail: title_tail(sro.kind).into(),
         sro_full_name: sro.name.clone(),
         sro_short_name: sro.short_name.clone(),
         sro_contacts: contacts.join(", "),

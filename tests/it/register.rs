@@ -672,6 +672,8 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
     for expected in [
         "ВЫПИСКА ИЗ РЕЕСТРА ЧЛЕНОВ САМОРЕГУЛИРУЕМОЙ ОРГАНИЗАЦИИ",
         "в составе единого реестра сведений о членах саморегулируемых организаций",
+        // СОПО is a designers' SRO: НОПРИЗ's unified register, not the builders'
+        "инженерных изысканий и архитектурно-строительного проектирования и их обязательствах",
         &number,
         "7700123459",
         "1027700123450",
@@ -687,6 +689,10 @@ async fn a_member_gets_an_extract_and_anyone_checks_it_by_the_qr_code(app: TestA
             "«{expected}» not in the extract:\n{flat}"
         );
     }
+    assert!(
+        !flat.contains("сноса объектов капитального строительства"),
+        "the builders' wording on a designers' extract"
+    );
     let register_row = flat
         .find("Регистрационный номер члена в реестре")
         .expect("section 2");

@@ -46,3 +46,19 @@ fn a_huge_word_in_any_field_never_panics() {
     }));
     assert!(result.is_ok(), "render panicked");
 }
+
+#[test]
+fn the_title_names_the_unified_register_of_the_sros_kind() {
+    use crate::config::SroKind;
+    assert!(
+        super::title_tail(SroKind::Builders).contains("сноса объектов капитального строительства")
+    );
+    for kind in [SroKind::Designers, SroKind::Surveyors] {
+        let t = super::title_tail(kind);
+        assert!(
+            t.contains("архитектурно-строительного проектирования"),
+            "{t}"
+        );
+        assert!(!t.contains("сноса"), "{t}");
+    }
+}
