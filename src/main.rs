@@ -321,6 +321,10 @@ async fn import_members(
 }
 
 fn print_logins(logins: &[kabinet::demo::DemoLogin]) {
+    println!(
+        "Письма, когда SMTP-сервер не отвечает, кладутся в папку data/demo-mailbox (рядом с базой) \
+         и видны администратору на странице «Демо-почта» (/office/demo-mail)."
+    );
     println!("Демо-входы (вымышленные данные):");
     for l in logins {
         println!("  {:<28} {:<34} пароль: {}", l.who, l.login, l.password);

@@ -118,6 +118,9 @@ pub struct Mail {
     from: Mailbox,
     settings: MailSettings,
     wakeup: Notify,
+    /// Demo mode only: where letters go when no SMTP server answers, so a newcomer can follow
+    /// an invitation or a reset link without setting up mail.
+    demo_mailbox: Option<std::path::PathBuf>,
 }
 
 impl Mail {
@@ -154,6 +157,7 @@ impl Mail {
             from,
             settings: m.clone(),
             wakeup: Notify::new(),
+            demo_mailbox: settings.demo.enabled.then(|| demo_mailbox(settings)),
         })
     }
 
@@ -217,6 +221,13 @@ impl Mail {
             text = text.replace(TOKEN_PLACEHOLDER, &token);
             html = html.replace(TOKEN_PLACEHOLDER, &token);
         }
+        let local_copy = format!(
+            "Кому: {}\nТема: {}\nДата: {}\n\n{}",
+            m.to_address,
+            m.subject,
+            crate::fmt::datetime(&db.now()),
+            text
+        );
         let message = match m.to_address.parse::<Mailbox>() {
             Ok(to) => {
                 let mut b = Message::builder()
@@ -265,6 +276,29 @@ impl Mail {
             Ok(_) => {
                 store::mark_sent(db, m.id, db.now()).await?;
                 tracing::info!(outbox_id = m.id, "mail sent");
+            }
+            Err((_, e)) if self.demo_mailbox.is_some() => {
+                // Demo mode without an SMTP server: the letter waits in the local mailbox.
+                let dir = self.demo_mailbox.as_ref().expect("checked");
+                let written = tokio::fs::create_dir_all(dir)
+                    .await
+                    .and(tokio::fs::write(dir.join(format!("{:08}.txt", m.id)), local_copy).await);
+                match written {
+                    Ok(()) => {
+                        store::mark_sent(db, m.id, db.now()).await?;
+                        store::note(db, m.id, "демо-режим: SMTP-сервер не ответил, письмо положено в локальный почтовый ящик").await?;
+                        tracing::info!(outbox_id = m.id, smtp_error = %e, "mail put into the demo mailbox");
+                    }
+                    Err(io) => {
+                        store::mark_attempt_failed(
+                            db,
+                            m.id,
+                            &format!("{e}; демо-ящик: {io}"),
+                            None,
+                        )
+                        .await?;
+                    }
+                }
             }
             Err((permanent, e)) => {
                 let attempts = m.attempts + 1;
@@ -331,4 +365,36 @@ mod tests {
         assert_eq!(backoff(30, 3600, 12), 3600);
         assert_eq!(backoff(30, 3600, 1000), 3600);
     }
+}
+
+/// The demo mailbox of an installation: `<data dir>/demo-mailbox`.
+pub fn demo_mailbox(settings: &Settings) -> std::path::PathBuf {
+    settings.data_dir().join("demo-mailbox")
+}
+
+/// A letter in the demo mailbox, newest first: (file name, its text).
+pub async fn demo_letters(
+    settings: &Settings,
+    limit: usize,
+) -> std::io::Result<Vec<(String, String)>> {
+    let dir = demo_mailbox(settings);
+    let mut names = vec![];
+    let mut rd = match tokio::fs::read_dir(&dir).await {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(e),
+    };
+    while let Some(e) = rd.next_entry().await? {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".txt") {
+            names.push(name);
+        }
+    }
+    names.sort_unstable_by(|a, b| b.cmp(a));
+    let mut out = vec![];
+    for name in names.into_iter().take(limit) {
+        let text = tokio::fs::read_to_string(dir.join(&name)).await?;
+        out.push((name, text));
+    }
+    Ok(out)
 }

@@ -155,3 +155,10 @@ pub async fn delivery_of_tokens(
         q.fetch_all(p).await?
     }))
 }
+
+/// A note on a message that went out (the demo mailbox says where it went).
+pub async fn note(db: &Db, id: i64, note: &str) -> DbResult<()> {
+    let sql = "UPDATE outbox SET last_error = $2 WHERE id = $1";
+    on_db!(db, p => sqlx::query(sql).bind(id).bind(note).execute(p).await?.rows_affected());
+    Ok(())
+}

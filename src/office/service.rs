@@ -91,3 +91,34 @@ pub async fn resend_mail(core: &Core, actor: &Actor, id: i64) -> Result<(), DbEr
     core.mail.wake();
     Ok(())
 }
+
+/// A letter of the demo mailbox, as the page shows it.
+pub struct DemoLetter {
+    pub text: String,
+    /// Links to this portal in the letter (one-time links among them).
+    pub links: Vec<String>,
+}
+
+/// The demo mailbox (demo mode only; `None` otherwise): the newest letters first.
+pub async fn demo_mailbox(core: &Core) -> anyhow::Result<Option<(String, Vec<DemoLetter>)>> {
+    if !core.settings.demo.enabled {
+        return Ok(None);
+    }
+    let base = core.settings.base_url();
+    let letters = crate::mail::demo_letters(&core.settings, 50)
+        .await?
+        .into_iter()
+        .map(|(_, text)| DemoLetter {
+            links: text
+                .split_whitespace()
+                .filter(|w| w.starts_with(&base))
+                .map(str::to_string)
+                .collect(),
+            text,
+        })
+        .collect();
+    let dir = crate::mail::demo_mailbox(&core.settings)
+        .display()
+        .to_string();
+    Ok(Some((dir, letters)))
+}

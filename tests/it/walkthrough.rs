@@ -199,3 +199,58 @@ async fn each_role_sees_its_work_queue(app: TestApp) {
         registered
     );
 }
+
+/// The newcomer (issue 17): in demo mode, with no SMTP server answering, a reset letter lands in
+/// the local mailbox that «Демо-почта» shows, and its link works. Without demo mode: no page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_demo_mode_letters_wait_in_the_local_mailbox() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            overrides: vec![("demo.enabled", true.into())],
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let visitor = TestApp::client_for(&app);
+    let r = visitor
+        .post(
+            "/user/request-password-reset",
+            &[("by", "email"), ("email", MEMBER_EMAIL)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert!(admin.page("/office").await.contains("/office/demo-mail"));
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = admin.page("/office/demo-mail").await;
+        if page.contains(MEMBER_EMAIL) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(page.contains(MEMBER_EMAIL), "{page}");
+    let at = page
+        .find("/user/reset-password?token=")
+        .expect("the link in the letter");
+    let link: String = page[at..]
+        .chars()
+        .take_while(|c| *c != '"' && *c != '<' && !c.is_whitespace())
+        .collect();
+    let form = visitor.page(&link.replace("&amp;", "&")).await;
+    assert!(form.contains("name=\"password2\""), "{form}");
+    let log = admin.page("/office/mail").await;
+    assert!(
+        log.contains("демо-режим"),
+        "the mail log says where it went"
+    );
+
+    let plain = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = member(&plain, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        admin.get("/office/demo-mail").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

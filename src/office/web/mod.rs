@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/audit", get(show_audit))
         .route("/office/mail", get(show_mail_log))
         .route("/office/mail/{id}/retry", post(retry_mail))
+        .route("/office/demo-mail", get(show_demo_mail))
         .route("/office/staff", get(staff::show_staff))
         .route("/office/staff/new", get(staff::show_new).post(staff::add))
         .route("/office/staff/{id}", get(staff::show_card))
@@ -49,6 +50,8 @@ struct DashboardPage {
     mine: Option<Vec<StatusCount>>,
     /// What waits for this employee's role.
     tasks: Vec<service::Task>,
+    /// Demo mode, an administrator: the link to «Демо-почта».
+    demo_mail: bool,
     notice: Option<&'static str>,
 }
 
@@ -83,6 +86,7 @@ async fn show_dashboard(
     )
     .await?;
     page(&DashboardPage {
+        demo_mail: state.settings.demo.enabled && s.may(Permission::Administer),
         tasks,
         notice: (q.done == "welcome")
             .then_some("Пароль сохранён. Добро пожаловать в рабочий кабинет сотрудника СРО."),
@@ -189,11 +193,19 @@ async fn show_mail_log(s: Staff, Query(q): Query<MailQuery>) -> Result<Response,
                 status_code: r.status.clone(),
                 attempts: r.attempts,
                 detail: match r.status.as_str() {
-                    "sent" => r
-                        .sent_at
-                        .as_ref()
-                        .map(|t| format!("отправлено {}", fmt::datetime(t)))
-                        .unwrap_or_default(),
+                    "sent" => {
+                        let at = r
+                            .sent_at
+                            .as_ref()
+                            .map(|t| format!("отправлено {}", fmt::datetime(t)))
+                            .unwrap_or_default();
+                        // a note on a sent letter: where it went (the demo mailbox)
+                        if r.last_error.is_empty() {
+                            at
+                        } else {
+                            format!("{at}; {}", r.last_error)
+                        }
+                    }
                     "failed" => r.last_error.clone(),
                     _ if r.last_error.is_empty() => "ожидает отправки".into(),
                     _ => format!(
@@ -212,4 +224,26 @@ async fn retry_mail(s: Staff<Administer>, Path(id): Path<i64>) -> Result<Respons
     let state = &s.ctx.state;
     service::resend_mail(&state.core, &s.actor(), id).await?;
     Ok(Redirect::to("/office/mail").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "office/demo_mail.html")]
+struct DemoMailPage {
+    chrome: Chrome,
+    dir: String,
+    letters: Vec<service::DemoLetter>,
+}
+
+/// «Демо-почта» (administrators, demo mode only): the letters that went to the local mailbox
+/// because no SMTP server answered, with their links, so a newcomer can try invitations and
+/// password recovery without setting up mail.
+async fn show_demo_mail(s: Staff<Administer>) -> Result<Response, AppError> {
+    let Some((dir, letters)) = service::demo_mailbox(&s.ctx.state.core).await? else {
+        return Err(AppError::NotFound);
+    };
+    page(&DemoMailPage {
+        chrome: s.ctx.chrome("Демо-почта"),
+        dir,
+        letters,
+    })
 }
