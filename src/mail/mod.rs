@@ -353,20 +353,6 @@ pub async fn requeue(tx: &mut Tx, id: i64) -> DbResult<bool> {
     store::requeue(tx, id, now).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::backoff;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(30, 3600, 1), 30);
-        assert_eq!(backoff(30, 3600, 2), 60);
-        assert_eq!(backoff(30, 3600, 5), 480);
-        assert_eq!(backoff(30, 3600, 12), 3600);
-        assert_eq!(backoff(30, 3600, 1000), 3600);
-    }
-}
-
 /// The demo mailbox of an installation: `<data dir>/demo-mailbox`.
 pub fn demo_mailbox(settings: &Settings) -> std::path::PathBuf {
     settings.data_dir().join("demo-mailbox")
@@ -397,4 +383,18 @@ pub async fn demo_letters(
         out.push((name, text));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(30, 3600, 1), 30);
+        assert_eq!(backoff(30, 3600, 2), 60);
+        assert_eq!(backoff(30, 3600, 5), 480);
+        assert_eq!(backoff(30, 3600, 12), 3600);
+        assert_eq!(backoff(30, 3600, 1000), 3600);
+    }
 }
