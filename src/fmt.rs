@@ -154,7 +154,14 @@ pub fn human_size(bytes: i64) -> String {
 
 /// «1,2 МБ (1 258 291 байт)»: receipts state the exact size too.
 pub fn exact_size(bytes: i64) -> String {
-    format!("{} ({} байт)", human_size(bytes), group_digits(bytes))
+    let human = human_size(bytes);
+    let exact = format!("{} байт", group_digits(bytes));
+    // «47 байт», not «47 байт (47 байт)» (issue 17: the receipt printed small sizes twice).
+    if human == exact {
+        exact
+    } else {
+        format!("{human} ({exact})")
+    }
 }
 
 fn comma(x: f64) -> String {
@@ -265,5 +272,15 @@ mod tests {
             "Chrome, Windows"
         );
         assert_eq!(browser_label(""), "неизвестно");
+    }
+
+    #[test]
+    fn an_exact_size_says_each_number_once() {
+        assert_eq!(exact_size(47), "47 байт");
+        assert!(
+            exact_size(2_500_000).ends_with("(2\u{a0}500\u{a0}000 байт)"),
+            "{}",
+            exact_size(2_500_000)
+        );
     }
 }
