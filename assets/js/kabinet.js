@@ -4,6 +4,23 @@
   // With this file the upload rows show one button each (the label) and the chosen file's name;
   // without it, the browser's own file inputs stay.
   document.documentElement.className += ' js';
+  // On a phone the menu waits behind one button instead of three rows of links (issue 17).
+  var nav = document.querySelector('.mainnav');
+  var navList = document.getElementById('mainnav-list');
+  if (nav && navList) {
+    var toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'btn nav-toggle';
+    toggle.textContent = 'Меню';
+    toggle.setAttribute('aria-expanded', 'false');
+    toggle.setAttribute('aria-controls', 'mainnav-list');
+    toggle.addEventListener('click', function () {
+      var open = nav.className.indexOf(' open') < 0;
+      nav.className = open ? nav.className + ' open' : nav.className.replace(' open', '');
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+    navList.parentNode.insertBefore(toggle, navList);
+  }
   // A "show password" toggle next to password fields.
   var fields = document.querySelectorAll('input[type="password"]');
   for (var i = 0; i < fields.length; i++) {

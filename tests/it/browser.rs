@@ -339,10 +339,47 @@ async fn member_logs_in_sees_the_dashboard_and_logs_out() {
     assert!(b.text().await.contains("Пользователи личного кабинета"));
     b.assert_accessible("the company page").await;
 
-    // on a phone
+    // on a phone: the menu waits behind one button (issue 17)
     b.set_window(390, 844).await;
+    let shown = |id: &str| {
+        format!("var e = document.querySelector('{id}'); return !!e && e.offsetParent !== null;")
+    };
+    let visible = |v: Value| v.as_bool().unwrap();
+    let list = shown("#mainnav-list");
+    let toggle = shown(".nav-toggle");
+    assert!(!visible(
+        b.cmd("POST", "execute/sync", json!({"script": list, "args": []}))
+            .await
+    ));
+    assert!(visible(
+        b.cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": toggle, "args": []})
+        )
+        .await
+    ));
     b.assert_accessible("the company page on a phone").await;
+    let menu = b.by_text("button", "Меню").await;
+    b.click(&menu).await;
+    assert!(visible(
+        b.cmd("POST", "execute/sync", json!({"script": list, "args": []}))
+            .await
+    ));
+    b.assert_accessible("the phone menu, open").await;
     b.set_window(1280, 900).await;
+    assert!(!visible(
+        b.cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": toggle, "args": []})
+        )
+        .await
+    ));
+    assert!(visible(
+        b.cmd("POST", "execute/sync", json!({"script": list, "args": []}))
+            .await
+    ));
 
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
