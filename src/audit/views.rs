@@ -6,6 +6,8 @@ use crate::fmt;
 pub struct AuditView {
     pub id: i64,
     pub at: String,
+    /// The same moment for `<time datetime>`.
+    pub at_iso: String,
     pub actor: String,
     pub action: String,
     pub object: String,
@@ -17,6 +19,7 @@ impl From<&AuditRow> for AuditView {
         AuditView {
             id: r.id,
             at: fmt::datetime(&r.at),
+            at_iso: r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             actor: r.actor.clone(),
             action: action_label(&r.action).to_string(),
             object: format!("{} {}", object_label(&r.object_type), r.object_id),

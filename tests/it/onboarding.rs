@@ -37,6 +37,8 @@ async fn an_admitted_member_is_invited_and_its_head_gets_in(app: TestApp) {
     let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let card = admin.page(&format!("/office/members/{id}")).await;
     assert!(card.contains("У организации пока нет пользователей"));
+    // HTML that validates (issue 17): a <time> says its moment in machine form too.
+    assert!(card.contains("<time datetime=\"") && !card.contains("<time>"));
     assert!(card.contains("Пригласить в личный кабинет"));
 
     // The form starts from the register entry: its e-mail, its head and position.

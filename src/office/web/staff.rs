@@ -140,6 +140,7 @@ pub(super) async fn add(
 
 pub struct LoginLine {
     pub at: String,
+    pub at_iso: String,
     pub ip: String,
     pub browser: String,
     pub success: bool,
@@ -184,6 +185,7 @@ async fn card_page(
             .iter()
             .map(|l| LoginLine {
                 at: fmt::datetime(&l.at),
+                at_iso: l.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 ip: l.ip.clone(),
                 browser: fmt::browser_label(&l.user_agent),
                 success: l.success,
