@@ -2,8 +2,20 @@
 //! cells quoted where needed, and a leading `= + - @` neutralised so Excel does not run a cell
 //! as a formula.
 
+/// A long number (ИНН of 12 digits, ОГРН, ОГРНИП) or digits with a leading zero: Excel would
+/// show the first as «1,0277E+12» and drop the zeros of the second. `="…"` is the form Excel shows
+/// as the text itself, without a visible apostrophe (issue 17); only digits ever go in it.
+fn excel_text_number(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s.len() >= 12 || (s.len() > 1 && s.starts_with('0')))
+}
+
 /// One cell.
 pub fn cell(s: &str) -> String {
+    if excel_text_number(s) {
+        return format!("\"=\"\"{s}\"\"\"");
+    }
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
@@ -41,5 +53,10 @@ mod tests {
         assert_eq!(cell("say \"hi\";"), "\"say \"\"hi\"\";\"");
         assert_eq!(cell("Отчет"), "Отчет");
         assert_eq!(line(&["a", "b;c"]), "a;\"b;c\"\r\n");
+        // long numbers and leading zeros stay text in Excel, without an apostrophe
+        assert_eq!(cell("1027700123450"), "\"=\"\"1027700123450\"\"\"");
+        assert_eq!(cell("007"), "\"=\"\"007\"\"\"");
+        assert_eq!(cell("7700123459"), "7700123459");
+        assert_eq!(cell("0"), "0");
     }
 }

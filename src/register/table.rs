@@ -82,6 +82,13 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
 /// Excel shows it as text (`csvout`); the import takes it off again, so «+7 (495)…» comes back
 /// as it was.
 fn unescape_formula(cell: &str) -> String {
+    // `="1027700123450"`: a long number the export kept as text for Excel
+    if let Some(digits) = cell.strip_prefix("=\"").and_then(|r| r.strip_suffix('"'))
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return digits.to_string();
+    }
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
         _ => cell.to_string(),

@@ -590,6 +590,8 @@ async fn public_register_and_api_follow_the_openapi_document(app: TestApp) {
     assert_eq!(csv.lines().count(), 4);
     assert!(csv.contains("Общество с ограниченной ответственностью «Ромашка-Строй»"));
     assert!(!csv.contains("office@romashka-stroy.example"));
+    // an ОГРН stays text in Excel (not «1,0277E+12»), without a visible apostrophe
+    assert!(csv.contains("\"=\"\"1027700123450\"\"\""), "{csv}");
 }
 
 /// The value of the first `name="…"` attribute in `html`.
