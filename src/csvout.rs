@@ -28,6 +28,22 @@ pub fn cell(s: &str) -> String {
     }
 }
 
+/// A cell as [`cell`] wrote it, back (the import of an exported file): the `'` before a value
+/// Excel would take for a formula comes off, so «+7 (495)…» comes back as it was, and a long
+/// number in `="…"` comes back as its digits.
+pub fn unescape(cell: &str) -> String {
+    if let Some(digits) = cell.strip_prefix("=\"").and_then(|r| r.strip_suffix('"'))
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return digits.to_string();
+    }
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        _ => cell.to_string(),
+    }
+}
+
 /// One line with its CRLF.
 pub fn line<S: AsRef<str>>(cells: &[S]) -> String {
     let mut out = cells

@@ -64,7 +64,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
         let line = next_line;
         let rec = rec.map_err(|e| format!("Строка {line}: файл не читается как CSV ({e})"))?;
         next_line += 1 + rec.iter().map(|c| c.matches('\n').count()).sum::<usize>();
-        let cells: Vec<String> = rec.iter().map(unescape_formula).collect();
+        let cells: Vec<String> = rec.iter().map(crate::csvout::unescape).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -76,23 +76,6 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
         rows.push((line, cells));
     }
     Ok(Sheet { headers, rows })
-}
-
-/// The export puts `'` before a cell that starts like a formula (`=`, `+`, `-`, `@`) so that
-/// Excel shows it as text (`csvout`); the import takes it off again, so «+7 (495)…» comes back
-/// as it was.
-fn unescape_formula(cell: &str) -> String {
-    // `="1027700123450"`: a long number the export kept as text for Excel
-    if let Some(digits) = cell.strip_prefix("=\"").and_then(|r| r.strip_suffix('"'))
-        && !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-    {
-        return digits.to_string();
-    }
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
-        _ => cell.to_string(),
-    }
 }
 
 fn cell_text(c: &calamine::Data) -> String {
