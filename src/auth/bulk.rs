@@ -216,20 +216,23 @@ pub async fn report(db: &Db, id: i64) -> Result<Option<Report>, DbError> {
     };
     let items = store::batch_items(db, id).await?;
     let tokens: Vec<i64> = items.iter().filter_map(|i| i.token_id).collect();
-    let delivery = mail::delivery_of_tokens(db, &tokens).await?;
+    let delivery: std::collections::HashMap<i64, (String, String)> =
+        mail::delivery_of_tokens(db, &tokens)
+            .await?
+            .into_iter()
+            .map(|(t, s, e)| (t, (s, e)))
+            .collect();
     let items = items
         .into_iter()
         .map(|i| {
-            let d = i.token_id.and_then(|t| {
-                delivery
-                    .iter()
-                    .find(|(id, _, _)| *id == t)
-                    .map(|(_, s, e)| match s.as_str() {
-                        "sent" => "доставлено".to_string(),
-                        "failed" => format!("не доставлено: {e}"),
-                        _ => "отправляется".to_string(),
-                    })
-            });
+            let d = i
+                .token_id
+                .and_then(|t| delivery.get(&t))
+                .map(|(s, e)| match s.as_str() {
+                    "sent" => "доставлено".to_string(),
+                    "failed" => format!("не доставлено: {e}"),
+                    _ => "отправляется".to_string(),
+                });
             (i, d)
         })
         .collect();

@@ -164,53 +164,50 @@ pub async fn invite_member_user(
     if !may_manage_member_logins(staff.principal, staff.user_id, member.expert_id) {
         return Err(AuthError::Forbidden);
     }
-    if store::user_by_email(&core.db, invitee.email.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(taken());
-    }
     let settings = &*core.settings;
     let mut tx = core.db.begin().await?;
-    let id = store::insert_user(
-        &mut tx,
-        &store::NewUser {
-            email: invitee.email.as_str(),
-            full_name: &invitee.full_name,
-            position: &invitee.position,
-            phone: "",
-            password_hash: None,
-            kind: "member",
-            member_id: Some(member_id),
-            member_role: Some(invitee.role.code()),
-            staff_role: None,
-        },
-    )
-    .await
-    .map_err(email_race)?;
-    let mut letter = Letter::new(
-        settings,
-        "invitation",
-        invitee.email.as_str(),
-        format!("Приглашение в личный кабинет {}", settings.sro.short_name),
-    );
-    letter.greeting = format!("Здравствуйте, {}!", invitee.full_name);
-    letter.paragraphs.push(format!(
+    let lead = format!(
         "{} открывает вам доступ к личному кабинету члена СРО {} с ролью «{}». В кабинете — отчеты и документы для СРО, журнал отправленного, выписки из реестра и сообщения СРО.",
         settings.sro.short_name,
         member.short_name,
         invitee.role.label()
-    ));
-    let token_id = issue_token(&mut tx, settings, &core.secret, id, Purpose::Invite).await?;
-    attach_link(&mut letter, settings, Purpose::Invite, token_id);
-    letter.user_id = Some(id);
-    letter.member_id = Some(member_id);
-    mail::enqueue(&mut tx, &letter).await?;
+    );
+    let subject = format!("Приглашение в личный кабинет {}", settings.sro.short_name);
+    let new = store::NewUser {
+        email: invitee.email.as_str(),
+        full_name: &invitee.full_name,
+        position: &invitee.position,
+        phone: "",
+        password_hash: None,
+        kind: "member",
+        member_id: Some(member_id),
+        member_role: Some(invitee.role.code()),
+        staff_role: None,
+    };
+    let id = invite_new(core, &mut tx, &new, subject, lead).await?;
     let details = serde_json::json!({ "user_id": id, "email": invitee.email.as_str(), "role": invitee.role.code(), "by_staff": true });
     let event = Event::new("member_user.invited", "member", member_id, details);
     audit::record(&mut tx, &staff.actor(client), event).await?;
     tx.commit().await?;
     core.mail.wake();
+    Ok(id)
+}
+
+/// A new user without a password and the letter with their one-time link, in the caller's
+/// transaction. An address another account uses is refused at the field.
+async fn invite_new(
+    core: &Core,
+    tx: &mut Tx,
+    new: &store::NewUser<'_>,
+    subject: String,
+    lead: String,
+) -> Result<i64, AuthError> {
+    if store::user_by_email(&core.db, new.email).await?.is_some() {
+        return Err(taken());
+    }
+    let id = store::insert_user(tx, new).await.map_err(email_race)?;
+    let user = store::user_by_id_tx(tx, id).await?;
+    reissue(core, tx, &user, subject, lead).await?;
     Ok(id)
 }
 
@@ -369,46 +366,29 @@ pub async fn invite_staff(
     client: &ClientInfo,
 ) -> Result<i64, AuthError> {
     administers(admin)?;
-    if store::user_by_email(&core.db, invitee.email.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(taken());
-    }
     let settings = &*core.settings;
     let mut tx = core.db.begin().await?;
-    let id = store::insert_user(
-        &mut tx,
-        &store::NewUser {
-            email: invitee.email.as_str(),
-            full_name: &invitee.full_name,
-            position: &invitee.position,
-            phone: "",
-            password_hash: None,
-            kind: "staff",
-            member_id: None,
-            member_role: None,
-            staff_role: Some(invitee.role.code()),
-        },
-    )
-    .await
-    .map_err(email_race)?;
-    let user = store::user_by_id_tx(&mut tx, id).await?;
-    reissue(
-        core,
-        &mut tx,
-        &user,
-        format!(
-            "Приглашение в рабочий кабинет сотрудника {}",
-            settings.sro.short_name
-        ),
-        format!(
-            "{} приглашает вас в рабочий кабинет сотрудника СРО с ролью «{}».",
-            admin.full_name,
-            invitee.role.label()
-        ),
-    )
-    .await?;
+    let new = store::NewUser {
+        email: invitee.email.as_str(),
+        full_name: &invitee.full_name,
+        position: &invitee.position,
+        phone: "",
+        password_hash: None,
+        kind: "staff",
+        member_id: None,
+        member_role: None,
+        staff_role: Some(invitee.role.code()),
+    };
+    let subject = format!(
+        "Приглашение в рабочий кабинет сотрудника {}",
+        settings.sro.short_name
+    );
+    let lead = format!(
+        "{} приглашает вас в рабочий кабинет сотрудника СРО с ролью «{}».",
+        admin.full_name,
+        invitee.role.label()
+    );
+    let id = invite_new(core, &mut tx, &new, subject, lead).await?;
     let details = serde_json::json!({ "user_id": id, "email": invitee.email.as_str(), "role": invitee.role.code() });
     let event = Event::new("staff.invited", "user", id, details);
     audit::record(&mut tx, &admin.actor(client), event).await?;
