@@ -355,7 +355,61 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
         date(2027, 3, 1).expect("valid date"),
     )
     .await?;
+    demo_money(core, &ids).await?;
     Ok(Some(logins()))
+}
+
+/// The year's dues charged, and one bank statement: «Ромашка-Строй» has paid three quarters,
+/// «Вектор Проект» one, and a payment with a mistyped INN waits in «Неразнесенные».
+async fn demo_money(core: &Core, ids: &[i64]) -> anyhow::Result<()> {
+    use crate::billing::statement::{Encoding, compose};
+    crate::billing::accrual::run_due(core).await?;
+    let sro = &core.settings.sro;
+    if sro.account.is_empty() || ids.len() < 2 {
+        return Ok(());
+    }
+    let day = |m, d| date(2026, m, d).expect("valid date");
+    let docs = vec![
+        (
+            "214".to_string(),
+            day(7, 15),
+            45_000_00,
+            "ООО «Ромашка-Строй»".to_string(),
+            "7700123459".to_string(),
+            "40702810900000000001".to_string(),
+            "Членские взносы за I, II и III кв. 2026 г. Без НДС".to_string(),
+        ),
+        (
+            "88".to_string(),
+            day(1, 19),
+            15_000_00,
+            "ООО «Вектор Проект»".to_string(),
+            "5000987650".to_string(),
+            "40702810900000000002".to_string(),
+            "Членский взнос за I квартал 2026 г. Без НДС".to_string(),
+        ),
+        (
+            "97".to_string(),
+            day(11, 24),
+            15_000_00,
+            "ООО «Ромашка-Строй»".to_string(),
+            "7700123450".to_string(),
+            "40702810900000000003".to_string(),
+            "Членский взнос за IV кв. 2026 г.".to_string(),
+        ),
+    ];
+    let bytes = compose(Encoding::Windows, true, &sro.account, &docs);
+    crate::billing::import::import(
+        core,
+        &Actor::system("demo-data"),
+        "kl_to_1c.txt",
+        None,
+        std::io::Cursor::new(bytes),
+        false,
+        &|_| {},
+    )
+    .await?;
+    Ok(())
 }
 
 /// Bulk member companies for benchmarks: valid requisites, one user each

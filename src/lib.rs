@@ -25,6 +25,7 @@ pub mod validation;
 
 // Slices, lowest first: each may use the ones above it in this list.
 pub mod auth;
+pub mod billing;
 pub mod exchange;
 pub mod members;
 pub mod notices;

@@ -67,6 +67,25 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Payments from the bank.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// A bank statement in the 1CClientBankExchange format (Windows-1251 or DOS-866): its
+    /// incoming payments matched to members and spread over their debts. Exit status 0 when the
+    /// file was read, whatever was left unmatched; 1 when a line could not be read (nothing is
+    /// written then).
+    Import {
+        file: PathBuf,
+        /// Read and match, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +242,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Members { file, dry_run },
         } => import_members(&settings, &file, dry_run).await,
+        Command::Payments {
+            command: PaymentsCommand::Import { file, dry_run },
+        } => import_payments(&settings, &file, dry_run).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -318,6 +340,48 @@ async fn import_members(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `kabinet payments import FILE`: the statement streamed from disk, progress on stderr, the
+/// report on stdout.
+async fn import_payments(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let f = tokio::fs::File::open(file)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let core = build_core(settings.clone(), connect(settings).await?)?;
+    kabinet::billing::tariffs::seed(&core).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let progress = |n: i64| eprintln!("Прочитано документов: {n}");
+    let report = kabinet::billing::import::import(
+        &core,
+        &Actor::system("cli"),
+        &name,
+        None,
+        tokio::io::BufReader::with_capacity(256 * 1024, f),
+        dry_run,
+        &progress,
+    )
+    .await?;
+    for l in report.lines() {
+        println!("{l}");
+    }
+    if report.problems_total > 0 {
+        println!("Выписка не загружена: исправьте файл и повторите. Ничего не записано.");
+        return Ok(ExitCode::from(1));
+    }
+    if dry_run {
+        println!("Проверка пройдена; ничего не записано (--dry-run).");
+    } else {
+        println!("Выписка загружена.");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_logins(logins: &[kabinet::demo::DemoLogin]) {

@@ -13,6 +13,7 @@ pub fn router(state: AppState) -> Router {
     // Pages: sessions, CSRF and the Russian error pages.
     let pages = Router::new()
         .merge(crate::auth::web::routes())
+        .merge(crate::billing::web::routes())
         .merge(crate::members::web::routes())
         .merge(crate::notices::web::routes())
         .merge(crate::office::web::routes())

@@ -62,6 +62,7 @@ impl Application {
             settings.server.base_url = format!("http://{host}:{port}");
         }
         let core = build_core(settings, db)?;
+        crate::billing::tariffs::seed(&core).await?;
         let clock = core.clock.clone();
         let metrics = (!core.settings.metrics.token.is_empty())
             .then(|| Arc::new(crate::web::metrics::Metrics::default()));
@@ -152,6 +153,12 @@ async fn housekeeping(state: AppState) {
             .await,
             crate::jobs::run_once(db, "orphan_files", &holder, period, lease, || async {
                 sweep_files(&s.core, None).await.map(|_| ())
+            })
+            .await,
+            // Dues of every period since `billing.accrue_from`, caught up after downtime.
+            crate::jobs::run_once(db, "accruals", &holder, period, lease, || async {
+                crate::billing::accrual::run_due(&s.core).await?;
+                Ok(())
             })
             .await,
         ];

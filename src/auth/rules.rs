@@ -27,6 +27,18 @@ pub enum Permission {
     ReviewDocuments,
     /// The audit log, the register import, resending mail.
     Administer,
+    /// See members' debts and ledgers (experts, the accountant, administrators).
+    Billing,
+    /// Tariffs, accruals, bank statements, manual charges and payments, reversals.
+    ManageBilling,
+}
+
+impl Permission {
+    /// A member without this permission is told the page does not exist (404), not that it is
+    /// closed to them: money is nobody's business but the head's and the accountant's.
+    pub fn hidden(self) -> bool {
+        matches!(self, Permission::Payments)
+    }
 }
 
 /// The table.
@@ -41,7 +53,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
             CompanyUsers => role == M::Head,
             Payments => matches!(role, M::Head | M::Accountant),
             Office | KeepRegister | ManageReports | RegisterIncoming | ReviewDocuments
-            | Administer => false,
+            | Administer | Billing | ManageBilling => false,
         },
         Principal::Staff { role } => match what {
             Office => true,
@@ -49,6 +61,8 @@ pub fn allows(who: Principal, what: Permission) -> bool {
             RegisterIncoming => matches!(role, S::Registrar | S::Admin),
             ReviewDocuments => matches!(role, S::Expert | S::Admin),
             Administer => role == S::Admin,
+            Billing => matches!(role, S::Expert | S::Accountant | S::Admin),
+            ManageBilling => matches!(role, S::Accountant | S::Admin),
             Cabinet | Reports | CompanyUsers | Payments => false,
         },
     }
@@ -117,6 +131,10 @@ mod tests {
         assert!(!allows(staff(StaffRole::Expert), RegisterIncoming));
         assert!(!allows(staff(StaffRole::Accountant), KeepRegister));
         assert!(allows(staff(StaffRole::Admin), Administer));
+        assert!(allows(staff(StaffRole::Accountant), ManageBilling));
+        assert!(allows(staff(StaffRole::Expert), Billing));
+        assert!(!allows(staff(StaffRole::Expert), ManageBilling));
+        assert!(!allows(staff(StaffRole::Registrar), Billing));
         assert!(!allows(staff(StaffRole::Expert), Administer));
     }
 

@@ -64,6 +64,8 @@ pub struct Settings {
     #[serde(default)]
     pub exchange: ExchangeSettings,
     #[serde(default)]
+    pub billing: BillingSettings,
+    #[serde(default)]
     pub register: RegisterSettings,
     #[serde(default)]
     pub jobs: JobsSettings,
@@ -214,6 +216,20 @@ impl Settings {
         }
         if !self.exchange.incoming_pattern.contains("{seq") {
             return bad("exchange.incoming_pattern", "must contain {seq}");
+        }
+        if !matches!(
+            self.billing.dues_period.as_str(),
+            "month" | "quarter" | "year"
+        ) {
+            return bad("billing.dues_period", "must be month, quarter or year");
+        }
+        if !self.billing.accrue_from.is_empty()
+            && chrono::NaiveDate::parse_from_str(&self.billing.accrue_from, "%Y-%m-%d").is_err()
+        {
+            return bad("billing.accrue_from", "must be a date YYYY-MM-DD or empty");
+        }
+        if !(1..=28).contains(&self.billing.dues_due_day) {
+            return bad("billing.dues_due_day", "must be 1..28");
         }
         if !self.exchange.outgoing_pattern.contains("{seq") {
             return bad("exchange.outgoing_pattern", "must contain {seq}");

@@ -461,3 +461,41 @@ impl std::fmt::Debug for MetricsSettings {
             .finish()
     }
 }
+
+/// The money side: the charge types seeded into an empty ledger (the accountant edits them in
+/// the back office afterwards), and what the papers say. Amounts are roubles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BillingSettings {
+    /// Вступительный взнос; 0: none.
+    pub entrance_fee: i64,
+    /// Членский взнос: `month`, `quarter` or `year`.
+    pub dues_period: String,
+    /// Членский взнос for each period.
+    pub dues_amount: i64,
+    /// Членский взнос by the КФ ВВ level instead (level 1 first); empty: `dues_amount` for all.
+    pub dues_by_level: Vec<i64>,
+    /// The day of the period's first month the dues are due.
+    pub dues_due_day: u32,
+    /// Days to pay a one-off contribution (entrance fee, compensation funds).
+    pub once_due_days: u32,
+    /// The first day charges are made automatically (YYYY-MM-DD); empty: by hand only.
+    pub accrue_from: String,
+    /// Who signs the invoices and reconciliation acts for the SRO.
+    pub accountant_name: String,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        Self {
+            entrance_fee: 5_000,
+            dues_period: "quarter".into(),
+            dues_amount: 15_000,
+            dues_by_level: Vec::new(),
+            dues_due_day: 20,
+            once_due_days: 10,
+            accrue_from: String::new(),
+            accountant_name: String::new(),
+        }
+    }
+}

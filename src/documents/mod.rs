@@ -86,6 +86,10 @@ pub enum Template {
     SectionForm,
     /// «Выписка из реестра членов СРО», data: `register::extract::ExtractDoc` with the QR code.
     Extract,
+    /// «Счет на оплату» with the payment QR code, data: `billing::papers::InvoiceDoc`.
+    Invoice,
+    /// «Акт сверки взаимных расчетов», data: `billing::papers::ActDoc`.
+    Act,
 }
 
 impl Template {
@@ -95,6 +99,8 @@ impl Template {
             Template::Receipt => "/receipt.typ",
             Template::SectionForm => "/section_form.typ",
             Template::Extract => "/extract.typ",
+            Template::Invoice => "/invoice.typ",
+            Template::Act => "/act.typ",
         }
     }
 
@@ -103,6 +109,8 @@ impl Template {
             Template::Receipt => include_str!("../../documents/receipt.typ"),
             Template::SectionForm => include_str!("../../documents/section_form.typ"),
             Template::Extract => include_str!("../../documents/extract.typ"),
+            Template::Invoice => include_str!("../../documents/invoice.typ"),
+            Template::Act => include_str!("../../documents/act.typ"),
         }
     }
 }
@@ -163,6 +171,8 @@ struct Templates {
     receipt: Source,
     section_form: Source,
     extract: Source,
+    invoice: Source,
+    act: Source,
     /// `/common.typ`: what the templates share (`#import "/common.typ": breakable`).
     common: Source,
 }
@@ -176,6 +186,8 @@ impl Templates {
             receipt: parse(Template::Receipt.path(), Template::Receipt.source())?,
             section_form: parse(Template::SectionForm.path(), Template::SectionForm.source())?,
             extract: parse(Template::Extract.path(), Template::Extract.source())?,
+            invoice: parse(Template::Invoice.path(), Template::Invoice.source())?,
+            act: parse(Template::Act.path(), Template::Act.source())?,
             common: parse(COMMON_PATH, include_str!("../../documents/common.typ"))?,
         })
     }
@@ -185,6 +197,8 @@ impl Templates {
             Template::Receipt => &self.receipt,
             Template::SectionForm => &self.section_form,
             Template::Extract => &self.extract,
+            Template::Invoice => &self.invoice,
+            Template::Act => &self.act,
         }
     }
 }

@@ -31,3 +31,10 @@ pub async fn company(core: &Core, member_id: i64) -> Result<Option<(Member, Vec<
     let users = crate::auth::service::users_of_member(&core.db, member_id).await?;
     Ok(Some((m, users)))
 }
+
+/// The company's debt and what of it is overdue, for those who may see money.
+pub async fn debt(core: &Core, member_id: i64) -> Result<(i64, i64), DbError> {
+    crate::billing::ledger::debt(core, member_id)
+        .await
+        .map_err(|e| DbError::Other(anyhow::anyhow!("{e}")))
+}

@@ -27,6 +27,8 @@ struct DashboardPage {
     user_name: String,
     /// The user's unread notes; none for a role that sees no notes.
     unread_notes: Option<i64>,
+    /// (debt, overdue) for «Руководитель» and «Бухгалтер».
+    debt: Option<(String, String, bool, bool)>,
     notice: Option<&'static str>,
 }
 
@@ -43,8 +45,20 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
         }),
         _ => None,
     };
+    let debt = if m.may(Permission::Payments) {
+        let (debt, overdue) = service::debt(&state.core, m.member_id).await?;
+        Some((
+            crate::fmt::rubles(debt),
+            crate::fmt::rubles(overdue),
+            debt > 0,
+            overdue > 0,
+        ))
+    } else {
+        None
+    };
     page(&DashboardPage {
         chrome: m.ctx.chrome("Личный кабинет"),
+        debt,
         company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),

@@ -56,6 +56,11 @@ pub async fn card(core: &Core, id: i64) -> Result<Option<Card>, DbError> {
     }))
 }
 
+/// (debt, overdue) of a member, for the card of those who see money.
+pub async fn debt(core: &Core, id: i64) -> Result<(i64, i64), DbError> {
+    super::store::debt(&core.db, id, core.today()).await
+}
+
 /// One page of the back office's list, how many match, and whether that number is exact.
 pub async fn list(
     core: &Core,

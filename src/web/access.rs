@@ -57,6 +57,10 @@ rules! {
     ReviewDocuments => ReviewDocuments,
     /// Administrators.
     Administer => Administer,
+    /// Experts, the accountant, administrators: members' debts.
+    Billing => Billing,
+    /// The accountant and administrators: the money side.
+    ManageBilling => ManageBilling,
 }
 
 fn next_of(parts: &Parts) -> String {
@@ -111,7 +115,11 @@ impl<R: Rule + Send + Sync> FromRequestParts<AppState> for Member<R> {
             return Err(AppError::NotFound);
         };
         if !rules::allows(user.principal, R::PERMISSION) {
-            return Err(AppError::Forbidden);
+            return Err(if R::PERMISSION.hidden() {
+                AppError::NotFound
+            } else {
+                AppError::Forbidden
+            });
         }
         Ok(Member {
             ctx,

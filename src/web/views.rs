@@ -121,6 +121,9 @@ impl Chrome {
                     v.push(("Отчеты", "/kabinet/reports"));
                     v.push(("Журнал исходящих", "/kabinet/journal"));
                 }
+                if allows(p, Permission::Payments) {
+                    v.push(("Платежи", "/kabinet/payments"));
+                }
                 v.push(("Выписка из реестра", "/kabinet/extracts"));
                 v.push(("Организация", "/kabinet/company"));
                 v.push(("Профиль", "/profile"));
@@ -132,8 +135,11 @@ impl Chrome {
                     ("Входящие", "/office/inbox"),
                     ("Члены СРО", "/office/members"),
                     ("Отчеты", "/office/reports"),
-                    ("Почта", "/office/mail"),
                 ];
+                if allows(p, Permission::Billing) {
+                    v.push(("Взносы", "/office/billing"));
+                }
+                v.push(("Почта", "/office/mail"));
                 if allows(p, Permission::Administer) {
                     v.push(("Сотрудники", "/office/staff"));
                     v.push(("Журнал аудита", "/office/audit"));
@@ -143,6 +149,7 @@ impl Chrome {
             }
         };
         // The longest matching prefix is the active item ("/kabinet/company" over "/kabinet").
+        let allows_manage = user.is_some_and(|u| allows(u.principal, Permission::ManageBilling));
         let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
         let active = items
             .iter()
@@ -160,6 +167,13 @@ impl Chrome {
                         ("Отчет за текущий год", "/kabinet/reports/current"),
                         ("Журнал исходящих сообщений", "/kabinet/journal"),
                         ("Письмо в СРО", "/kabinet/letters/new"),
+                    ],
+                    "/office/billing" if allows_manage => vec![
+                        ("Выписки банка", "/office/billing/statements"),
+                        ("Неразнесенные платежи", "/office/billing/unmatched"),
+                        ("Должники", "/office/billing/debtors"),
+                        ("Начисления", "/office/billing/runs"),
+                        ("Взносы и тарифы", "/office/billing/tariffs"),
                     ],
                     "/office/members" => vec![
                         ("Список членов", "/office/members"),

@@ -129,6 +129,14 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         .trim_start_matches("/kabinet/extracts/")
         .trim_end_matches("/pdf")
         .to_string();
+    let invoice = kabinet::billing::papers::create_invoice(
+        &app.state.core,
+        &kabinet::audit::Actor::system("test"),
+        romashka,
+        None,
+    )
+    .await
+    .unwrap();
     let q = |sql: &'static str, id: i64| {
         let db = app.db.clone();
         async move {
@@ -185,7 +193,13 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         clients.push((c, token));
     }
 
+    let tariff = q("SELECT MIN(id) FROM charge_types WHERE id > $1", 0).await;
     let ok_all = "200 200 200 200 200 200 200 200 200";
+    // money: the head and the accountant of a company; experts see debts, the accountant and
+    // administrators keep the books
+    let payments = "303 200 200 404 200 404 404 404 404";
+    let billing = "303 404 404 404 404 200 403 200 200";
+    let books = "303 404 404 404 404 403 403 200 200";
     let cabinet = "303 200 200 200 200 404 404 404 404";
     let reports = "303 200 403 200 200 404 404 404 404";
     let own_item = "303 200 403 200 404 404 404 404 404";
@@ -263,6 +277,52 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             format!("/files/{template_file}"),
             "303 200 200 200 200 200 200 200 200",
         ),
+        ("GET", "/kabinet/payments".into(), payments),
+        (
+            "GET",
+            "/kabinet/payments?year=2026&kind=membership".into(),
+            payments,
+        ),
+        (
+            "GET",
+            "/kabinet/payments/act?from=2026-01-01&to=2026-12-31".into(),
+            payments,
+        ),
+        (
+            "GET",
+            "/kabinet/payments/act?from=2026-01-01&to=2026-12-31&format=xlsx".into(),
+            payments,
+        ),
+        (
+            "GET",
+            format!("/kabinet/payments/invoices/{invoice}"),
+            "303 200 200 404 404 404 404 404 404",
+        ),
+        ("GET", "/office/billing".into(), billing),
+        ("GET", "/office/billing/debtors".into(), billing),
+        ("GET", "/office/billing/debtors.xlsx?days=1".into(), billing),
+        (
+            "GET",
+            format!("/office/billing/members/{romashka}"),
+            billing,
+        ),
+        (
+            "GET",
+            format!("/office/billing/members/{romashka}/act?format=xlsx"),
+            billing,
+        ),
+        (
+            "GET",
+            "/office/billing/members/999999".into(),
+            "303 404 404 404 404 404 403 404 404",
+        ),
+        ("GET", "/office/billing/tariffs".into(), books),
+        ("GET", "/office/billing/tariffs/new".into(), books),
+        ("GET", format!("/office/billing/tariffs/{tariff}"), books),
+        ("GET", "/office/billing/runs".into(), books),
+        ("GET", "/office/billing/runs?period=2026-Q4".into(), books),
+        ("GET", "/office/billing/statements".into(), books),
+        ("GET", "/office/billing/unmatched".into(), books),
         // the back office
         ("GET", "/office".into(), office),
         ("GET", "/office/members".into(), office),
@@ -478,6 +538,67 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             "/office/mail/999999/retry".into(),
             "303 404 404 404 404 403 403 403 303",
+        ),
+        // money: a form without its fields is refused at its fields; nobody else gets that far
+        (
+            "POST",
+            "/kabinet/payments/invoices".into(),
+            "303 - - 404 - 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/office/billing/members/{romashka}/charges"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            format!("/office/billing/members/{romashka}/payments"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            format!("/office/billing/members/{romashka}/exemptions"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            format!("/office/billing/members/{romashka}/charges/1/reverse"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            format!("/office/billing/members/{romashka}/payments/1/reverse"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            format!("/office/billing/members/{romashka}/payments/1/allocate"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            "/office/billing/tariffs/new".into(),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            format!("/office/billing/tariffs/{tariff}"),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            "/office/billing/runs".into(),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            "/office/billing/unmatched/999999".into(),
+            "303 404 404 404 404 403 403 422 422",
+        ),
+        (
+            "POST",
+            "/office/billing/statements".into(),
+            "303 404 404 404 404 403 403 400 400",
         ),
         // uploads take multipart forms only: who may not gets the same refusals first
         (

@@ -31,7 +31,7 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "notices", "register", "members", "reports", "exchange", "office",
+    "auth", "notices", "register", "billing", "members", "reports", "exchange", "office",
 ];
 
 /// The web kit every slice's pages share.
@@ -52,6 +52,17 @@ fn is_access_vocabulary(slice: &str, rest: &str) -> bool {
 /// Each table and the one module that writes it.
 const OWNERS: &[(&str, &str)] = &[
     ("audit_log", "audit"),
+    ("accrual_runs", "billing"),
+    ("allocations", "billing"),
+    ("bank_statements", "billing"),
+    ("billing_exemptions", "billing"),
+    ("billing_fund_levels", "billing"),
+    ("charge_type_levels", "billing"),
+    ("charge_types", "billing"),
+    ("charges", "billing"),
+    ("invoice_lines", "billing"),
+    ("invoices", "billing"),
+    ("payments", "billing"),
     ("extracts", "register"),
     ("files", "files"),
     ("upload_leases", "files"),
@@ -95,6 +106,9 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("members", "notifications"),
     ("members", "users"),
     ("register", "users"),
+    ("register", "charges"),
+    ("register", "allocations"),
+    ("billing", "members"),
     ("reports", "files"),
     ("exchange", "files"),
     ("exchange", "members"),

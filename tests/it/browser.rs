@@ -827,3 +827,66 @@ async fn a_document_and_its_signature_dropped_together_share_a_row() {
         .await;
     b.quit().await;
 }
+
+/// Issue 14: the SRO's accountant uploads the bank statement; the member's accountant sees the
+/// payment and takes an invoice for what is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accountant_uploads_a_statement_and_the_member_sees_its_payment() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kl_to_1c.txt");
+    let docs = [crate::billing::doc(
+        "3131",
+        (2026, 11, 26),
+        5_000_00,
+        MEMBER_INN,
+        "Членский взнос за IV кв. 2026 г.",
+    )];
+    std::fs::write(
+        &file,
+        crate::billing::statement(&app, kabinet::billing::statement::Encoding::Windows, &docs),
+    )
+    .unwrap();
+    log_in(&b, &app, "accountant@sro.example", "Accountant-2026!").await;
+    b.wait_for_url("/office").await;
+    let money = b.by_text("nav//a", "Взносы").await;
+    b.click(&money).await;
+    b.wait_for_url("/office/billing").await;
+    b.assert_accessible("the accountant's overview").await;
+    let load = b.by_text("a", "Загрузить выписку банка").await;
+    b.click(&load).await;
+    b.wait_for_url("/office/billing/statements").await;
+    b.attach("#file", &file).await;
+    let go = b.by_text("button", "Загрузить").await;
+    b.click(&go).await;
+    b.wait_for_url("?done=loaded").await;
+    let text = b.text().await;
+    assert!(text.contains("Разнесено по членам СРО: 1"), "{text}");
+    b.assert_accessible("the statement's report").await;
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    b.wait_for_url("/login").await;
+
+    log_in(&b, &app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+    b.wait_for_url("/kabinet").await;
+    assert!(b.text().await.contains("Задолженность: 10\u{a0}000\u{a0}₽"));
+    let payments = b.by_text("nav//a", "Платежи").await;
+    b.click(&payments).await;
+    b.wait_for_url("/kabinet/payments").await;
+    let text = b.text().await;
+    assert!(text.contains("п/п № 3131"), "{text}");
+    assert!(
+        text.contains("Членский взнос за IV квартал 2026 г.: 5\u{a0}000\u{a0}₽"),
+        "{text}"
+    );
+    b.assert_accessible("the member's payments").await;
+    let invoice = b
+        .by_text("button", "Счет на оплату всей задолженности")
+        .await;
+    b.click(&invoice).await;
+    b.wait_for_url("/kabinet/payments/invoices/").await;
+    b.quit().await;
+}

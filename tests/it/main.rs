@@ -6,6 +6,7 @@ mod access;
 mod architecture;
 mod audit;
 mod auth;
+mod billing;
 mod browser;
 mod cli;
 mod cluster;

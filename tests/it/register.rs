@@ -612,7 +612,7 @@ fn temp_pdf(pdf: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
-fn pdftotext(pdf: &[u8]) -> String {
+pub fn pdftotext(pdf: &[u8]) -> String {
     let (_dir, path) = temp_pdf(pdf);
     let out = Command::new("pdftotext")
         .arg(&path)
@@ -624,7 +624,7 @@ fn pdftotext(pdf: &[u8]) -> String {
 }
 
 /// The QR code of the PDF's first page, read the way a phone would: rendered, then scanned.
-fn qr_of(pdf: &[u8]) -> String {
+pub fn qr_of(pdf: &[u8]) -> String {
     let (dir, path) = temp_pdf(pdf);
     let png = dir.path().join("page");
     let ok = Command::new("pdftoppm")

@@ -166,3 +166,16 @@ pub async fn expiring_policies(
         on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(from).bind(to).bind(expert_id).fetch_one(p).await?),
     )
 }
+
+/// The member's debt and what of it is overdue, for its card (a read model of billing's
+/// `charges` and `allocations`: the card is the register's page, billing comes after it).
+pub async fn debt(db: &Db, id: i64, today: chrono::NaiveDate) -> DbResult<(i64, i64)> {
+    let sql = "SELECT CAST(COALESCE(SUM(o.open), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN o.due_on < $2 THEN o.open ELSE 0 END), 0) AS BIGINT) \
+               FROM (SELECT c.due_on, c.amount \
+                 + CAST(COALESCE((SELECT SUM(r.amount) FROM charges r WHERE r.reverses_id = c.id), 0) AS BIGINT) \
+                 - CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.charge_id = c.id), 0) AS BIGINT) AS open \
+               FROM charges c WHERE c.member_id = $1 AND c.reverses_id IS NULL AND c.amount > 0) o WHERE o.open > 0";
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(id).bind(today).fetch_one(p).await?),
+    )
+}

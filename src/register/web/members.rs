@@ -161,6 +161,8 @@ struct MemberPage {
     versions: Vec<VersionView>,
     can_keep: bool,
     updated: String,
+    /// (debt, overdue, has debt) for experts, the accountant and administrators.
+    debt: Option<(String, String, bool)>,
 }
 
 pub(super) async fn show_member(
@@ -172,7 +174,14 @@ pub(super) async fn show_member(
     let c = cards::card(&state.core, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let debt = if s.may(Permission::Billing) {
+        let (d, o) = cards::debt(&state.core, id).await?;
+        Some((fmt::rubles(d), fmt::rubles(o), d > 0))
+    } else {
+        None
+    };
     page(&MemberPage {
+        debt,
         register: staff_facts(&c.snapshot),
         versions: c
             .versions
