@@ -1,7 +1,7 @@
 //! Fictional demo data: three member companies with users, and the SRO's staff.
 //! All names, requisites (valid check digits) and addresses are invented.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::audit::Actor;
 use crate::auth::service::{self as auth, MemberUserForCreate};
@@ -363,6 +363,7 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
 /// «Вектор Проект» one, and a payment with a mistyped INN waits in «Неразнесенные».
 async fn demo_money(core: &Core, ids: &[i64]) -> anyhow::Result<()> {
     use crate::billing::statement::{Encoding, compose};
+    crate::billing::tariffs::seed(core).await?;
     crate::billing::accrual::run_due(core).await?;
     let sro = &core.settings.sro;
     if sro.account.is_empty() || ids.len() < 2 {
@@ -409,6 +410,39 @@ async fn demo_money(core: &Core, ids: &[i64]) -> anyhow::Result<()> {
         &|_| {},
     )
     .await?;
+    Ok(())
+}
+
+/// Years of monthly charges and payments of the first demo company, through the ledger's own
+/// use cases (the payments page benchmark: «5 years of history»).
+pub async fn generate_history(core: &Core, years: u32) -> anyhow::Result<()> {
+    use crate::billing::ledger::{self, ManualCharge, ManualPayment};
+    use crate::billing::model::{ChargeKind, Period, Periodicity};
+    let member: i64 = crate::on_db!(&core.db, p => sqlx::query_scalar("SELECT id FROM members WHERE inn = '7700123459'")
+        .fetch_one(p)
+        .await?);
+    let actor = Actor::system("demo-data");
+    let today = core.today();
+    let from = date(today.year() - years as i32, 1, 1).expect("valid date");
+    for p in crate::billing::model::periods_between(Periodicity::Month, from, today) {
+        let p: Period = p;
+        let c = ManualCharge {
+            charge_type_id: None,
+            kind: ChargeKind::Membership,
+            description: format!("Членский взнос за {}", p.label()),
+            period: p.code(),
+            amount: 5_000_00,
+            due_on: p.due(20),
+        };
+        ledger::add_charge(core, &actor, member, &c).await?;
+        let pay = ManualPayment {
+            amount: 5_000_00,
+            paid_on: p.due(15).min(today),
+            doc_number: format!("ПП {}", p.code()),
+            purpose: format!("Членский взнос за {}", p.label()),
+        };
+        ledger::add_payment(core, &actor, member, &pay).await?;
+    }
     Ok(())
 }
 

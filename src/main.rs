@@ -47,6 +47,10 @@ enum Command {
         /// Also generate this many sent letters of the first demo company (journal benchmark).
         #[arg(long, default_value_t = 0)]
         items: u32,
+        /// Also give the first demo company this many years of monthly charges and payments
+        /// (payments page benchmark).
+        #[arg(long, default_value_t = 0)]
+        history_years: u32,
     },
     /// Create an SRO employee; the password is asked for, or read from standard input.
     CreateStaff {
@@ -76,6 +80,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PaymentsCommand {
+    /// Charge what is due: every period since `billing.accrue_from` not charged yet and the
+    /// one-off contributions (what the periodic job does); with --period, that period by hand.
+    Accrue {
+        /// «2026-Q1», «2026-03» or «2026».
+        #[arg(long)]
+        period: Option<String>,
+    },
     /// A bank statement in the 1CClientBankExchange format (Windows-1251 or DOS-866): its
     /// incoming payments matched to members and spread over their debts. Exit status 0 when the
     /// file was read, whatever was left unmatched; 1 when a line could not be read (nothing is
@@ -181,7 +192,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("Миграции применены.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::DemoData { members, items } => {
+        Command::DemoData {
+            members,
+            items,
+            history_years,
+        } => {
             let core = build_core(settings.clone(), connect(&settings).await?)?;
             match kabinet::demo::load_if_empty(&core).await? {
                 Some(logins) => print_logins(&logins),
@@ -200,6 +215,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 kabinet::demo::generate_items(&core, items).await?;
                 println!(
                     "Сгенерировано отправленных писем: {items} за {:.1} с",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if history_years > 0 {
+                let started = std::time::Instant::now();
+                kabinet::demo::generate_history(&core, history_years).await?;
+                println!(
+                    "История расчетов за {history_years} лет за {:.1} с",
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -245,6 +268,33 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Payments {
             command: PaymentsCommand::Import { file, dry_run },
         } => import_payments(&settings, &file, dry_run).await,
+        Command::Payments {
+            command: PaymentsCommand::Accrue { period },
+        } => {
+            let core = build_core(settings.clone(), connect(&settings).await?)?;
+            kabinet::billing::tariffs::seed(&core).await?;
+            let started = std::time::Instant::now();
+            let outcomes = match period {
+                Some(p) => vec![
+                    kabinet::billing::accrual::run_by_hand(&core, &Actor::system("cli"), &p)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                ],
+                None => kabinet::billing::accrual::run_due(&core)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            };
+            for o in &outcomes {
+                println!(
+                    "{}: начислений {}, на {}",
+                    o.period,
+                    o.charges,
+                    kabinet::fmt::rubles(o.total)
+                );
+            }
+            println!("Готово за {:.2} с.", started.elapsed().as_secs_f64());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
