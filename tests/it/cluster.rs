@@ -780,6 +780,7 @@ async fn periodic_jobs_run_once_per_period_and_outlive_their_instance() {
         names,
         [
             "abandoned_imports",
+            "accruals",
             "file_digests",
             "orphan_files",
             "rate_counters",
