@@ -28,6 +28,7 @@ pub mod auth;
 pub mod billing;
 pub mod exchange;
 pub mod members;
+pub mod messages;
 pub mod notices;
 pub mod office;
 pub mod register;

@@ -19,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::office::web::routes())
         .merge(crate::reports::web::routes(&state))
         .merge(crate::exchange::web::routes(&state))
+        .merge(crate::messages::web::routes(&state))
         .merge(crate::register::web::routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(

@@ -97,6 +97,9 @@ impl Application {
         let state = self.state.clone();
         let housekeeping = tokio::spawn(housekeeping(state));
         let invitations = tokio::spawn(crate::auth::bulk::run_worker(self.state.core.clone()));
+        let messages = tokio::spawn(crate::messages::service::run_worker(
+            self.state.core.clone(),
+        ));
         let mailer = tokio::spawn(
             self.state
                 .mail
@@ -113,6 +116,7 @@ impl Application {
         .context("serving HTTP");
         housekeeping.abort();
         invitations.abort();
+        messages.abort();
         mailer.abort();
         self.state.db.close().await;
         r

@@ -42,6 +42,7 @@ pub fn object_label(object_type: &str) -> &str {
         "charge_type" => "Вид взноса",
         "accrual_run" => "Начисление за период",
         "bank_statement" => "Выписка банка",
+        "sro_message" => "Документ СРО",
         other => other,
     }
 }
@@ -52,6 +53,10 @@ pub fn action_label(action: &str) -> &str {
         "auth.login" => "Вход в кабинет",
         "auth.login_locked" => "Вход приостановлен после неудачных попыток",
         "item.send" => "Документ отправлен в СРО",
+        "message.send" => "Документ СРО отправлен членам",
+        "message.open" => "Документ СРО открыт",
+        "message.ack" => "Ознакомление с документом СРО",
+        "message.remind" => "Напоминание о документе СРО",
         "billing.charge" => "Начисление (вручную)",
         "billing.charge_reversed" => "Начисление сторнировано",
         "billing.payment" => "Оплата принята (вручную)",

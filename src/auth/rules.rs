@@ -31,6 +31,8 @@ pub enum Permission {
     Billing,
     /// Tariffs, accruals, bank statements, manual charges and payments, reversals.
     ManageBilling,
+    /// Write to members: «Новое сообщение членам», reminders to those who have not read.
+    SendMessages,
 }
 
 impl Permission {
@@ -53,7 +55,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
             CompanyUsers => role == M::Head,
             Payments => matches!(role, M::Head | M::Accountant),
             Office | KeepRegister | ManageReports | RegisterIncoming | ReviewDocuments
-            | Administer | Billing | ManageBilling => false,
+            | Administer | Billing | ManageBilling | SendMessages => false,
         },
         Principal::Staff { role } => match what {
             Office => true,
@@ -63,6 +65,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
             Administer => role == S::Admin,
             Billing => matches!(role, S::Expert | S::Accountant | S::Admin),
             ManageBilling => matches!(role, S::Accountant | S::Admin),
+            SendMessages => matches!(role, S::Expert | S::Accountant | S::Admin),
             Cabinet | Reports | CompanyUsers | Payments => false,
         },
     }

@@ -414,6 +414,8 @@ pub struct ExchangeSettings {
     /// A company's outgoing number, given when it sends (its own sequence per year), in the
     /// same notation.
     pub outgoing_pattern: String,
+    /// The SRO's own outgoing journal: the number a message to members gets when it is sent.
+    pub sro_outgoing_pattern: String,
 }
 
 impl Default for ExchangeSettings {
@@ -421,6 +423,7 @@ impl Default for ExchangeSettings {
         Self {
             incoming_pattern: "{seq}/{yy}".into(),
             outgoing_pattern: "ИСХ-{seq:4}/{yy}".into(),
+            sro_outgoing_pattern: "{seq}-СРО/{yy}".into(),
         }
     }
 }

@@ -61,6 +61,8 @@ rules! {
     Billing => Billing,
     /// The accountant and administrators: the money side.
     ManageBilling => ManageBilling,
+    /// Experts, the accountant, administrators: messages to members.
+    SendMessages => SendMessages,
 }
 
 fn next_of(parts: &Parts) -> String {

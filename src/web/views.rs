@@ -121,6 +121,7 @@ impl Chrome {
                     v.push(("Отчеты", "/kabinet/reports"));
                     v.push(("Журнал исходящих", "/kabinet/journal"));
                 }
+                v.push(("Документы от СРО", "/kabinet/messages"));
                 if allows(p, Permission::Payments) {
                     v.push(("Платежи", "/kabinet/payments"));
                 }
@@ -138,6 +139,9 @@ impl Chrome {
                 ];
                 if allows(p, Permission::Billing) {
                     v.push(("Взносы", "/office/billing"));
+                }
+                if allows(p, Permission::SendMessages) {
+                    v.push(("Документы членам", "/office/messages"));
                 }
                 v.push(("Почта", "/office/mail"));
                 if allows(p, Permission::Administer) {

@@ -298,6 +298,19 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             format!("/kabinet/payments/invoices/{invoice}"),
             "303 200 200 404 404 404 404 404 404",
         ),
+        ("GET", "/kabinet/messages".into(), cabinet),
+        (
+            "GET",
+            "/kabinet/messages/999999".into(),
+            "303 404 404 404 404 404 404 404 404",
+        ),
+        ("GET", "/office/messages".into(), billing),
+        ("GET", "/office/messages/new".into(), billing),
+        (
+            "GET",
+            "/office/messages/999999".into(),
+            "303 404 404 404 404 404 403 404 404",
+        ),
         ("GET", "/office/billing".into(), billing),
         ("GET", "/office/billing/debtors".into(), billing),
         ("GET", "/office/billing/debtors.xlsx?days=1".into(), billing),
@@ -599,6 +612,21 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             "/office/billing/statements".into(),
             "303 404 404 404 404 403 403 400 400",
+        ),
+        (
+            "POST",
+            "/office/messages/new".into(),
+            "303 404 404 404 404 422 403 422 422",
+        ),
+        (
+            "POST",
+            "/office/messages/999999/send".into(),
+            "303 404 404 404 404 404 403 404 404",
+        ),
+        (
+            "POST",
+            "/kabinet/messages/999999/ack".into(),
+            "303 404 404 404 404 404 404 404 404",
         ),
         // uploads take multipart forms only: who may not gets the same refusals first
         (

@@ -31,7 +31,8 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "notices", "register", "billing", "members", "reports", "exchange", "office",
+    "auth", "notices", "register", "billing", "members", "reports", "exchange", "messages",
+    "office",
 ];
 
 /// The web kit every slice's pages share.
@@ -52,6 +53,10 @@ fn is_access_vocabulary(slice: &str, rest: &str) -> bool {
 /// Each table and the one module that writes it.
 const OWNERS: &[(&str, &str)] = &[
     ("audit_log", "audit"),
+    ("sro_messages", "messages"),
+    ("sro_message_files", "messages"),
+    ("sro_message_recipients", "messages"),
+    ("sro_message_letters", "messages"),
     ("accrual_runs", "billing"),
     ("allocations", "billing"),
     ("bank_statements", "billing"),
@@ -109,6 +114,10 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("register", "charges"),
     ("register", "allocations"),
     ("billing", "members"),
+    ("messages", "members"),
+    ("messages", "files"),
+    ("messages", "outbox"),
+    ("messages", "users"),
     ("reports", "files"),
     ("exchange", "files"),
     ("exchange", "members"),

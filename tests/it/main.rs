@@ -15,6 +15,7 @@ mod fuzz;
 mod hardening;
 mod hardening_data;
 mod mail;
+mod messages;
 mod office;
 mod onboarding;
 mod platform;

@@ -1,0 +1,308 @@
+//! SQL of the SRO's messages, their files, recipients and letters. Reads `members` (the
+//! selection, names in the receipts), `files` (names of attachments) and `outbox` (what SMTP
+//! answered for each letter).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::db::{Db, DbResult, Tx, placeholders};
+use crate::{on_db, on_tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub number: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub category: String,
+    pub requires_ack: bool,
+    pub answer_due: Option<NaiveDate>,
+    pub audience: String,
+    pub audience_label: String,
+    pub state: String,
+    pub recipients: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const COLS: &str = "id, number, subject, body, category, requires_ack, answer_due, audience, audience_label, \
+    state, recipients, created_by, created_at, sent_at";
+
+pub struct NewMessage<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub category: &'a str,
+    pub requires_ack: bool,
+    pub answer_due: Option<NaiveDate>,
+    pub audience: &'a str,
+    pub audience_label: &'a str,
+}
+
+pub async fn insert_draft(
+    tx: &mut Tx,
+    m: &NewMessage<'_>,
+    user_id: Option<i64>,
+    by: &str,
+) -> DbResult<i64> {
+    let sql = "INSERT INTO sro_messages (subject, body, category, requires_ack, answer_due, audience, audience_label, \
+               state, created_by_user_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $10) \
+               RETURNING id";
+    let now = tx.now;
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(m.subject).bind(m.body).bind(m.category)
+        .bind(m.requires_ack).bind(m.answer_due).bind(m.audience).bind(m.audience_label).bind(user_id).bind(by)
+        .bind(now).fetch_one(c).await?),
+    )
+}
+
+pub async fn message(db: &Db, id: i64) -> DbResult<Option<MessageRow>> {
+    let sql = format!("SELECT {COLS} FROM sro_messages WHERE id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, MessageRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// A journal row: the message and how far it got.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JournalRow {
+    pub id: i64,
+    pub number: Option<String>,
+    pub subject: String,
+    pub category: String,
+    pub state: String,
+    pub audience_label: String,
+    pub requires_ack: bool,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub recipients: i64,
+    pub delivered: i64,
+    pub opened: i64,
+    pub acked: i64,
+}
+
+pub async fn journal(db: &Db, limit: i64) -> DbResult<Vec<JournalRow>> {
+    let sql = "SELECT m.id, m.number, m.subject, m.category, m.state, m.audience_label, m.requires_ack, m.created_at, \
+               m.sent_at, m.recipients, \
+               (SELECT COUNT(*) FROM sro_message_recipients r WHERE r.message_id = m.id AND r.state = 'delivered') AS delivered, \
+               (SELECT COUNT(*) FROM sro_message_recipients r WHERE r.message_id = m.id AND r.opened_at IS NOT NULL) AS opened, \
+               (SELECT COUNT(*) FROM sro_message_recipients r WHERE r.message_id = m.id AND r.acked_at IS NOT NULL) AS acked \
+               FROM sro_messages m ORDER BY m.id DESC LIMIT $1";
+    Ok(on_db!(db, p => sqlx::query_as::<_, JournalRow>(sql).bind(limit).fetch_all(p).await?))
+}
+
+pub async fn add_file(tx: &mut Tx, message_id: i64, file_id: i64) -> DbResult<()> {
+    let sql = "INSERT INTO sro_message_files (message_id, file_id, position) \
+               VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM sro_message_files WHERE message_id = $1))";
+    on_tx!(tx, c => sqlx::query(sql).bind(message_id).bind(file_id).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub original_name: String,
+    pub size_bytes: i64,
+    pub media_type: String,
+    pub storage_key: String,
+}
+
+pub async fn files(db: &Db, message_id: i64) -> DbResult<Vec<FileRow>> {
+    let sql = "SELECT f.id, f.original_name, f.size_bytes, f.media_type, f.storage_key FROM sro_message_files mf \
+               JOIN files f ON f.id = mf.file_id WHERE mf.message_id = $1 ORDER BY mf.position";
+    Ok(on_db!(db, p => sqlx::query_as::<_, FileRow>(sql).bind(message_id).fetch_all(p).await?))
+}
+
+/// Member ids of a selection: `filter` is a WHERE clause over `members m` with `$1…`.
+pub async fn select_members(db: &Db, filter: &str, binds: &[String]) -> DbResult<Vec<i64>> {
+    let sql = format!(
+        "SELECT m.id FROM members m WHERE m.status IN ('member', 'suspended') AND ({filter}) ORDER BY m.id"
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(p).await?
+    }))
+}
+
+/// Members whose INN or register number is in `list`.
+pub async fn members_in_list(db: &Db, list: &[String]) -> DbResult<Vec<i64>> {
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ph = placeholders(1, list.len());
+    select_members(
+        db,
+        &format!("m.inn IN ({ph}) OR m.register_number IN ({ph})"),
+        list,
+    )
+    .await
+}
+
+/// Users of the companies a message would reach, by company: (member, role) of each active one.
+pub async fn users_of(db: &Db, members: &[i64]) -> DbResult<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    for chunk in members.chunks(500) {
+        let sql = format!(
+            "SELECT member_id, member_role FROM users WHERE kind = 'member' AND is_blocked = $1 AND member_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let rows: Vec<(i64, String)> = on_db!(db, p => {
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(false);
+            for m in chunk {
+                q = q.bind(m);
+            }
+            q.fetch_all(p).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Sending: the draft gets its number and recipients (only once: `state = 'draft'`).
+pub async fn start_sending(tx: &mut Tx, id: i64, number: &str, members: &[i64]) -> DbResult<bool> {
+    let sql = "UPDATE sro_messages SET state = 'sending', number = $2, recipients = $3, sent_at = $4 \
+               WHERE id = $1 AND state = 'draft'";
+    let now = tx.now;
+    let n = on_tx!(tx, c => sqlx::query(sql).bind(id).bind(number).bind(members.len() as i64).bind(now)
+        .execute(c).await?.rows_affected());
+    if n == 0 {
+        return Ok(false);
+    }
+    for chunk in members.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, 'pending')", i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO sro_message_recipients (message_id, member_id, state) VALUES {}",
+            values.join(", ")
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(id);
+            for m in chunk {
+                q = q.bind(m);
+            }
+            q.execute(c).await?.rows_affected()
+        });
+    }
+    Ok(true)
+}
+
+/// (recipient, message, member) still to deliver, oldest first.
+pub async fn pending(db: &Db, limit: i64) -> DbResult<Vec<(i64, i64, i64)>> {
+    let sql = "SELECT id, message_id, member_id FROM sro_message_recipients WHERE state = 'pending' ORDER BY id LIMIT $1";
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, i64, i64)>(sql).bind(limit).fetch_all(p).await?))
+}
+
+/// Take a recipient for delivery; false when another worker did.
+pub async fn take(tx: &mut Tx, recipient: i64) -> DbResult<bool> {
+    let sql = "UPDATE sro_message_recipients SET state = 'delivered', delivered_at = $2 WHERE id = $1 AND state = 'pending'";
+    let now = tx.now;
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).execute(c).await?.rows_affected())
+            == 1,
+    )
+}
+
+pub async fn add_letter(tx: &mut Tx, recipient: i64, outbox_id: i64) -> DbResult<()> {
+    let sql = "INSERT INTO sro_message_letters (recipient_id, outbox_id) VALUES ($1, $2)";
+    on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(outbox_id).execute(&mut *c).await?.rows_affected());
+    let sql = "UPDATE sro_message_recipients SET letters = letters + 1 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(recipient).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// The message is sent when no company waits.
+pub async fn finish(db: &Db, id: i64) -> DbResult<()> {
+    let sql = "UPDATE sro_messages SET state = 'sent' WHERE id = $1 AND state = 'sending' AND NOT EXISTS \
+               (SELECT 1 FROM sro_message_recipients r WHERE r.message_id = $1 AND r.state = 'pending')";
+    on_db!(db, p => sqlx::query(sql).bind(id).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+/// A company's copy of a message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxRow {
+    pub recipient_id: i64,
+    pub message_id: i64,
+    pub number: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub category: String,
+    pub requires_ack: bool,
+    pub answer_due: Option<NaiveDate>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub acked_at: Option<DateTime<Utc>>,
+    pub acked_by_name: Option<String>,
+}
+
+const INBOX: &str = "SELECT r.id AS recipient_id, m.id AS message_id, m.number, m.subject, m.body, m.category, \
+    m.requires_ack, m.answer_due, m.sent_at, r.opened_at, r.acked_at, u.full_name AS acked_by_name \
+    FROM sro_message_recipients r JOIN sro_messages m ON m.id = r.message_id \
+    LEFT JOIN users u ON u.id = r.acked_by WHERE r.member_id = $1";
+
+/// The company's messages: not yet opened first, then newest first.
+pub async fn inbox(db: &Db, member_id: i64) -> DbResult<Vec<InboxRow>> {
+    let sql = format!(
+        "{INBOX} ORDER BY CASE WHEN r.opened_at IS NULL THEN 0 ELSE 1 END, m.sent_at DESC, m.id DESC LIMIT 500"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, InboxRow>(&sql).bind(member_id).fetch_all(p).await?))
+}
+
+pub async fn copy_of(db: &Db, member_id: i64, message_id: i64) -> DbResult<Option<InboxRow>> {
+    let sql = format!("{INBOX} AND m.id = $2");
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, InboxRow>(&sql).bind(member_id).bind(message_id).fetch_optional(p).await?),
+    )
+}
+
+/// First opening (who, when); false when it was opened before.
+pub async fn mark_opened(tx: &mut Tx, recipient: i64, user_id: i64) -> DbResult<bool> {
+    let sql = "UPDATE sro_message_recipients SET opened_at = $2, opened_by = $3 WHERE id = $1 AND opened_at IS NULL";
+    let now = tx.now;
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).bind(user_id).execute(c).await?.rows_affected())
+            == 1,
+    )
+}
+
+pub async fn mark_acked(tx: &mut Tx, recipient: i64, user_id: i64) -> DbResult<bool> {
+    let sql = "UPDATE sro_message_recipients SET acked_at = $2, acked_by = $3, \
+               opened_at = COALESCE(opened_at, $2), opened_by = COALESCE(opened_by, $3) WHERE id = $1 AND acked_at IS NULL";
+    let now = tx.now;
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).bind(user_id).execute(c).await?.rows_affected())
+            == 1,
+    )
+}
+
+/// A company's receipt for a message, for staff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReceiptRow {
+    pub recipient_id: i64,
+    pub member_id: i64,
+    pub short_name: String,
+    pub inn: String,
+    pub state: String,
+    pub letters: i64,
+    pub letters_sent: i64,
+    pub letters_failed: i64,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub opened_by_name: Option<String>,
+    pub acked_at: Option<DateTime<Utc>>,
+    pub acked_by_name: Option<String>,
+}
+
+pub async fn receipts(db: &Db, message_id: i64) -> DbResult<Vec<ReceiptRow>> {
+    let sql = "SELECT r.id AS recipient_id, r.member_id, m.short_name, m.inn, r.state, r.letters, \
+               (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
+                 WHERE l.recipient_id = r.id AND o.status = 'sent') AS letters_sent, \
+               (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
+                 WHERE l.recipient_id = r.id AND o.status = 'failed') AS letters_failed, \
+               r.delivered_at, r.opened_at, uo.full_name AS opened_by_name, r.acked_at, ua.full_name AS acked_by_name \
+               FROM sro_message_recipients r JOIN members m ON m.id = r.member_id \
+               LEFT JOIN users uo ON uo.id = r.opened_by LEFT JOIN users ua ON ua.id = r.acked_by \
+               WHERE r.message_id = $1 ORDER BY m.short_name, r.id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReceiptRow>(sql).bind(message_id).fetch_all(p).await?))
+}

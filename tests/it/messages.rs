@@ -1,0 +1,273 @@
+//! «Документы от СРО»: staff write to a selection of members; each company is delivered once
+//! (also with two workers at once), its users get letters by the category's roles; the member
+//! opens and acknowledges, staff see the receipts; other companies see nothing.
+
+use kabinet::messages::service;
+use reqwest::StatusCode;
+
+use crate::billing::{SRO_ACCOUNTANT, member_id};
+use crate::both_dbs;
+use crate::exchange::{member, upload};
+use crate::helpers::*;
+
+both_dbs!(
+    staff_send_a_message_that_members_read_and_acknowledge,
+    selections_reach_whom_they_say_and_delivery_happens_once
+);
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    kabinet::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.unwrap())
+}
+
+/// Create a draft through the form; its id.
+async fn draft(c: &crate::auth::Browserless<'_>, fields: &[(&str, &str)]) -> i64 {
+    let r = c.post("/office/messages/new", fields).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    location(&r)
+        .trim_start_matches("/office/messages/")
+        .parse()
+        .unwrap()
+}
+
+async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
+    app.start_mail_server().await;
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    // a form without its text comes back with the messages at their fields
+    let r = expert
+        .post(
+            "/office/messages/new",
+            &[
+                ("subject", ""),
+                ("category", "decision"),
+                ("to", "list"),
+                ("list", ""),
+            ],
+        )
+        .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        html.contains("Напишите текст сообщения") && html.contains("Вставьте ИНН"),
+        "{html}"
+    );
+    let id = draft(
+        &expert,
+        &[
+            ("subject", "Решение Совета о плановой проверке"),
+            (
+                "body",
+                "Уважаемые коллеги!\n\nСовет принял решение о проверке.",
+            ),
+            ("category", "decision"),
+            ("requires_ack", "on"),
+            ("to", "list"),
+            ("list", &format!("{MEMBER_INN}, 5000 9876 50")),
+        ],
+    )
+    .await;
+    let page = format!("/office/messages/{id}");
+    let html = expert.page(&page).await;
+    assert!(
+        html.contains("Получат: <strong>2</strong> организаций, писем: <strong>3</strong>"),
+        "{html}"
+    );
+    let r = upload(
+        &expert,
+        &page,
+        &format!("/office/messages/{id}/files"),
+        &[],
+        vec![(
+            "file_1",
+            "Решение Совета.pdf",
+            crate::exchange::pdf("решение"),
+        )],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = expert
+        .post_with_token_from(&page, &format!("/office/messages/{id}/send"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // sent once: a second press is refused, the number stays
+    let r = expert
+        .post_with_token_from(&page, &format!("/office/messages/{id}/send"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let number = format!(
+        "1-СРО/{}",
+        chrono::Datelike::year(&app.state.core.today()) % 100
+    );
+    // the head, the accountant (a decision is read by all) and the other company's head
+    let letter = app.wait_for_mail(MEMBER_BUH_EMAIL).await;
+    assert!(letter.subject.contains(&number), "{}", letter.subject);
+    app.wait_for_mail(OTHER_MEMBER_EMAIL).await;
+    app.wait_for_mail(MEMBER_EMAIL).await;
+    assert!(letter.link().contains(&format!("/kabinet/messages/{id}")));
+
+    let buh = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+    let html = buh.page("/kabinet/messages").await;
+    assert!(
+        html.contains("Новых документов: 1") && html.contains("Решение Совета о плановой проверке"),
+        "{html}"
+    );
+    let html = buh.page(&format!("/kabinet/messages/{id}")).await;
+    assert!(
+        html.contains("Совет принял решение о проверке.")
+            && html.contains("Решение Совета.pdf")
+            && html.contains(&number)
+    );
+    let file = crate::exchange::first_id(&html, &format!("/kabinet/messages/{id}/files/"));
+    let r = buh
+        .get(&format!("/kabinet/messages/{id}/files/{file}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = buh
+        .post_with_token_from(
+            &format!("/kabinet/messages/{id}"),
+            &format!("/kabinet/messages/{id}/ack"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = buh.page(&format!("/kabinet/messages/{id}")).await;
+    assert!(
+        html.contains("Ознакомлен: Зайцева Ольга Михайловна"),
+        "{html}"
+    );
+    // a company the message did not go to: 404, also for its files
+    let petrov = member(&app, "petrov@ip-petrov.example", "Petrov-2026!").await;
+    for path in [
+        format!("/kabinet/messages/{id}"),
+        format!("/kabinet/messages/{id}/files/{file}"),
+    ] {
+        let (s, body) = petrov.get_html(&path).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+        assert!(body.contains("Страница не найдена"));
+    }
+    let html = petrov.page("/kabinet/messages").await;
+    assert!(html.contains("СРО еще не направляла вам документов"));
+
+    // staff see who opened and acknowledged, and who did not; a reminder goes to them only
+    let html = expert.page(&page).await;
+    assert!(
+        html.contains("Доставлено 2 из 2") && html.contains("Зайцева Ольга Михайловна"),
+        "{html}"
+    );
+    let r = expert
+        .get(&format!("/office/messages/{id}/unread.csv"))
+        .await;
+    let csv = expect(r, StatusCode::OK).await;
+    assert!(csv.contains("Вектор") && !csv.contains("Ромашка"), "{csv}");
+    let before = app.outbox().await.len();
+    let r = expert
+        .post_with_token_from(&page, &format!("/office/messages/{id}/remind"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let reminders: Vec<_> = app.outbox().await.into_iter().skip(before).collect();
+    assert_eq!(reminders.len(), 1, "only Vektor's head: {reminders:?}");
+    // the audit chain has the opening and the acknowledgement
+    let audit = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('message.open', 'message.ack')",
+    )
+    .await;
+    assert!(audit >= 2);
+    // the journal
+    let html = expert.page("/office/messages").await;
+    assert!(
+        html.contains(&number) && html.contains("ознакомлены 1"),
+        "{html}"
+    );
+}
+
+async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) {
+    let core = &app.state.core;
+    let acc = member(&app, SRO_ACCOUNTANT.0, SRO_ACCOUNTANT.1).await;
+    // An invoice goes to debtors: the head and the accountant read it, not the reporter.
+    let id = draft(
+        &acc,
+        &[
+            ("subject", "Счет на взносы"),
+            ("body", "Оплатите."),
+            ("category", "invoice"),
+            ("to", "debtors"),
+        ],
+    )
+    .await;
+    let debtors = kabinet::billing::ledger::debtors(core)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.overdue > 0)
+        .count();
+    assert!(debtors >= 2);
+    let html = acc.page(&format!("/office/messages/{id}")).await;
+    assert!(
+        html.contains(&format!("Получат: <strong>{debtors}</strong> организаций")),
+        "{html}"
+    );
+    // A message to nobody is not sent.
+    let empty = draft(
+        &acc,
+        &[
+            ("subject", "Никому"),
+            ("body", "текст"),
+            ("category", "info"),
+            ("to", "list"),
+            ("list", "9999999999"),
+        ],
+    )
+    .await;
+    let r = acc
+        .post_with_token_from(
+            &format!("/office/messages/{empty}"),
+            &format!("/office/messages/{empty}/send"),
+            &[],
+        )
+        .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(html.contains("Получателей нет"));
+    // Sending, then two workers at once (two instances): every company is delivered once.
+    service::send(core, &kabinet::audit::Actor::system("test"), id)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(service::work(core, 1000), service::work(core, 1000));
+    a.unwrap();
+    b.unwrap();
+    service::work(core, 1000).await.unwrap();
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM sro_message_recipients WHERE message_id = {id} AND state = 'delivered'")).await, debtors as i64);
+    let letters = count(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'sro_message'",
+    )
+    .await;
+    let romashka = member_id(&app, MEMBER_INN).await;
+    let readers = count(&app, &format!("SELECT COUNT(*) FROM users WHERE member_id IN (SELECT member_id FROM sro_message_recipients WHERE message_id = {id}) AND member_role IN ('head', 'accountant')")).await;
+    assert_eq!(
+        letters, readers,
+        "one letter per head and accountant of each debtor"
+    );
+    assert!(count(&app, &format!("SELECT COUNT(*) FROM sro_message_recipients WHERE message_id = {id} AND member_id = {romashka}")).await == 1);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM sro_messages WHERE id = {id} AND state = 'sent'")
+        )
+        .await,
+        1
+    );
+    // An invoice is not shown to a role that does not read it; the head sees it.
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let html = head.page("/kabinet/messages").await;
+    assert!(html.contains("Счет на взносы"));
+    // Members do not reach the staff's pages; registrars may not write to members.
+    let (s, _) = head.get_html("/office/messages").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let registrar = member(&app, "registrar@sro.example", "Registrar-2026!").await;
+    let (s, _) = registrar.get_html("/office/messages/new").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
