@@ -70,7 +70,8 @@ statement 1000 "$TMP/small.txt"
 
 # time_run <label> <cmd...>: wall seconds and peak RSS (KiB) of a command, via /usr/bin/time.
 time_run() {
-    /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" "$TMP/out" >&2; die "$1 failed"; }
+    local label="$1"; shift
+    /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" "$TMP/out" >&2; die "$label failed"; }
     cat "$TMP/time"
 }
 

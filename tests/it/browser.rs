@@ -890,3 +890,75 @@ async fn the_accountant_uploads_a_statement_and_the_member_sees_its_payment() {
     b.wait_for_url("/kabinet/payments/invoices/").await;
     b.quit().await;
 }
+
+/// Issue 15: staff send a message that requires acknowledgement; the member reads it and
+/// presses «Ознакомлен»; staff see who and when.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_send_a_message_and_see_the_acknowledgement() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    log_in(&b, &app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    b.wait_for_url("/office").await;
+    let menu = b.by_text("nav//a", "Документы членам").await;
+    b.click(&menu).await;
+    b.wait_for_url("/office/messages").await;
+    let new = b.by_text("a", "Новое сообщение членам").await;
+    b.click(&new).await;
+    b.wait_for_url("/office/messages/new").await;
+    b.assert_accessible("the new message form").await;
+    b.type_into("#subject", "Уведомление о плановой проверке").await;
+    b.type_into("#body", "Проверка пройдет в декабре.").await;
+    b.run("document.getElementById('category').value = 'inspection'; document.getElementById('to').value = 'list'; document.getElementById('requires_ack').checked = true;")
+        .await;
+    b.type_into("#list", MEMBER_INN).await;
+    let next = b.by_text("button", "Далее: файлы и отправка").await;
+    b.click(&next).await;
+    b.wait_for_url("/office/messages/").await;
+    assert!(b.text().await.contains("Получат — организаций: 1, писем: 1"));
+    b.assert_accessible("the draft with its reach").await;
+    let send = b.by_text("button", "Отправить").await;
+    b.click(&send).await;
+    b.wait_for_url("?done=sent").await;
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    b.wait_for_url("/login").await;
+
+    log_in(&b, &app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    b.wait_for_url("/kabinet").await;
+    let docs = b.by_text("nav//a", "Документы от СРО").await;
+    b.click(&docs).await;
+    b.wait_for_url("/kabinet/messages").await;
+    assert!(b.text().await.contains("Новых документов: 1"));
+    b.assert_accessible("the member's documents from the SRO").await;
+    let open = b.by_text("main//a", "Уведомление о плановой проверке").await;
+    b.click(&open).await;
+    b.wait_for_url("/kabinet/messages/").await;
+    let ack = b.by_text("button", "Ознакомлен").await;
+    b.click(&ack).await;
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = b.text().await;
+        if text.contains("Ознакомлен: Лебедев Андрей Николаевич") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(text.contains("Ознакомлен: Лебедев Андрей Николаевич"), "{text}");
+    b.assert_accessible("the acknowledged message").await;
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    b.wait_for_url("/login").await;
+
+    log_in(&b, &app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    b.wait_for_url("/office").await;
+    b.goto(&app.url("/office/messages")).await;
+    let msg = b.by_text("main//a", "Уведомление о плановой проверке").await;
+    b.click(&msg).await;
+    b.wait_for_url("/office/messages/").await;
+    let text = b.text().await;
+    assert!(text.contains("Доставлено 1 из 1") && text.contains("Лебедев Андрей Николаевич"), "{text}");
+    b.assert_accessible("the receipts").await;
+    b.quit().await;
+}

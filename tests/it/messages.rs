@@ -72,7 +72,7 @@ async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
     let page = format!("/office/messages/{id}");
     let html = expert.page(&page).await;
     assert!(
-        html.contains("Получат: <strong>2</strong> организаций, писем: <strong>3</strong>"),
+        html.contains("Получат — организаций: <strong>2</strong>, писем: <strong>3</strong>"),
         "{html}"
     );
     let r = upload(
@@ -207,7 +207,7 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
     assert!(debtors >= 2);
     let html = acc.page(&format!("/office/messages/{id}")).await;
     assert!(
-        html.contains(&format!("Получат: <strong>{debtors}</strong> организаций")),
+        html.contains(&format!("Получат — организаций: <strong>{debtors}</strong>")),
         "{html}"
     );
     // A message to nobody is not sent.
