@@ -908,7 +908,8 @@ async fn staff_send_a_message_and_see_the_acknowledgement() {
     b.click(&new).await;
     b.wait_for_url("/office/messages/new").await;
     b.assert_accessible("the new message form").await;
-    b.type_into("#subject", "Уведомление о плановой проверке").await;
+    b.type_into("#subject", "Уведомление о плановой проверке")
+        .await;
     b.type_into("#body", "Проверка пройдет в декабре.").await;
     b.run("document.getElementById('category').value = 'inspection'; document.getElementById('to').value = 'list'; document.getElementById('requires_ack').checked = true;")
         .await;
@@ -916,7 +917,11 @@ async fn staff_send_a_message_and_see_the_acknowledgement() {
     let next = b.by_text("button", "Далее: файлы и отправка").await;
     b.click(&next).await;
     b.wait_for_url("/office/messages/").await;
-    assert!(b.text().await.contains("Получат — организаций: 1, писем: 1"));
+    assert!(
+        b.text()
+            .await
+            .contains("Получат — организаций: 1, писем: 1")
+    );
     b.assert_accessible("the draft with its reach").await;
     let send = b.by_text("button", "Отправить").await;
     b.click(&send).await;
@@ -931,8 +936,11 @@ async fn staff_send_a_message_and_see_the_acknowledgement() {
     b.click(&docs).await;
     b.wait_for_url("/kabinet/messages").await;
     assert!(b.text().await.contains("Новых документов: 1"));
-    b.assert_accessible("the member's documents from the SRO").await;
-    let open = b.by_text("main//a", "Уведомление о плановой проверке").await;
+    b.assert_accessible("the member's documents from the SRO")
+        .await;
+    let open = b
+        .by_text("main//a", "Уведомление о плановой проверке")
+        .await;
     b.click(&open).await;
     b.wait_for_url("/kabinet/messages/").await;
     let ack = b.by_text("button", "Ознакомлен").await;
@@ -945,7 +953,10 @@ async fn staff_send_a_message_and_see_the_acknowledgement() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(text.contains("Ознакомлен: Лебедев Андрей Николаевич"), "{text}");
+    assert!(
+        text.contains("Ознакомлен: Лебедев Андрей Николаевич"),
+        "{text}"
+    );
     b.assert_accessible("the acknowledged message").await;
     let logout = b.by_text("button", "Выход").await;
     b.click(&logout).await;
@@ -954,11 +965,16 @@ async fn staff_send_a_message_and_see_the_acknowledgement() {
     log_in(&b, &app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
     b.wait_for_url("/office").await;
     b.goto(&app.url("/office/messages")).await;
-    let msg = b.by_text("main//a", "Уведомление о плановой проверке").await;
+    let msg = b
+        .by_text("main//a", "Уведомление о плановой проверке")
+        .await;
     b.click(&msg).await;
     b.wait_for_url("/office/messages/").await;
     let text = b.text().await;
-    assert!(text.contains("Доставлено 1 из 1") && text.contains("Лебедев Андрей Николаевич"), "{text}");
+    assert!(
+        text.contains("Доставлено 1 из 1") && text.contains("Лебедев Андрей Николаевич"),
+        "{text}"
+    );
     b.assert_accessible("the receipts").await;
     b.quit().await;
 }

@@ -207,7 +207,9 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
     assert!(debtors >= 2);
     let html = acc.page(&format!("/office/messages/{id}")).await;
     assert!(
-        html.contains(&format!("Получат — организаций: <strong>{debtors}</strong>")),
+        html.contains(&format!(
+            "Получат — организаций: <strong>{debtors}</strong>"
+        )),
         "{html}"
     );
     // A message to nobody is not sent.
