@@ -20,7 +20,23 @@ pub async fn dashboard(
     user_id: i64,
 ) -> Result<Option<MemberWithExpert>, DbError> {
     let areas = crate::notices::Area::codes_for(who);
-    store::dashboard(&core.db, member_id, user_id, &areas).await
+    let categories: Vec<&str> = match who {
+        Principal::Member { role, .. } => crate::messages::model::Category::ALL
+            .into_iter()
+            .filter(|c| c.read_by(role))
+            .map(|c| c.code())
+            .collect(),
+        Principal::Staff { .. } => Vec::new(),
+    };
+    store::dashboard(
+        &core.db,
+        member_id,
+        user_id,
+        &areas,
+        &categories,
+        core.today(),
+    )
+    .await
 }
 
 /// The company's card and everyone who may log in for it.
@@ -30,11 +46,4 @@ pub async fn company(core: &Core, member_id: i64) -> Result<Option<(Member, Vec<
     };
     let users = crate::auth::service::users_of_member(&core.db, member_id).await?;
     Ok(Some((m, users)))
-}
-
-/// The company's debt and what of it is overdue, for those who may see money.
-pub async fn debt(core: &Core, member_id: i64) -> Result<(i64, i64), DbError> {
-    crate::billing::ledger::debt(core, member_id)
-        .await
-        .map_err(|e| DbError::Other(anyhow::anyhow!("{e}")))
 }

@@ -29,6 +29,8 @@ struct DashboardPage {
     unread_notes: Option<i64>,
     /// (debt, overdue) for «Руководитель» and «Бухгалтер».
     debt: Option<(String, String, bool, bool)>,
+    /// The SRO's messages this user reads: (not opened, waiting for «Ознакомлен»).
+    messages: (i64, i64),
     notice: Option<&'static str>,
 }
 
@@ -45,20 +47,19 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
         }),
         _ => None,
     };
-    let debt = if m.may(Permission::Payments) {
-        let (debt, overdue) = service::debt(&state.core, m.member_id).await?;
-        Some((
-            crate::fmt::rubles(debt),
-            crate::fmt::rubles(overdue),
-            debt > 0,
-            overdue > 0,
-        ))
-    } else {
-        None
-    };
+    let debt = m.may(Permission::Payments).then(|| {
+        (
+            crate::fmt::rubles(found.debt),
+            crate::fmt::rubles(found.overdue),
+            found.debt > 0,
+            found.overdue > 0,
+        )
+    });
+    let messages = (found.unread_messages, found.to_acknowledge);
     page(&DashboardPage {
         chrome: m.ctx.chrome("Личный кабинет"),
         debt,
+        messages,
         company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),

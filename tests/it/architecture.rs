@@ -31,7 +31,7 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "notices", "register", "billing", "members", "reports", "exchange", "messages",
+    "auth", "notices", "register", "billing", "messages", "members", "reports", "exchange",
     "office",
 ];
 
@@ -110,6 +110,10 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("members", "notification_reads"),
     ("members", "notifications"),
     ("members", "users"),
+    ("members", "charges"),
+    ("members", "allocations"),
+    ("members", "sro_message_recipients"),
+    ("members", "sro_messages"),
     ("register", "users"),
     ("register", "charges"),
     ("register", "allocations"),

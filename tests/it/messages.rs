@@ -109,6 +109,11 @@ async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
     assert!(letter.link().contains(&format!("/kabinet/messages/{id}")));
 
     let buh = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+    let home = buh.page("/kabinet").await;
+    assert!(
+        home.contains("Новых документов: 1") && home.contains("Ждут вашего «Ознакомлен»: 1"),
+        "{home}"
+    );
     let html = buh.page("/kabinet/messages").await;
     assert!(
         html.contains("Новых документов: 1") && html.contains("Решение Совета о плановой проверке"),
@@ -138,6 +143,8 @@ async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
         html.contains("Ознакомлен: Зайцева Ольга Михайловна"),
         "{html}"
     );
+    let home = buh.page("/kabinet").await;
+    assert!(home.contains("Новых документов от СРО нет"), "{home}");
     // a company the message did not go to: 404, also for its files
     let petrov = member(&app, "petrov@ip-petrov.example", "Petrov-2026!").await;
     for path in [
