@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# A message of the SRO to every member (issue 15), on SQLite and PostgreSQL side by side:
+# MEMBERS generated members (one user each) plus the demo companies; an SMTP sink on loopback
+# (aiosmtpd's Sink handler); the administrator sends a decision to all through the pages, and
+# the run measures the time until every company is delivered (its letters in the outbox) and
+# until every letter was taken by the SMTP server, while wrk loads the staff's message journal
+# at 16 connections (p50, p99).
+# Markdown to stdout, progress to stderr:  bench/messages.sh > /tmp/messages.md
+# WRITE_DOC=1 also puts the table into docs/benchmarks.md (between <!-- messages:begin/end -->).
+# Knobs: MEMBERS (10000), ENGINES ("sqlite postgres"), PORT (18085), SMTP_PORT (18025),
+# PG_URL (postgres://postgres@127.0.0.1:5432), KEEP_TMP=1.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+MEMBERS="${MEMBERS:-10000}"; ENGINES="${ENGINES:-sqlite postgres}"; PORT="${PORT:-18085}"
+SMTP_PORT="${SMTP_PORT:-18025}"; PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+BIN="$ROOT/target/release/kabinet"; CONFIG="$ROOT/config/sopo.toml"; BASE="http://127.0.0.1:$PORT"
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'messages.sh: %s\n' "$*" >&2; exit 1; }
+
+command -v wrk >/dev/null || { log "==> Installing wrk"; apt-get install -y -qq wrk >/dev/null; }
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { log "==> Installing python3-aiosmtpd"; apt-get install -y -qq python3-aiosmtpd >/dev/null; }
+log "==> cargo build --release"
+cargo build --release >&2
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/kabinet-messages.XXXXXX")"
+SERVER_PID=""; SMTP_PID=""; PG_DB=""
+cleanup() {
+    [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [[ -n "$SMTP_PID" ]] && kill "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null
+    [[ -n "$PG_DB" ]] && psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
+    if [[ "${KEEP_TMP:-}" == 1 ]]; then log "Temp dir kept: $TMP"; else rm -rf "$TMP"; fi
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink >"$TMP/smtp.log" 2>&1 &
+SMTP_PID=$!
+
+# sql <query>: one number from the run's database.
+sql() {
+    if [[ -n "$PG_DB" ]]; then psql "$PG_URL/$PG_DB" -tAc "$1"; else
+        /usr/bin/python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$TMP/bench.db" "$1"; fi
+}
+
+ROWS=()
+for engine in $ENGINES; do
+    case "$engine" in
+        sqlite) export KABINET__DATABASE__URL="sqlite://$TMP/bench.db"; NAME=SQLite; PG_DB="" ;;
+        postgres) PG_DB="kabinet_messages_$$"; psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
+                  export KABINET__DATABASE__URL="$PG_URL/$PG_DB"; NAME=PostgreSQL ;;
+        *) die "unknown engine $engine" ;;
+    esac
+    export KABINET__LOG__LEVEL=warn KABINET__DEMO__ENABLED=false KABINET__SERVER__PORT="$PORT"
+    export KABINET__SERVER__HOST=127.0.0.1 KABINET__SERVER__BASE_URL="$BASE"
+    export KABINET__MAIL__SMTP_HOST=127.0.0.1 KABINET__MAIL__SMTP_PORT="$SMTP_PORT" KABINET__MAIL__POLL_SECONDS=1
+    export KABINET__STORAGE__PATH="$TMP/files-$engine" KABINET__SECURITY__SECRET_KEY="bench-secret-bench-secret-bench-secret-00"
+    export KABINET__SECURITY__LOGIN_PER_IP_PER_MINUTE=100000 KABINET__SECURITY__LOGIN_PER_ACCOUNT_PER_MINUTE=100000
+    log "==> $NAME: demo data and $MEMBERS members"
+    "$BIN" --config "$CONFIG" demo-data --members "$MEMBERS" >&2
+    [[ -n "$PG_DB" ]] && psql "$PG_URL/$PG_DB" -qc "VACUUM ANALYZE" >/dev/null
+    "$BIN" --config "$CONFIG" serve >"$TMP/server-$engine.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.3; done
+    JAR="$TMP/jar-$engine"
+    curl -fsS -c "$JAR" -b "$JAR" -o "$TMP/login.html" "$BASE/login"
+    token="$(grep -o '<input[^>]*name="csrf_token"[^>]*>' "$TMP/login.html" | head -n1 | sed -n 's/.*value="\([^"]*\)".*/\1/p')"
+    curl -sS -o /dev/null -D "$TMP/h.txt" -c "$JAR" -b "$JAR" -H "Origin: $BASE" --data-urlencode "login=admin@sro.example" \
+        --data-urlencode "password=Admin-2026!" --data-urlencode "csrf_token=$token" "$BASE/login"
+    session="$(tr -d '\r' <"$TMP/h.txt" | sed -n 's/^[Ss]et-[Cc]ookie: *kabinet_session=\([^;]*\).*/\1/p' | tail -n1)"
+    [[ -n "$session" ]] || die "login set no session cookie"
+    cookie="kabinet_session=$session"
+    page_token() { curl -fsS -H "Cookie: $cookie" "$BASE$1" | grep -o '<input[^>]*name="csrf_token"[^>]*>' | head -n1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'; }
+    t="$(page_token /office/messages/new)"
+    loc="$(curl -sS -o /dev/null -w '%{redirect_url}' -H "Cookie: $cookie" -H "Origin: $BASE" --data-urlencode "csrf_token=$t" \
+        --data-urlencode "subject=Решение Совета" --data-urlencode "body=Текст решения." --data-urlencode "category=decision" \
+        --data-urlencode "to=all" "$BASE/office/messages/new")"
+    id="${loc##*/}"
+    [[ "$id" =~ ^[0-9]+$ ]] || die "no draft created ($loc)"
+    t="$(page_token "/office/messages/$id")"
+    start="$(date +%s.%N)"
+    curl -fsS -o /dev/null -H "Cookie: $cookie" -H "Origin: $BASE" --data-urlencode "csrf_token=$t" "$BASE/office/messages/$id/send"
+    companies="$(sql "SELECT recipients FROM sro_messages WHERE id = $id")"
+    log "==> $NAME: delivering to $companies companies; wrk on the journal meanwhile"
+    wrk -t2 -c16 -d20s --latency -H "Cookie: $cookie" "$BASE/office/messages" >"$TMP/wrk" 2>&1 &
+    WRK_PID=$!
+    delivered_s=""; sent_s=""
+    for _ in $(seq 1 1200); do
+        now="$(date +%s.%N)"
+        if [[ -z "$delivered_s" && "$(sql "SELECT COUNT(*) FROM sro_message_recipients WHERE message_id = $id AND state = 'pending'")" == 0 ]]; then
+            delivered_s="$(awk -v a="$start" -v b="$now" 'BEGIN {printf "%.1f", b - a}')"
+        fi
+        if [[ -n "$delivered_s" && "$(sql "SELECT COUNT(*) FROM outbox WHERE kind = 'sro_message' AND status = 'queued'")" == 0 ]]; then
+            sent_s="$(awk -v a="$start" -v b="$now" 'BEGIN {printf "%.1f", b - a}')"; break
+        fi
+        sleep 0.5
+    done
+    wait "$WRK_PID" || true
+    letters="$(sql "SELECT COUNT(*) FROM outbox WHERE kind = 'sro_message' AND status = 'sent'")"
+    rps="$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$TMP/wrk")"
+    p50="$(awk '$1=="50%" {print $2}' "$TMP/wrk")"; p99="$(awk '$1=="99%" {print $2}' "$TMP/wrk")"
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+    ROWS+=("| $NAME | $companies | $letters | **${delivered_s:-timeout} s** | **${sent_s:-timeout} s** | $rps req/s · p50 $p50 · **p99 $p99** |")
+    if [[ -n "$PG_DB" ]]; then psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; PG_DB=""; fi
+done
+
+TABLE="$(
+    echo "Run of $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD), $(nproc) cores; $MEMBERS generated members with one user each plus the demo companies; SMTP: aiosmtpd's Sink on loopback."
+    echo
+    echo "| engine | companies | letters sent | all companies delivered (letters in the outbox) | all letters taken by SMTP | staff journal under wrk, 16 connections, meanwhile |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+)"
+echo "$TABLE"
+if [[ "${WRITE_DOC:-}" == 1 ]]; then
+    python3 - "$TABLE" <<'PY'
+import sys, re
+p = "docs/benchmarks.md"
+s = open(p, encoding="utf-8").read()
+block = "<!-- messages:begin -->\n" + sys.argv[1] + "\n<!-- messages:end -->"
+s = re.sub(r"<!-- messages:begin -->.*?<!-- messages:end -->", lambda m: block, s, flags=re.S)
+open(p, "w", encoding="utf-8").write(s)
+PY
+    log "==> docs/benchmarks.md updated"
+fi
