@@ -180,30 +180,18 @@ impl Mail {
     }
 
     async fn deliver_due(&self, db: &Db, secret: &[u8]) -> DbResult<()> {
-        use futures_util::StreamExt;
         loop {
             let now = db.now();
-            // As many as go out at once, so every claimed letter is tried (within the timeout)
-            // well before its lease runs out and another instance may take it.
-            let due = store::due(db, now, PARALLEL as i64).await?;
+            let due = store::due(db, now, 20).await?;
             if due.is_empty() {
                 return Ok(());
             }
-            let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
-            let mut claimed = Vec::with_capacity(due.len());
             for m in due {
-                if store::claim(db, m.id, now, lease).await? {
-                    claimed.push(m);
-                } // else another instance took it
-            }
-            let results: Vec<DbResult<()>> = futures_util::stream::iter(
-                claimed.into_iter().map(|m| self.deliver(db, secret, m)),
-            )
-            .buffer_unordered(PARALLEL)
-            .collect()
-            .await;
-            for r in results {
-                r?;
+                let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
+                if !store::claim(db, m.id, now, lease).await? {
+                    continue; // another instance took it
+                }
+                self.deliver(db, secret, m).await?;
             }
         }
     }
@@ -330,10 +318,6 @@ impl Mail {
         Ok(())
     }
 }
-
-/// Letters one instance sends at once: the rate is bound by SMTP round trips, not by the CPU
-/// (one at a time reached ~21 letters/s on loopback; `docs/benchmarks.md`, issue 15).
-const PARALLEL: usize = 8;
 
 /// Seconds before attempt `attempts + 1`: base, 2·base, 4·base, … capped.
 fn backoff(base: u64, max: u64, attempts: i32) -> u64 {
