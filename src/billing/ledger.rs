@@ -105,6 +105,26 @@ pub async fn settle_in(tx: &mut Tx, member_id: i64, by: &str) -> DbResult<Kopeck
     Ok(rows.iter().map(|r| r.3).sum())
 }
 
+/// The end of every change of a member's ledger: unspent money to the oldest debt, the audit
+/// entry, the commit.
+async fn close(
+    mut tx: Tx,
+    member_id: i64,
+    actor: &Actor,
+    action: &'static str,
+    details: serde_json::Value,
+) -> Result<(), BillingError> {
+    settle_in(&mut tx, member_id, &actor.label).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Event::new(action, "member", member_id, details),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Spread a new payment of a member over its debts as its purpose says; returns what was
 /// allocated.
 pub async fn allocate_payment_in(
@@ -178,19 +198,14 @@ pub async fn add_charge(
         },
     )
     .await?;
-    settle_in(&mut tx, member_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
+    close(
+        tx,
+        member_id,
         actor,
-        Event::new(
-            "billing.charge",
-            "member",
-            member_id,
-            json!({"charge": id, "amount": c.amount, "description": c.description.trim()}),
-        ),
+        "billing.charge",
+        json!({"charge": id, "amount": c.amount, "description": c.description.trim()}),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -249,19 +264,14 @@ pub async fn reverse_charge(
         .map(|(p, a)| (member_id, p, c.id, -a))
         .collect();
     ls::insert_allocations(&mut tx, &release, reason.trim(), &actor.label).await?;
-    settle_in(&mut tx, member_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
+    close(
+        tx,
+        member_id,
         actor,
-        Event::new(
-            "billing.charge_reversed",
-            "member",
-            member_id,
-            json!({"charge": c.id, "amount": left, "reason": reason.trim()}),
-        ),
+        "billing.charge_reversed",
+        json!({"charge": c.id, "amount": left, "reason": reason.trim()}),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -317,19 +327,14 @@ pub async fn add_payment(
     )
     .await?;
     allocate_payment_in(&mut tx, member_id, id, p.amount, &p.purpose, &actor.label).await?;
-    settle_in(&mut tx, member_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
+    close(
+        tx,
+        member_id,
         actor,
-        Event::new(
-            "billing.payment",
-            "member",
-            member_id,
-            json!({"payment": id, "amount": p.amount, "document": p.doc_number.trim()}),
-        ),
+        "billing.payment",
+        json!({"payment": id, "amount": p.amount, "document": p.doc_number.trim()}),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -374,19 +379,14 @@ pub async fn reverse_payment(
         },
     )
     .await?;
-    settle_in(&mut tx, member_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
+    close(
+        tx,
+        member_id,
         actor,
-        Event::new(
-            "billing.payment_reversed",
-            "member",
-            member_id,
-            json!({"payment": p.id, "amount": left, "reason": reason.trim()}),
-        ),
+        "billing.payment_reversed",
+        json!({"payment": p.id, "amount": left, "reason": reason.trim()}),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -465,19 +465,14 @@ pub async fn reallocate(
         rows.push((member_id, p.id, *charge, *amount));
     }
     ls::insert_allocations(&mut tx, &rows, reason.trim(), &actor.label).await?;
-    settle_in(&mut tx, member_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
+    close(
+        tx,
+        member_id,
         actor,
-        Event::new(
-            "billing.reallocated",
-            "member",
-            member_id,
-            json!({"payment": p.id, "lines": lines, "reason": reason.trim()}),
-        ),
+        "billing.reallocated",
+        json!({"payment": p.id, "lines": lines, "reason": reason.trim()}),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -503,19 +498,14 @@ pub async fn assign(
         ));
     }
     allocate_payment_in(&mut tx, member_id, p.id, p.amount, &p.purpose, &actor.label).await?;
-    settle_in(&mut tx, member_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
+    close(
+        tx,
+        member_id,
         actor,
-        Event::new(
-            "billing.assigned",
-            "member",
-            member_id,
-            json!({"payment": p.id, "amount": p.amount, "reason": reason.trim()}),
-        ),
+        "billing.assigned",
+        json!({"payment": p.id, "amount": p.amount, "reason": reason.trim()}),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
