@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::ledger::settle_in;
 use super::ledger_store as ls;
-use super::model::ChargeKind;
+use super::model::{ChargeKind, Exemption, MemberTerms};
 use super::model::{
     Kopecks, Period, Periodicity, Planned, Tariff, periods_between, plan_entrance, plan_fund,
     plan_periodic,
@@ -32,11 +32,10 @@ pub struct Outcome {
 async fn plan_period(
     core: &Core,
     tariffs: &[Tariff],
+    (members, ex): (&[MemberTerms], &[Exemption]),
     period: &Period,
     by_hand: bool,
 ) -> Result<Vec<Planned>, BillingError> {
-    let members = store::member_terms(&core.db).await?;
-    let ex = store::exemptions(&core.db).await?;
     let mut out = Vec::new();
     for t in tariffs
         .iter()
@@ -52,7 +51,7 @@ async fn plan_period(
         out.extend(
             members
                 .iter()
-                .filter_map(|m| plan_periodic(t, period, m, &ex))
+                .filter_map(|m| plan_periodic(t, period, m, ex))
                 .filter(|p| !done.contains(&p.key)),
         );
     }
@@ -169,6 +168,9 @@ pub async fn run_due(core: &Core) -> Result<Vec<Outcome>, BillingError> {
             }
         }
     }
+    // Loaded once for every period a catch-up goes through.
+    let members = store::member_terms(&core.db).await?;
+    let ex = store::exemptions(&core.db).await?;
     for (kind, from) in kinds {
         let Some(current) = Period::containing(kind, today) else {
             continue;
@@ -178,7 +180,7 @@ pub async fn run_due(core: &Core) -> Result<Vec<Outcome>, BillingError> {
             if !first_time && p != current {
                 continue;
             }
-            let planned = plan_period(core, &tariffs, &p, false).await?;
+            let planned = plan_period(core, &tariffs, (&members, &ex), &p, false).await?;
             out.push(write(core, &p.code(), false, &system, &planned, &[], first_time).await?);
         }
     }
@@ -209,7 +211,9 @@ pub async fn preview(core: &Core, period: &str) -> Result<(Period, Vec<Planned>)
             "Нет действующих взносов с такой периодичностью",
         ));
     }
-    let planned = plan_period(core, &tariffs, &p, true).await?;
+    let members = store::member_terms(&core.db).await?;
+    let ex = store::exemptions(&core.db).await?;
+    let planned = plan_period(core, &tariffs, (&members, &ex), &p, true).await?;
     Ok((p, planned))
 }
 

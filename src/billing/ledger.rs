@@ -526,9 +526,5 @@ pub async fn member_by_inn(core: &Core, inn: &str) -> Result<Option<i64>, Billin
     let Ok(inn) = crate::requisites::Inn::parse(&typed) else {
         return Ok(None);
     };
-    Ok(store::members_by_inn(&core.db)
-        .await?
-        .into_iter()
-        .find(|(i, _)| i == inn.as_str())
-        .map(|(_, id)| id))
+    Ok(store::member_by_inn(&core.db, inn.as_str()).await?)
 }

@@ -283,3 +283,9 @@ pub async fn set_fund_levels(tx: &mut Tx, rows: &[(i64, i64, i64)]) -> DbResult<
     }
     Ok(())
 }
+
+/// The member with this INN.
+pub async fn member_by_inn(db: &Db, inn: &str) -> DbResult<Option<i64>> {
+    let sql = "SELECT id FROM members WHERE inn = $1";
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(inn).fetch_optional(p).await?))
+}

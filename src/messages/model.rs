@@ -109,6 +109,14 @@ pub fn parse_list(text: &str) -> Vec<String> {
     out
 }
 
+/// A message's text as the pages show it: paragraphs at blank lines.
+pub fn paragraphs(body: &str) -> Vec<String> {
+    body.split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,7 +161,7 @@ pub async fn members_of(core: &Core, a: &Audience) -> Result<Vec<i64>, MessageEr
             store::select_members(db, "CAST(m.expert_id AS TEXT) = $1", &[id.to_string()]).await?
         }
         Audience::Debtors => {
-            let debtors: Vec<i64> = crate::billing::ledger::debtors(core)
+            let debtors: std::collections::HashSet<i64> = crate::billing::ledger::debtors(core)
                 .await
                 .map_err(|e| MessageError::Unexpected(anyhow::anyhow!("{e}")))?
                 .into_iter()

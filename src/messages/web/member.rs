@@ -101,12 +101,7 @@ pub(super) async fn show_message(m: Member, Path(id): Path<i64>) -> Result<Respo
         .collect();
     page(&MessagePage {
         chrome: m.ctx.chrome(&row.subject),
-        body: row
-            .body
-            .split("\n\n")
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
+        body: crate::messages::model::paragraphs(&row.body),
         m: CopyView::from(&row),
         files,
     })

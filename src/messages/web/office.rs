@@ -231,12 +231,7 @@ async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, A
         category: Category::from_code(&m.category)
             .unwrap_or(Category::Other)
             .label(),
-        body: m
-            .body
-            .split("\n\n")
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
+        body: crate::messages::model::paragraphs(&m.body),
         answer_due: m.answer_due.as_ref().map(fmt::date).unwrap_or_default(),
         files,
         reach,
