@@ -24,8 +24,10 @@ pub mod tokens;
 pub mod validation;
 
 // Slices, lowest first: each may use the ones above it in this list.
+pub mod archive;
 pub mod auth;
 pub mod billing;
+pub mod calendar;
 pub mod exchange;
 pub mod members;
 pub mod messages;

@@ -71,11 +71,22 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Reminders of deadlines: what the periodic job does, now.
+    Reminders {
+        #[command(subcommand)]
+        command: RemindersCommand,
+    },
     /// Payments from the bank.
     Payments {
         #[command(subcommand)]
         command: PaymentsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum RemindersCommand {
+    /// Send the reminders due today (each once per rule, object and stage).
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -268,6 +279,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Payments {
             command: PaymentsCommand::Import { file, dry_run },
         } => import_payments(&settings, &file, dry_run).await,
+        Command::Reminders {
+            command: RemindersCommand::Run,
+        } => {
+            let core = build_core(settings.clone(), connect(&settings).await?)?;
+            let started = std::time::Instant::now();
+            let r = kabinet::calendar::service::run(&core)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Напоминаний: {}, писем: {}. Готово за {:.2} с.",
+                r.reminders,
+                r.letters,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Payments {
             command: PaymentsCommand::Accrue { period },
         } => {

@@ -14,6 +14,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(crate::auth::web::routes())
         .merge(crate::billing::web::routes())
+        .merge(crate::calendar::web::routes())
+        .merge(crate::archive::web::routes())
         .merge(crate::members::web::routes())
         .merge(crate::notices::web::routes())
         .merge(crate::office::web::routes())

@@ -100,6 +100,7 @@ impl Application {
         let messages = tokio::spawn(crate::messages::service::run_worker(
             self.state.core.clone(),
         ));
+        let archives = tokio::spawn(crate::archive::service::run_worker(self.state.core.clone()));
         let mailer = tokio::spawn(
             self.state
                 .mail
@@ -117,6 +118,7 @@ impl Application {
         housekeeping.abort();
         invitations.abort();
         messages.abort();
+        archives.abort();
         mailer.abort();
         self.state.db.close().await;
         r
@@ -165,6 +167,19 @@ async fn housekeeping(state: AppState) {
                 Ok(())
             })
             .await,
+            // Reminders of deadlines at the stages staff set (once per rule, object, stage).
+            crate::jobs::run_once(db, "reminders", &holder, period, lease, || async {
+                if s.settings.jobs.reminders {
+                    crate::calendar::service::run(&s.core).await?;
+                }
+                Ok(())
+            })
+            .await,
+            crate::jobs::run_once(db, "archives", &holder, period, lease, || async {
+                crate::archive::service::expire(&s.core).await?;
+                Ok(())
+            })
+            .await,
         ];
         for r in runs {
             if let Err(e) = r {
@@ -205,6 +220,7 @@ pub async fn sweep_files(
         async move {
             let mut known = crate::files::known_keys(&db, &keys).await?;
             known.extend(crate::register::extract::known_keys(&db, &keys).await?);
+            known.extend(crate::archive::service::known_keys(&db, &keys).await?);
             Ok(known)
         }
     };

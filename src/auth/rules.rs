@@ -33,13 +33,15 @@ pub enum Permission {
     ManageBilling,
     /// Write to members: «Новое сообщение членам», reminders to those who have not read.
     SendMessages,
+    /// «Архив организации»: everything the company sent and received, in one ZIP.
+    CompanyArchive,
 }
 
 impl Permission {
     /// A member without this permission is told the page does not exist (404), not that it is
     /// closed to them: money is nobody's business but the head's and the accountant's.
     pub fn hidden(self) -> bool {
-        matches!(self, Permission::Payments)
+        matches!(self, Permission::Payments | Permission::CompanyArchive)
     }
 }
 
@@ -52,7 +54,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
         Principal::Member { role, .. } => match what {
             Cabinet => true,
             Reports => matches!(role, M::Head | M::Reporter),
-            CompanyUsers => role == M::Head,
+            CompanyUsers | CompanyArchive => role == M::Head,
             Payments => matches!(role, M::Head | M::Accountant),
             Office | KeepRegister | ManageReports | RegisterIncoming | ReviewDocuments
             | Administer | Billing | ManageBilling | SendMessages => false,
@@ -66,7 +68,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
             Billing => matches!(role, S::Expert | S::Accountant | S::Admin),
             ManageBilling => matches!(role, S::Accountant | S::Admin),
             SendMessages => matches!(role, S::Expert | S::Accountant | S::Admin),
-            Cabinet | Reports | CompanyUsers | Payments => false,
+            Cabinet | Reports | CompanyUsers | Payments | CompanyArchive => false,
         },
     }
 }

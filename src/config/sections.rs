@@ -437,6 +437,9 @@ pub struct JobsSettings {
     pub period_seconds: u64,
     /// An instance holds a job this long; if it dies mid-run, another runs the job after that.
     pub lease_seconds: u64,
+    /// Whether the periodic job sends the reminders of deadlines (`calendar`); off for an
+    /// installation that is not live yet (and in the tests, whose demo data has deadlines).
+    pub reminders: bool,
 }
 
 impl Default for JobsSettings {
@@ -444,6 +447,7 @@ impl Default for JobsSettings {
         Self {
             period_seconds: 300,
             lease_seconds: 600,
+            reminders: true,
         }
     }
 }

@@ -88,6 +88,7 @@ pub async fn submit(
         send: true,
         problems: FieldErrors::new(),
         change_request: Some(crate::register::requests::encode(&asked)),
+        answers: None,
     };
     drafting::save_draft(core, actor, member_id, Target::NewLetter, input).await
 }

@@ -40,6 +40,7 @@ pub async fn save_draft(
         send,
         mut problems,
         change_request,
+        answers,
     } = input;
     // Over-long text is refused at its field (the form keeps what was typed); the draft
     // keeps what fits, and nothing is sent.
@@ -77,10 +78,15 @@ pub async fn save_draft(
             &mut problems,
         )
         .await?;
-        Ok::<_, ExchangeError>((remove, paired))
+        // only a message the company received can be answered
+        let answers = match answers {
+            Some(m) if crate::messages::service::received(core, member_id, m).await? => Some(m),
+            _ => None,
+        };
+        Ok::<_, ExchangeError>((remove, paired, answers))
     }
     .await;
-    let (remove, paired) = match prepared {
+    let (remove, paired, answers) = match prepared {
         Ok(p) => p,
         Err(e) => {
             core.storage.discard(&staged_files).await;
@@ -96,6 +102,7 @@ pub async fn save_draft(
         unsigned,
         paired,
         change_request,
+        answers,
     };
     let wanted_send = send;
     let send = send && problems.is_empty();
@@ -138,6 +145,7 @@ struct Changes {
     unsigned: Vec<i64>,
     paired: Paired,
     change_request: Option<String>,
+    answers: Option<i64>,
 }
 
 /// The transaction of a save: the draft's text, detached and new files, signatures, and the
@@ -176,6 +184,9 @@ async fn write_draft(
             .await?;
             if let Some(proposal) = &c.change_request {
                 store::insert_change_request(&mut tx, id, proposal).await?;
+            }
+            if let Some(m) = c.answers {
+                store::set_answers(&mut tx, id, m).await?;
             }
             id
         }
@@ -278,6 +289,9 @@ async fn write_draft(
         } else {
             let pattern = &core.settings.exchange.outgoing_pattern;
             mark_sent(&mut tx, actor, user_id, &item, &subject, &files, pattern).await?;
+            if let Some(m) = store::answers_of_tx(&mut tx, item.id).await? {
+                crate::messages::service::mark_answered(&mut tx, member_id, m, item.id).await?;
+            }
         }
     }
     tx.commit().await?;

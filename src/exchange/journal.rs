@@ -7,11 +7,14 @@ use chrono::{DateTime, Utc};
 
 use super::model::{Item, ItemFile, ItemStatus, SigVerdict};
 use super::service::ExchangeError;
-use super::store::{self, EventRow, ItemFilter, ItemRow};
+use super::store::{self, EventRow, ItemRow};
 use crate::core::Core;
 use crate::{csvout, fmt};
 
 /// One page of the journal or the inbox, with the files of its rows (one query for all).
+/// The journal's filter (the company archive lists every item with it).
+pub use super::store::ItemFilter;
+
 pub struct Listing {
     pub rows: Vec<ItemRow>,
     pub files: Vec<ItemFile>,

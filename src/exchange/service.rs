@@ -93,6 +93,9 @@ pub struct DraftInput {
     /// A new letter that is a «Заявление об изменении сведений»: the asked values (JSON),
     /// recorded with the letter; accepting it changes the register.
     pub change_request: Option<String>,
+    /// A new letter that answers an SRO message (its id): sending it marks the company's copy
+    /// answered.
+    pub answers: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -237,4 +240,25 @@ pub async fn newer_version(core: &Core, item: &Item) -> Result<Option<Item>, Exc
     Ok(store::newer_version(&core.db, item.id)
         .await?
         .filter(|n| n.member_id == item.member_id))
+}
+
+/// The subject a letter answering the SRO's message starts with: «Ответ на исх. № 12-СРО/26
+/// от 01.12.2026»; `None` for a message the company did not receive.
+pub async fn answer_subject(
+    core: &Core,
+    member_id: i64,
+    message_id: i64,
+) -> Result<Option<String>, ExchangeError> {
+    let copy = crate::messages::service::copy(core, member_id, message_id)
+        .await
+        .map_err(|e| ExchangeError::Unexpected(anyhow::anyhow!("{e}")))?;
+    Ok(copy.map(|c| {
+        let day = c
+            .sent_at
+            .as_ref()
+            .map(crate::fmt::datetime)
+            .and_then(|t| t.split(' ').next().map(str::to_string))
+            .unwrap_or_default();
+        format!("Ответ на исх. № {} от {day}", c.number.unwrap_or_default())
+    }))
 }

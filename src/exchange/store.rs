@@ -562,3 +562,15 @@ pub async fn overdue_reviews(
         on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(before).bind(expert_id).fetch_one(p).await?),
     )
 }
+
+/// The SRO message a letter answers.
+pub async fn set_answers(tx: &mut Tx, item_id: i64, message_id: i64) -> DbResult<()> {
+    let sql = "UPDATE items SET answers_message_id = $2 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(item_id).bind(message_id).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn answers_of_tx(tx: &mut Tx, item_id: i64) -> DbResult<Option<i64>> {
+    let sql = "SELECT answers_message_id FROM items WHERE id = $1";
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, Option<i64>>(sql).bind(item_id).fetch_optional(c).await?).flatten())
+}

@@ -223,4 +223,6 @@ pub struct FormView {
     pub errors: FieldErrors,
     pub limits: LimitsView,
     pub delete_action: Option<String>,
+    /// The SRO message a new letter answers (a hidden field).
+    pub answers: Option<i64>,
 }

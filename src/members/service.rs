@@ -47,3 +47,22 @@ pub async fn company(core: &Core, member_id: i64) -> Result<Option<(Member, Vec<
     let users = crate::auth::service::users_of_member(&core.db, member_id).await?;
     Ok(Some((m, users)))
 }
+
+/// What needs doing soon, for the home page: open deadlines overdue or due within a month, the
+/// nearest first, at most `limit`.
+pub async fn next_deadlines(
+    core: &Core,
+    member_id: i64,
+    role: crate::auth::MemberRole,
+    limit: usize,
+) -> Result<Vec<crate::calendar::model::Deadline>, DbError> {
+    let horizon = core.today() + chrono::Days::new(31);
+    let all = crate::calendar::service::deadlines(core, member_id, role)
+        .await
+        .map_err(|e| DbError::Other(anyhow::anyhow!("{e}")))?;
+    Ok(all
+        .into_iter()
+        .filter(|d| d.done.is_none() && d.due <= horizon)
+        .take(limit)
+        .collect())
+}

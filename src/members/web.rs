@@ -31,6 +31,8 @@ struct DashboardPage {
     debt: Option<(String, String, bool, bool)>,
     /// The SRO's messages this user reads: (not opened, waiting for «Ознакомлен»).
     messages: (i64, i64),
+    /// (date, iso date, what, link, status, status class): overdue and the coming month.
+    deadlines: Vec<(String, String, String, String, String, &'static str)>,
     notice: Option<&'static str>,
 }
 
@@ -56,10 +58,27 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
         )
     });
     let messages = (found.unread_messages, found.to_acknowledge);
+    let today = state.core.today();
+    let deadlines = service::next_deadlines(&state.core, m.member_id, m.role, 6)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let (status, code) = d.status(today);
+            (
+                crate::fmt::date(&d.due),
+                d.due.format("%Y-%m-%d").to_string(),
+                d.title,
+                d.link,
+                status,
+                code,
+            )
+        })
+        .collect();
     page(&DashboardPage {
         chrome: m.ctx.chrome("Личный кабинет"),
         debt,
         messages,
+        deadlines,
         company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),

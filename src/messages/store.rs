@@ -234,10 +234,11 @@ pub struct InboxRow {
     pub opened_at: Option<DateTime<Utc>>,
     pub acked_at: Option<DateTime<Utc>>,
     pub acked_by_name: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 const INBOX: &str = "SELECT r.id AS recipient_id, m.id AS message_id, m.number, m.subject, m.body, m.category, \
-    m.requires_ack, m.answer_due, m.sent_at, r.opened_at, r.acked_at, u.full_name AS acked_by_name \
+    m.requires_ack, m.answer_due, m.sent_at, r.opened_at, r.acked_at, u.full_name AS acked_by_name, r.answered_at \
     FROM sro_message_recipients r JOIN sro_messages m ON m.id = r.message_id \
     LEFT JOIN users u ON u.id = r.acked_by WHERE r.member_id = $1";
 
@@ -292,6 +293,8 @@ pub struct ReceiptRow {
     pub opened_by_name: Option<String>,
     pub acked_at: Option<DateTime<Utc>>,
     pub acked_by_name: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answer_item_id: Option<i64>,
 }
 
 pub async fn receipts(db: &Db, message_id: i64) -> DbResult<Vec<ReceiptRow>> {
@@ -300,9 +303,26 @@ pub async fn receipts(db: &Db, message_id: i64) -> DbResult<Vec<ReceiptRow>> {
                  WHERE l.recipient_id = r.id AND o.status = 'sent') AS letters_sent, \
                (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
                  WHERE l.recipient_id = r.id AND o.status = 'failed') AS letters_failed, \
-               r.delivered_at, r.opened_at, uo.full_name AS opened_by_name, r.acked_at, ua.full_name AS acked_by_name \
+               r.delivered_at, r.opened_at, uo.full_name AS opened_by_name, r.acked_at, ua.full_name AS acked_by_name, r.answered_at, r.answer_item_id \
                FROM sro_message_recipients r JOIN members m ON m.id = r.member_id \
                LEFT JOIN users uo ON uo.id = r.opened_by LEFT JOIN users ua ON ua.id = r.acked_by \
                WHERE r.message_id = $1 ORDER BY m.short_name, r.id";
     Ok(on_db!(db, p => sqlx::query_as::<_, ReceiptRow>(sql).bind(message_id).fetch_all(p).await?))
+}
+
+/// The company's answer (the first one counts); false when it had answered already.
+pub async fn mark_answered(
+    tx: &mut Tx,
+    member_id: i64,
+    message_id: i64,
+    item_id: i64,
+) -> DbResult<bool> {
+    let now = tx.now();
+    let sql = "UPDATE sro_message_recipients SET answered_at = $3, answer_item_id = $4 \
+               WHERE member_id = $1 AND message_id = $2 AND answered_at IS NULL";
+    Ok(
+        on_tx!(tx, c => sqlx::query(sql).bind(member_id).bind(message_id).bind(now).bind(item_id)
+        .execute(c).await?.rows_affected())
+            == 1,
+    )
 }

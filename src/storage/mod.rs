@@ -221,6 +221,15 @@ impl Storage {
             .with_context(|| format!("promoting {}", staged.tmp_key))
     }
 
+    /// Remove a recorded blob whose row is gone (an expired archive). A blob already gone is
+    /// fine.
+    pub async fn remove(&self, key: &str) -> anyhow::Result<()> {
+        match self.store.delete(&StorePath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(anyhow::Error::new(e).context(format!("removing {key}"))),
+        }
+    }
+
     /// Remove blobs of an upload that will not be recorded (best effort: the sweeper catches
     /// what this misses).
     pub async fn discard(&self, staged: &[Staged]) {

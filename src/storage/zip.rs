@@ -13,6 +13,18 @@ pub struct Entry {
     pub key: String,
 }
 
+/// An entry of an archive made as it is written: a stored blob, or bytes made for it (a
+/// generated paper, an index).
+pub enum Part {
+    Stored { name: String, key: String },
+    Inline { name: String, bytes: Bytes },
+}
+
+enum Body {
+    Stored(String),
+    Inline(Bytes),
+}
+
 struct Written {
     name: String,
     crc: u32,
@@ -31,9 +43,40 @@ pub fn stream(
     storage: Storage,
     entries: Vec<Entry>,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let parts = futures_util::stream::iter(entries.into_iter().map(|e| {
+        Ok(Part::Stored {
+            name: e.name,
+            key: e.key,
+        })
+    }));
+    write_stream(storage, parts)
+}
+
+/// The archive of parts produced while it is written (`archive`): the producer sends each
+/// part when its turn comes, an `Err` to spoil the archive (the stream ends with an error),
+/// and closes the channel when done.
+pub fn stream_parts(
+    storage: Storage,
+    parts: tokio::sync::mpsc::Receiver<Result<Part, std::io::Error>>,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let parts =
+        futures_util::stream::unfold(
+            parts,
+            |mut rx| async move { rx.recv().await.map(|x| (x, rx)) },
+        );
+    write_stream(storage, parts)
+}
+
+fn write_stream<P>(
+    storage: Storage,
+    parts: P,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static
+where
+    P: Stream<Item = Result<Part, std::io::Error>> + Send + 'static,
+{
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
-        if let Err(e) = write_all(&storage, entries, &tx).await {
+        if let Err(e) = write_all(&storage, Box::pin(parts), &tx).await {
             let _ = tx.send(Err(e)).await;
         }
     });
@@ -42,7 +85,7 @@ pub fn stream(
 
 async fn write_all(
     storage: &Storage,
-    entries: Vec<Entry>,
+    mut parts: std::pin::Pin<Box<dyn Stream<Item = Result<Part, std::io::Error>> + Send>>,
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), std::io::Error> {
     let send = |b: Bytes| async move {
@@ -52,8 +95,13 @@ async fn write_all(
     };
     let mut offset: u64 = 0;
     let mut written = Vec::new();
-    for e in entries {
-        let name = e.name.as_bytes();
+    while let Some(part) = parts.next().await {
+        let part = part?;
+        let (entry_name, body) = match part {
+            Part::Stored { name, key } => (name, Body::Stored(key)),
+            Part::Inline { name, bytes } => (name, Body::Inline(bytes)),
+        };
+        let name = entry_name.as_bytes();
         let mut h = BytesMut::with_capacity(30 + name.len());
         h.put_u32_le(0x0403_4b50);
         h.put_u16_le(20); // version needed
@@ -71,17 +119,26 @@ async fn write_all(
         send(h.freeze()).await?;
         let mut crc = crc32fast::Hasher::new();
         let mut size: u64 = 0;
-        let mut body = Box::pin(
-            storage
-                .open(&e.key)
-                .await
-                .map_err(|err| std::io::Error::other(format!("{err:#}")))?,
-        );
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            crc.update(&chunk);
-            size += chunk.len() as u64;
-            send(chunk).await?;
+        match body {
+            Body::Stored(key) => {
+                let mut body = Box::pin(
+                    storage
+                        .open(&key)
+                        .await
+                        .map_err(|err| std::io::Error::other(format!("{err:#}")))?,
+                );
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk?;
+                    crc.update(&chunk);
+                    size += chunk.len() as u64;
+                    send(chunk).await?;
+                }
+            }
+            Body::Inline(bytes) => {
+                crc.update(&bytes);
+                size += bytes.len() as u64;
+                send(bytes).await?;
+            }
         }
         let crc = crc.finalize();
         let size32 = u32::try_from(size).map_err(|_| std::io::Error::other("file over 4 GiB"))?;
@@ -92,7 +149,7 @@ async fn write_all(
         d.put_u32_le(size32);
         send(d.freeze()).await?;
         written.push(Written {
-            name: e.name,
+            name: entry_name,
             crc,
             size: size32,
             offset: u32::try_from(offset)

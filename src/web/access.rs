@@ -63,6 +63,8 @@ rules! {
     ManageBilling => ManageBilling,
     /// Experts, the accountant, administrators: messages to members.
     SendMessages => SendMessages,
+    /// «Руководитель»: the company's archive.
+    CompanyArchive => CompanyArchive,
 }
 
 fn next_of(parts: &Parts) -> String {

@@ -122,6 +122,7 @@ impl Chrome {
                     v.push(("Журнал исходящих", "/kabinet/journal"));
                 }
                 v.push(("Документы от СРО", "/kabinet/messages"));
+                v.push(("Календарь", "/kabinet/calendar"));
                 if allows(p, Permission::Payments) {
                     v.push(("Платежи", "/kabinet/payments"));
                 }
@@ -178,6 +179,11 @@ impl Chrome {
                         ("Должники", "/office/billing/debtors"),
                         ("Начисления", "/office/billing/runs"),
                         ("Взносы и тарифы", "/office/billing/tariffs"),
+                    ],
+                    "/office/messages" => vec![
+                        ("Журнал сообщений", "/office/messages"),
+                        ("Новое сообщение", "/office/messages/new"),
+                        ("Напоминания", "/office/reminders"),
                     ],
                     "/office/members" => vec![
                         ("Список членов", "/office/members"),

@@ -304,6 +304,25 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "/kabinet/messages/999999".into(),
             "303 404 404 404 404 404 404 404 404",
         ),
+        ("GET", "/kabinet/calendar".into(), cabinet),
+        ("GET", "/kabinet/calendar?month=2027-03".into(), cabinet),
+        ("GET", "/profile/calendar".into(), cabinet),
+        (
+            "GET",
+            "/calendar/not-a-feed.ics".into(),
+            "404 404 404 404 404 404 404 404 404",
+        ),
+        ("GET", "/office/reminders".into(), billing),
+        (
+            "GET",
+            "/kabinet/archive".into(),
+            "303 200 404 404 200 404 404 404 404",
+        ),
+        (
+            "GET",
+            "/kabinet/archive/999999/download".into(),
+            "303 404 404 404 404 404 404 404 404",
+        ),
         ("GET", "/office/messages".into(), billing),
         ("GET", "/office/messages/new".into(), billing),
         (
@@ -622,6 +641,16 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             "/office/messages/999999/send".into(),
             "303 404 404 404 404 404 403 404 404",
+        ),
+        (
+            "POST",
+            "/profile/calendar/revoke".into(),
+            "303 303 303 303 303 404 404 404 404",
+        ),
+        (
+            "POST",
+            "/office/reminders".into(),
+            "303 404 404 404 404 303 403 303 303",
         ),
         (
             "POST",

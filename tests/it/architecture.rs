@@ -31,8 +31,8 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "notices", "register", "billing", "messages", "members", "reports", "exchange",
-    "office",
+    "auth", "notices", "register", "billing", "messages", "calendar", "members", "reports",
+    "exchange", "archive", "office",
 ];
 
 /// The web kit every slice's pages share.
@@ -57,6 +57,10 @@ const OWNERS: &[(&str, &str)] = &[
     ("sro_message_files", "messages"),
     ("sro_message_recipients", "messages"),
     ("sro_message_letters", "messages"),
+    ("reminder_rules", "calendar"),
+    ("reminders", "calendar"),
+    ("calendar_feeds", "calendar"),
+    ("company_archives", "archive"),
     ("accrual_runs", "billing"),
     ("allocations", "billing"),
     ("bank_statements", "billing"),
@@ -122,6 +126,17 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("messages", "files"),
     ("messages", "outbox"),
     ("messages", "users"),
+    ("calendar", "report_campaigns"),
+    ("calendar", "report_sections"),
+    ("calendar", "items"),
+    ("calendar", "charges"),
+    ("calendar", "allocations"),
+    ("calendar", "member_policies"),
+    ("calendar", "member_inspections"),
+    ("calendar", "sro_messages"),
+    ("calendar", "sro_message_recipients"),
+    ("calendar", "members"),
+    ("calendar", "users"),
     ("reports", "files"),
     ("exchange", "files"),
     ("exchange", "members"),

@@ -129,6 +129,8 @@ impl TestApp {
             ("server.host", "127.0.0.1".into()),
             ("server.port", 0.into()),
             ("demo.enabled", false.into()),
+            // the demo data has deadlines: the tests that want reminders run them by hand
+            ("jobs.reminders", false.into()),
             (
                 "storage.path",
                 dir.path().join("files").display().to_string().into(),

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod billing;
 mod browser;
+mod calendar;
 mod cli;
 mod cluster;
 mod exchange;

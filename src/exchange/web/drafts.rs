@@ -50,6 +50,7 @@ pub(super) fn form_view(
         errors: FieldErrors::new(),
         limits: LimitsView::new(&state.settings.uploads),
         delete_action: item.map(|i| format!("/kabinet/items/{}/delete", i.id)),
+        answers: None,
     }
 }
 
@@ -59,6 +60,9 @@ pub(super) struct RowsQuery {
     pub rows: Option<usize>,
     #[serde(default)]
     pub done: String,
+    /// «Ответить» on an SRO message: its id.
+    #[serde(default)]
+    pub answer: Option<i64>,
 }
 
 fn is_signature_field(name: &str) -> bool {
@@ -135,6 +139,7 @@ async fn read_form(
         send: action == "send",
         problems,
         change_request: None,
+        answers: form.text("answers").parse().ok(),
     };
     Ok((
         input,
@@ -281,7 +286,7 @@ pub(super) async fn show_new_letter(
     Query(q): Query<RowsQuery>,
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    let form = form_view(
+    let mut form = form_view(
         state,
         &m.ctx,
         "/kabinet/letters",
@@ -290,6 +295,12 @@ pub(super) async fn show_new_letter(
         true,
         q.rows.unwrap_or(1),
     );
+    if let Some(id) = q.answer
+        && let Some(subject) = service::answer_subject(&state.core, m.member_id, id).await?
+    {
+        form.subject = subject;
+        form.answers = Some(id);
+    }
     page(&LetterPage {
         chrome: m.ctx.chrome("Письмо в СРО"),
         form,

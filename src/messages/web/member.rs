@@ -23,11 +23,14 @@ pub struct CopyView {
     pub answer_due: String,
     pub requires_ack: bool,
     pub acked: String,
+    pub answered: String,
 }
 
 impl From<&InboxRow> for CopyView {
     fn from(r: &InboxRow) -> Self {
-        let (status, status_code) = if r.acked_at.is_some() {
+        let (status, status_code) = if r.answered_at.is_some() {
+            ("ответ отправлен", "accepted")
+        } else if r.acked_at.is_some() {
             ("ознакомлен", "accepted")
         } else if r.opened_at.is_some() {
             ("прочитано", "registered")
@@ -51,6 +54,11 @@ impl From<&InboxRow> for CopyView {
                 (Some(at), None) => fmt::datetime(at),
                 _ => String::new(),
             },
+            answered: r
+                .answered_at
+                .as_ref()
+                .map(fmt::datetime)
+                .unwrap_or_default(),
         }
     }
 }
@@ -85,6 +93,8 @@ struct MessagePage {
     m: CopyView,
     body: Vec<String>,
     files: Vec<FileView>,
+    /// «Ответить»: the roles that write letters to the SRO.
+    may_answer: bool,
 }
 
 pub(super) async fn show_message(m: Member, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -104,6 +114,7 @@ pub(super) async fn show_message(m: Member, Path(id): Path<i64>) -> Result<Respo
         body: crate::messages::model::paragraphs(&row.body),
         m: CopyView::from(&row),
         files,
+        may_answer: m.may(crate::auth::rules::Permission::Reports),
     })
 }
 

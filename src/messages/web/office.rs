@@ -178,6 +178,8 @@ pub struct ReceiptView {
     pub mail: String,
     pub opened: String,
     pub acked: String,
+    pub answered: String,
+    pub answer_item: Option<i64>,
 }
 
 pub struct FileView {
@@ -256,6 +258,8 @@ async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, A
                 },
                 opened: when(&r.opened_at, &r.opened_by_name),
                 acked: when(&r.acked_at, &r.acked_by_name),
+                answered: when(&r.answered_at, &None),
+                answer_item: r.answer_item_id,
             })
             .collect(),
         m,
