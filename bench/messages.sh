@@ -43,7 +43,13 @@ sql() {
         /usr/bin/python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$TMP/bench.db" "$1"; fi
 }
 
-ROWS=()
+# sqlw <statement>: a write to the run's database, committed.
+sqlw() {
+    if [[ -n "$PG_DB" ]]; then psql "$PG_URL/$PG_DB" -qc "$1" >/dev/null; else
+        /usr/bin/python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$TMP/bench.db" "$1"; fi
+}
+
+ROWS=(); REM=()
 for engine in $ENGINES; do
     case "$engine" in
         sqlite) export KABINET__DATABASE__URL="sqlite://$TMP/bench.db"; NAME=SQLite; PG_DB="" ;;
@@ -100,6 +106,16 @@ for engine in $ENGINES; do
     rps="$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$TMP/wrk")"
     p50="$(awk '$1=="50%" {print $2}' "$TMP/wrk")"; p99="$(awk '$1=="99%" {print $2}' "$TMP/wrk")"
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+    # The reminders job over every member: the report sections' stage set far back so that
+    # each section of each member is due now (the heaviest source), then the same run again
+    # (everything sent already: the steady state of the hourly job).
+    if [[ -n "$PG_DB" ]]; then on=TRUE; else on=1; fi
+    sqlw "INSERT INTO reminder_rules (code, stages, enabled, updated_by) VALUES ('sections', '-200', $on, 'bench')"
+    r1="$("$BIN" --config "$CONFIG" reminders run 2>/dev/null | tail -n1)"
+    r2="$("$BIN" --config "$CONFIG" reminders run 2>/dev/null | tail -n1)"
+    first="$(sed -n 's/.*Готово за \([0-9.]*\) с.*/\1/p' <<<"$r1")"; again="$(sed -n 's/.*Готово за \([0-9.]*\) с.*/\1/p' <<<"$r2")"
+    made="$(sed -n 's/Напоминаний: \([0-9]*\), писем: \([0-9]*\).*/\1 reminders, \2 letters/p' <<<"$r1")"
+    REM+=("| $NAME | $made | **${first} s** | ${again} s |")
     ROWS+=("| $NAME | $companies | $letters | **${delivered_s:-timeout} s** | **${sent_s:-timeout} s** | $rps req/s · p50 $p50 · **p99 $p99** |")
     if [[ -n "$PG_DB" ]]; then psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; PG_DB=""; fi
 done
@@ -110,6 +126,12 @@ TABLE="$(
     echo "| engine | companies | letters sent | all companies delivered (letters in the outbox) | all letters taken by SMTP | staff journal under wrk, 16 connections, meanwhile |"
     echo "|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "The reminders job (\`kabinet reminders run\`) on the same databases afterwards: every report section of every member due (its stage set 200 days back), then the same run again."
+    echo
+    echo "| engine | first run made | first run | second run (nothing new) |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${REM[@]}"
 )"
 echo "$TABLE"
 if [[ "${WRITE_DOC:-}" == 1 ]]; then

@@ -179,20 +179,49 @@ impl Mail {
         }
     }
 
+    /// Letters go `SEND_AT_ONCE` at a time over the transport's pooled connections: the
+    /// batch is claimed in one statement and its outcomes are written in one transaction
+    /// (two writes per batch, not two per letter: SQLite has one writer for everyone). Each
+    /// attempt ends within `timeout_seconds`, so the batch is written before its lease ends.
     async fn deliver_due(&self, db: &Db, secret: &[u8]) -> DbResult<()> {
+        use futures_util::StreamExt;
         loop {
             let now = db.now();
-            let due = store::due(db, now, 20).await?;
+            let due = store::due(db, now, SEND_AT_ONCE as i64).await?;
             if due.is_empty() {
                 return Ok(());
             }
-            for m in due {
-                let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
-                if !store::claim(db, m.id, now, lease).await? {
-                    continue; // another instance took it
-                }
-                self.deliver(db, secret, m).await?;
+            let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
+            let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
+            let mine = store::claim_many(db, &ids, now, lease).await?;
+            // the others were taken by another instance meanwhile
+            let batch: Vec<store::DueMail> =
+                due.into_iter().filter(|m| mine.contains(&m.id)).collect();
+            if batch.is_empty() {
+                continue;
             }
+            let outcomes: Vec<(i64, Outcome)> = futures_util::stream::iter(batch)
+                .map(|m| async move { (m.id, self.attempt(db, secret, m).await) })
+                .buffer_unordered(SEND_AT_ONCE)
+                .collect()
+                .await;
+            let mut tx = db.begin().await?;
+            let at = tx.now();
+            for (id, o) in &outcomes {
+                match o {
+                    Outcome::Sent(note) => {
+                        store::record(&mut tx, *id, "sent", note, at, Some(at)).await?
+                    }
+                    Outcome::Failed { error, retry } => {
+                        let (status, next) = match retry {
+                            Some(t) => ("queued", *t),
+                            None => ("failed", at),
+                        };
+                        store::record(&mut tx, *id, status, error, next, None).await?
+                    }
+                }
+            }
+            tx.commit().await?;
         }
     }
 
@@ -208,14 +237,15 @@ impl Mail {
         format!("<{outbox_id}.{tag}@{}>", self.from.email.domain())
     }
 
-    async fn deliver(&self, db: &Db, secret: &[u8], m: store::DueMail) -> DbResult<()> {
+    /// One attempt at one letter; what happened, for the batch to write.
+    async fn attempt(&self, db: &Db, secret: &[u8], m: store::DueMail) -> Outcome {
+        let fail = |error: String| Outcome::Failed { error, retry: None };
         let (mut text, mut html) = (m.text_body, m.html_body);
         if let Some(nonce) = &m.token_nonce {
             let expired = m.token_expires_at.is_some_and(|t| t <= db.now());
             if m.token_used_at.is_some() || expired {
                 // A newer request replaced the link, or it expired while SMTP was down.
-                store::mark_attempt_failed(db, m.id, "не отправлено: ссылка в письме уже недействительна (запрошена новая или истёк срок)", None).await?;
-                return Ok(());
+                return fail("не отправлено: ссылка в письме уже недействительна (запрошена новая или истёк срок)".into());
             }
             let token = crate::tokens::derive_token(secret, nonce);
             text = text.replace(TOKEN_PLACEHOLDER, &token);
@@ -249,18 +279,11 @@ impl Mail {
                 }
                 b.multipart(MultiPart::alternative_plain_html(text, html))
             }
-            Err(e) => {
-                store::mark_attempt_failed(db, m.id, &format!("неверный адрес: {e}"), None).await?;
-                return Ok(());
-            }
+            Err(e) => return fail(format!("неверный адрес: {e}")),
         };
         let message = match message {
             Ok(msg) => msg,
-            Err(e) => {
-                store::mark_attempt_failed(db, m.id, &format!("письмо не собрано: {e}"), None)
-                    .await?;
-                return Ok(());
-            }
+            Err(e) => return fail(format!("письмо не собрано: {e}")),
         };
         // The whole attempt, not only each read, ends within the timeout: it must be over
         // before the lease runs out and another instance's worker may take the message.
@@ -274,8 +297,8 @@ impl Mail {
         };
         match sent {
             Ok(_) => {
-                store::mark_sent(db, m.id, db.now()).await?;
                 tracing::info!(outbox_id = m.id, "mail sent");
+                Outcome::Sent(String::new())
             }
             Err((_, e)) if self.demo_mailbox.is_some() => {
                 // Demo mode without an SMTP server: the letter waits in the local mailbox.
@@ -285,19 +308,10 @@ impl Mail {
                     .and(tokio::fs::write(dir.join(format!("{:08}.txt", m.id)), local_copy).await);
                 match written {
                     Ok(()) => {
-                        store::mark_sent(db, m.id, db.now()).await?;
-                        store::note(db, m.id, "демо-режим: SMTP-сервер не ответил, письмо положено в локальный почтовый ящик").await?;
                         tracing::info!(outbox_id = m.id, smtp_error = %e, "mail put into the demo mailbox");
+                        Outcome::Sent("демо-режим: SMTP-сервер не ответил, письмо положено в локальный почтовый ящик".into())
                     }
-                    Err(io) => {
-                        store::mark_attempt_failed(
-                            db,
-                            m.id,
-                            &format!("{e}; демо-ящик: {io}"),
-                            None,
-                        )
-                        .await?;
-                    }
+                    Err(io) => fail(format!("{e}; демо-ящик: {io}")),
                 }
             }
             Err((permanent, e)) => {
@@ -312,12 +326,23 @@ impl Mail {
                 });
                 let error: String = e.chars().take(500).collect();
                 tracing::warn!(outbox_id = m.id, attempts, permanent, error = %error, "mail not delivered");
-                store::mark_attempt_failed(db, m.id, &error, retry).await?;
+                Outcome::Failed { error, retry }
             }
         }
-        Ok(())
     }
 }
+
+/// What one attempt came to. `Sent` carries a note for the log (the demo mailbox's).
+enum Outcome {
+    Sent(String),
+    Failed {
+        error: String,
+        retry: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+/// Letters in flight at once per instance (pooled SMTP connections).
+const SEND_AT_ONCE: usize = 8;
 
 /// Seconds before attempt `attempts + 1`: base, 2·base, 4·base, … capped.
 fn backoff(base: u64, max: u64, attempts: i32) -> u64 {

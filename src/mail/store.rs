@@ -59,40 +59,6 @@ pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> DbResult<Vec<DueMai
     Ok(on_db!(db, p => sqlx::query_as::<_, DueMail>(sql).bind(now).bind(limit).fetch_all(p).await?))
 }
 
-/// Take a message for delivery: only one worker (of possibly several instances) wins it, and
-/// the lease lets another retry it if this one dies while sending.
-pub async fn claim(
-    db: &Db,
-    id: i64,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-) -> DbResult<bool> {
-    let sql = "UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND status = 'queued' AND next_attempt_at <= $2";
-    let n = on_db!(db, p => sqlx::query(sql).bind(id).bind(now).bind(lease_until).execute(p).await?.rows_affected());
-    Ok(n == 1)
-}
-
-pub async fn mark_sent(db: &Db, id: i64, now: DateTime<Utc>) -> DbResult<()> {
-    let sql = "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $2, last_error = '' WHERE id = $1";
-    on_db!(db, p => sqlx::query(sql).bind(id).bind(now).execute(p).await?.rows_affected());
-    Ok(())
-}
-
-pub async fn mark_attempt_failed(
-    db: &Db,
-    id: i64,
-    error: &str,
-    retry_at: Option<DateTime<Utc>>,
-) -> DbResult<()> {
-    let (status, next) = match retry_at {
-        Some(t) => ("queued", t),
-        None => ("failed", db.now()),
-    };
-    let sql = "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, next_attempt_at = $4 WHERE id = $1";
-    on_db!(db, p => sqlx::query(sql).bind(id).bind(status).bind(error).bind(next).execute(p).await?.rows_affected());
-    Ok(())
-}
-
 pub async fn requeue(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> DbResult<bool> {
     let sql = "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND status = 'failed'";
     let n = on_tx!(tx, c => sqlx::query(sql).bind(id).bind(now).execute(c).await?.rows_affected());
@@ -160,9 +126,43 @@ pub async fn delivery_of_tokens(
     Ok(out)
 }
 
-/// A note on a message that went out (the demo mailbox says where it went).
-pub async fn note(db: &Db, id: i64, note: &str) -> DbResult<()> {
-    let sql = "UPDATE outbox SET last_error = $2 WHERE id = $1";
-    on_db!(db, p => sqlx::query(sql).bind(id).bind(note).execute(p).await?.rows_affected());
+/// Take these letters for one attempt (their next attempt moves to the lease's end, so no
+/// other worker takes them meanwhile): one statement for the batch; the ids this worker got.
+pub async fn claim_many(
+    db: &Db,
+    ids: &[i64],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> DbResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "UPDATE outbox SET next_attempt_at = $2 WHERE id IN ({}) AND status = 'queued' \
+         AND next_attempt_at <= $1 RETURNING id",
+        crate::db::placeholders(3, ids.len())
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(now).bind(lease_until);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(p).await?
+    }))
+}
+
+/// One letter's attempt, written with the batch's others in one transaction.
+pub async fn record(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    error: &str,
+    next: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+) -> DbResult<()> {
+    let sql = "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, \
+               next_attempt_at = $4, sent_at = COALESCE($5, sent_at) WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(id).bind(status).bind(error).bind(next).bind(sent_at)
+        .execute(c).await?.rows_affected());
     Ok(())
 }
