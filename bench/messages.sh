@@ -110,7 +110,7 @@ for engine in $ENGINES; do
     # each section of each member is due now (the heaviest source), then the same run again
     # (everything sent already: the steady state of the hourly job).
     if [[ -n "$PG_DB" ]]; then on=TRUE; else on=1; fi
-    sqlw "INSERT INTO reminder_rules (code, stages, enabled, updated_by) VALUES ('sections', '-200', $on, 'bench')"
+    sqlw "INSERT INTO reminder_rules (code, stages, enabled, updated_by) VALUES ('sections', '-200, 300', $on, 'bench')"
     r1="$("$BIN" --config "$CONFIG" reminders run 2>/dev/null | tail -n1)"
     r2="$("$BIN" --config "$CONFIG" reminders run 2>/dev/null | tail -n1)"
     first="$(sed -n 's/.*Готово за \([0-9.]*\) с.*/\1/p' <<<"$r1")"; again="$(sed -n 's/.*Готово за \([0-9.]*\) с.*/\1/p' <<<"$r2")"
@@ -127,7 +127,7 @@ TABLE="$(
     echo "|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "The reminders job (\`kabinet reminders run\`) on the same databases afterwards: every report section of every member due (its stage set 200 days back), then the same run again."
+    echo "The reminders job (\`kabinet reminders run\`) on the same databases afterwards: every report section of every member due (a stage 200 days before the deadline, a later one not come yet), then the same run again."
     echo
     echo "| engine | first run made | first run | second run (nothing new) |"
     echo "|---|---|---|---|"

@@ -10,6 +10,7 @@
 
 pub mod model;
 pub mod service;
+pub mod signing;
 mod store;
 pub mod web;
 

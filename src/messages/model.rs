@@ -83,6 +83,11 @@ pub enum Audience {
     Expert(i64),
     /// Members with a debt past its due date (billing).
     Debtors,
+    /// Members who have not sent this report section (its id).
+    Unsent(i64),
+    /// Members with this right: `dangerous` (особо опасные, технически сложные и уникальные
+    /// объекты) or `nuclear` (объекты использования атомной энергии).
+    Right(String),
     /// INNs or register numbers, as pasted.
     List(Vec<String>),
 }

@@ -80,6 +80,25 @@ fn audience_of(d: &Draft, e: &mut FieldErrors) -> Option<(Audience, String)> {
             }
         },
         "debtors" => (Audience::Debtors, "Должники по взносам".into()),
+        "unsent" => match v.parse::<i64>() {
+            Ok(id) => (Audience::Unsent(id), "Не отправившие раздел отчета".into()),
+            _ => {
+                e.add("to_value", "Выберите раздел отчета");
+                return None;
+            }
+        },
+        "right" if v == "dangerous" => (
+            Audience::Right(v.into()),
+            "Члены СРО с правом на особо опасных, технически сложных и уникальных объектах".into(),
+        ),
+        "right" if v == "nuclear" => (
+            Audience::Right(v.into()),
+            "Члены СРО с правом на объектах использования атомной энергии".into(),
+        ),
+        "right" => {
+            e.add("to_value", "Выберите вид работ");
+            return None;
+        }
         "list" => {
             let list = parse_list(v);
             if list.is_empty() {
@@ -172,7 +191,33 @@ pub async fn members_of(core: &Core, a: &Audience) -> Result<Vec<i64>, MessageEr
             all.into_iter().filter(|m| debtors.contains(m)).collect()
         }
         Audience::List(list) => store::members_in_list(db, list).await?,
+        Audience::Unsent(section) => store::unsent(db, *section).await?,
+        Audience::Right(r) if r == "nuclear" => {
+            store::select_members(db, "m.right_nuclear_from IS NOT NULL", &[]).await?
+        }
+        Audience::Right(_) => {
+            store::select_members(db, "m.right_dangerous_from IS NOT NULL", &[]).await?
+        }
     })
+}
+
+/// What the selection form offers: the SRO's experts (id, name) and the report sections of the
+/// open campaigns (id, «2026: Сведения о работниках»).
+pub async fn choices(
+    core: &Core,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), MessageError> {
+    let experts = crate::auth::service::staff(&core.db)
+        .await?
+        .into_iter()
+        .filter(|u| u.staff_role.as_deref() == Some("expert") && !u.is_blocked)
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    let sections = store::open_sections(&core.db, core.today() - chrono::Days::new(366))
+        .await?
+        .into_iter()
+        .map(|(id, year, title)| (id, format!("{year}: {title}")))
+        .collect();
+    Ok((experts, sections))
 }
 
 /// (companies, users who will read it) of a message now.
@@ -212,6 +257,7 @@ pub async fn attach(
     actor: &Actor,
     id: i64,
     uploads: &[Upload],
+    signatures: &[Option<super::signing::Checked>],
 ) -> Result<(), MessageError> {
     let mut tx = core.db.begin().await?;
     let m = store::message(&core.db, id)
@@ -222,9 +268,15 @@ pub async fn attach(
             "Сообщение уже отправлено: файлы к нему не добавить".into(),
         ));
     }
-    for u in uploads {
+    for (i, u) in uploads.iter().enumerate() {
         let file = crate::files::record(&mut tx, &core.storage, u, None, actor.user_id).await?;
         store::add_file(&mut tx, id, file).await?;
+        if let Some(Some(sig)) = signatures.get(i) {
+            let sig_file =
+                crate::files::record(&mut tx, &core.storage, &sig.upload, None, actor.user_id)
+                    .await?;
+            store::add_signature(&mut tx, id, sig_file, file, &sig.signer, sig.verdict).await?;
+        }
     }
     tx.commit().await?;
     Ok(())

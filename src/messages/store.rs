@@ -102,10 +102,16 @@ pub struct FileRow {
     pub size_bytes: i64,
     pub media_type: String,
     pub storage_key: String,
+    /// A signature's row: the file it signs, who signed, the verdict (`valid`, `foreign`,
+    /// `unchecked`).
+    pub signs_file_id: Option<i64>,
+    pub signer: String,
+    pub sig_verdict: String,
 }
 
 pub async fn files(db: &Db, message_id: i64) -> DbResult<Vec<FileRow>> {
-    let sql = "SELECT f.id, f.original_name, f.size_bytes, f.media_type, f.storage_key FROM sro_message_files mf \
+    let sql = "SELECT f.id, f.original_name, f.size_bytes, f.media_type, f.storage_key, mf.signs_file_id, \
+               mf.signer, mf.sig_verdict FROM sro_message_files mf \
                JOIN files f ON f.id = mf.file_id WHERE mf.message_id = $1 ORDER BY mf.position";
     Ok(on_db!(db, p => sqlx::query_as::<_, FileRow>(sql).bind(message_id).fetch_all(p).await?))
 }
@@ -325,4 +331,39 @@ pub async fn mark_answered(
         .execute(c).await?.rows_affected())
             == 1,
     )
+}
+
+/// Live members who have not sent the section (sent, registered or accepted; a returned one
+/// counts as not sent), admitted by its deadline. A read of `items`, `report_sections` and
+/// `report_campaigns`.
+pub async fn unsent(db: &Db, section_id: i64) -> DbResult<Vec<i64>> {
+    let sql = "SELECT m.id FROM members m JOIN report_sections s ON s.id = $1 \
+               JOIN report_campaigns c ON c.id = s.campaign_id \
+               WHERE m.status IN ('member', 'suspended') AND m.admitted_on <= COALESCE(s.deadline, c.deadline) \
+               AND NOT EXISTS (SELECT 1 FROM items i WHERE i.member_id = m.id AND i.section_id = s.id \
+               AND i.status IN ('sent', 'registered', 'accepted')) ORDER BY m.id";
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(section_id).fetch_all(p).await?))
+}
+
+/// The sections of campaigns due from `from` on: (id, year, title).
+pub async fn open_sections(db: &Db, from: chrono::NaiveDate) -> DbResult<Vec<(i64, i32, String)>> {
+    let sql = "SELECT s.id, c.year, s.title FROM report_sections s JOIN report_campaigns c ON c.id = s.campaign_id \
+               WHERE NOT s.retired AND c.deadline >= $1 ORDER BY c.year DESC, s.position";
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, i32, String)>(sql).bind(from).fetch_all(p).await?))
+}
+
+/// A detached signature of a message's file.
+pub async fn add_signature(
+    tx: &mut Tx,
+    message_id: i64,
+    file_id: i64,
+    signs: i64,
+    signer: &str,
+    verdict: &str,
+) -> DbResult<()> {
+    let sql = "INSERT INTO sro_message_files (message_id, file_id, position, signs_file_id, signer, sig_verdict) \
+               VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM sro_message_files WHERE message_id = $1), $3, $4, $5)";
+    on_tx!(tx, c => sqlx::query(sql).bind(message_id).bind(file_id).bind(signs).bind(signer).bind(verdict)
+        .execute(c).await?.rows_affected());
+    Ok(())
 }

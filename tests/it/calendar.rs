@@ -19,6 +19,7 @@ both_dbs!(
     reminders_follow_their_stages_and_stop_when_a_debt_is_paid,
     an_answer_through_the_exchange_stops_its_reminders,
     policies_and_planned_inspections_are_reminded_until_renewed,
+    report_sections_are_reminded_until_sent,
     the_calendar_shows_each_role_its_deadlines_and_feeds_a_calendar,
     the_archive_holds_what_the_company_sent_and_received
 );
@@ -582,4 +583,59 @@ async fn the_archive_holds_what_the_company_sent_and_received(app: TestApp) {
     let r = head.client.get(app.url(&link)).send().await.unwrap();
     let html = expect(r, StatusCode::NOT_FOUND).await;
     assert!(html.contains("сформируйте новый"), "{html}");
+}
+
+async fn report_sections_are_reminded_until_sent(app: TestApp) {
+    app.start_mail_server().await;
+    let core = &app.state.core;
+    set_rules(&app, &[("sections", "-14, 0, 1")]).await;
+    let romashka = member_id(&app, MEMBER_INN).await;
+    // the demo campaign for 2026 is due on 01.03.2027
+    let due = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let to_stage = (due - core.today()).num_days() - 14;
+    assert!(to_stage > 0, "the demo campaign is ahead of the clock");
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let section = crate::exchange::first_section(&head).await;
+    let key = format!("{section}:{romashka}");
+    app.clock.advance(days(to_stage));
+    run(core).await.unwrap();
+    assert_eq!(stages(&app, "sections", &key).await, [-14]);
+    // every unsent section of every live member got its reminder; the head's letter names it
+    let letter = app.wait_for_mail(MEMBER_EMAIL).await;
+    assert!(
+        letter.text.contains("Сдать раздел") && letter.text.contains("за 2026 год"),
+        "{}",
+        letter.text
+    );
+    // the section is sent: no more reminders for it, the others go on
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let page = format!("/kabinet/reports/sections/{section}");
+    let r = upload(
+        &head,
+        &page,
+        &page,
+        &[("action", "send")],
+        vec![("file_1", "Раздел.pdf", pdf("раздел"))],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    app.clock.advance(days(14));
+    run(core).await.unwrap();
+    assert_eq!(stages(&app, "sections", &key).await, [-14]);
+    let others: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reminders WHERE rule = 'sections' AND stage = 0 AND member_id = $1")
+        .bind(romashka).fetch_one(p).await.unwrap());
+    assert!(others > 0, "the sections not sent are reminded on the day");
+    // the reporter-less accountant never gets report reminders
+    assert!(
+        !app.mailbox()
+            .iter()
+            .any(|m| m.to.contains(MEMBER_BUH_EMAIL) && m.text.contains("Сдать раздел")),
+        "the accountant reads no report reminders"
+    );
 }

@@ -12,7 +12,8 @@ use crate::helpers::*;
 
 both_dbs!(
     staff_send_a_message_that_members_read_and_acknowledge,
-    selections_reach_whom_they_say_and_delivery_happens_once
+    selections_reach_whom_they_say_and_delivery_happens_once,
+    the_sros_files_carry_checked_signatures
 );
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -219,6 +220,81 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
         )),
         "{html}"
     );
+    // Those who have not sent a section: every live member at first; a company that sent it
+    // drops out. By right: the demo members with the right for dangerous objects.
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let section = crate::exchange::first_section(&head).await;
+    let live = count(
+        &app,
+        "SELECT COUNT(*) FROM members WHERE status IN ('member', 'suspended')",
+    )
+    .await;
+    let section_s = section.to_string();
+    let unsent_fields = [
+        ("subject", "Напоминание о разделе"),
+        ("body", "Направьте раздел."),
+        ("category", "request"),
+        ("to", "unsent"),
+        ("section", section_s.as_str()),
+    ];
+    let first = draft(&acc, &unsent_fields).await;
+    let html = acc.page(&format!("/office/messages/{first}")).await;
+    assert!(
+        html.contains(&format!("Получат — организаций: <strong>{live}</strong>")),
+        "{html}"
+    );
+    let page = format!("/kabinet/reports/sections/{section}");
+    let r = crate::exchange::upload(
+        &head,
+        &page,
+        &page,
+        &[("action", "send")],
+        vec![("file_1", "Раздел.pdf", crate::exchange::pdf("раздел"))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let second = draft(&acc, &unsent_fields).await;
+    let html = acc.page(&format!("/office/messages/{second}")).await;
+    assert!(
+        html.contains(&format!(
+            "Получат — организаций: <strong>{}</strong>",
+            live - 1
+        )),
+        "{html}"
+    );
+    let dangerous = count(&app, "SELECT COUNT(*) FROM members WHERE status IN ('member', 'suspended') AND right_dangerous_from IS NOT NULL").await;
+    let by_right = draft(
+        &acc,
+        &[
+            ("subject", "Особо опасные объекты"),
+            ("body", "текст"),
+            ("category", "info"),
+            ("to", "right"),
+            ("right", "dangerous"),
+        ],
+    )
+    .await;
+    let html = acc.page(&format!("/office/messages/{by_right}")).await;
+    assert!(
+        html.contains(&format!(
+            "Получат — организаций: <strong>{dangerous}</strong>"
+        )),
+        "{html}"
+    );
+    // the form says what is missing at its field
+    let r = acc
+        .post(
+            "/office/messages/new",
+            &[
+                ("subject", "x"),
+                ("body", "y"),
+                ("category", "info"),
+                ("to", "unsent"),
+            ],
+        )
+        .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(html.contains("Выберите раздел отчета"), "{html}");
     // A message to nobody is not sent.
     let empty = draft(
         &acc,
@@ -279,4 +355,85 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
     let registrar = member(&app, "registrar@sro.example", "Registrar-2026!").await;
     let (s, _) = registrar.get_html("/office/messages/new").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// A file of the SRO's message may carry a detached signature: checked like the members' ones,
+/// refused with the reason when it signs another file, shown with its signer to staff and
+/// members, downloadable beside its file.
+async fn the_sros_files_carry_checked_signatures(app: TestApp) {
+    use crate::exchange::fixture;
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    let id = draft(
+        &expert,
+        &[
+            ("subject", "Решение с подписью"),
+            ("body", "Текст."),
+            ("category", "decision"),
+            ("to", "list"),
+            ("list", MEMBER_INN),
+        ],
+    )
+    .await;
+    let page = format!("/office/messages/{id}");
+    let action = format!("/office/messages/{id}/files");
+    // a signature of another file is refused, and nothing is attached
+    let r = upload(
+        &expert,
+        &page,
+        &action,
+        &[],
+        vec![
+            ("file_1", "Решение.txt", fixture("curve-tc26-256-a.txt")),
+            ("sig_1", "Решение.txt.sig", fixture("otchet.pdf.sig")),
+        ],
+    )
+    .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        html.contains("не соответствует файлу «Решение.txt»"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("/office/messages/{id}/files/")),
+        "{html}"
+    );
+    let r = upload(
+        &expert,
+        &page,
+        &action,
+        &[],
+        vec![
+            ("file_1", "Решение.pdf", fixture("otchet.pdf")),
+            ("sig_1", "Решение.pdf.sig", fixture("otchet.pdf.sig")),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = expert.page(&page).await;
+    assert!(
+        html.contains("Подпись <a") && html.contains("Решение.pdf.sig"),
+        "{html}"
+    );
+    assert!(
+        html.contains("подпись верна, сертификат выдан не СРО"),
+        "{html}"
+    );
+    let r = expert
+        .post_with_token_from(&page, &format!("{page}/send"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    service::work(&app.state.core, 100).await.unwrap();
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let html = head.page(&format!("/kabinet/messages/{id}")).await;
+    assert!(
+        html.contains("Решение.pdf.sig") && html.contains("подпись верна"),
+        "{html}"
+    );
+    let sig_link = {
+        let at = html.find("Подпись <a href=\"").unwrap() + "Подпись <a href=\"".len();
+        html[at..at + html[at..].find('"').unwrap()].to_string()
+    };
+    let r = head.get(&sig_link).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), fixture("otchet.pdf.sig"));
 }

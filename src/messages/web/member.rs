@@ -84,6 +84,36 @@ pub struct FileView {
     pub id: i64,
     pub name: String,
     pub size: String,
+    /// Its detached signature: (file id, name, «Иванов И. И. — подпись СРО верна»).
+    pub sig: Option<(i64, String, String)>,
+}
+
+/// The message's files with their signatures beside them (a signature is a row of its own).
+pub fn file_views(rows: Vec<crate::messages::FileRow>) -> Vec<FileView> {
+    let sigs: Vec<&crate::messages::FileRow> =
+        rows.iter().filter(|f| f.signs_file_id.is_some()).collect();
+    rows.iter()
+        .filter(|f| f.signs_file_id.is_none())
+        .map(|f| FileView {
+            id: f.id,
+            name: f.original_name.clone(),
+            size: fmt::human_size(f.size_bytes),
+            sig: sigs
+                .iter()
+                .find(|s| s.signs_file_id == Some(f.id))
+                .map(|s| {
+                    (
+                        s.id,
+                        s.original_name.clone(),
+                        format!(
+                            "{} — {}",
+                            s.signer,
+                            crate::messages::signing::verdict_label(&s.sig_verdict)
+                        ),
+                    )
+                }),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -100,15 +130,7 @@ struct MessagePage {
 pub(super) async fn show_message(m: Member, Path(id): Path<i64>) -> Result<Response, AppError> {
     let core = &m.ctx.state.core;
     let row = service::open(core, &m.actor(), m.member_id, m.role, m.user.user_id, id).await?;
-    let files = service::files(core, id)
-        .await?
-        .into_iter()
-        .map(|f| FileView {
-            id: f.id,
-            name: f.original_name,
-            size: fmt::human_size(f.size_bytes),
-        })
-        .collect();
+    let files = file_views(service::files(core, id).await?);
     page(&MessagePage {
         chrome: m.ctx.chrome(&row.subject),
         body: crate::messages::model::paragraphs(&row.body),

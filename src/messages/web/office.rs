@@ -95,6 +95,12 @@ pub(super) struct NewForm {
     level: String,
     #[serde(default)]
     list: String,
+    #[serde(default)]
+    expert: String,
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    right: String,
 }
 
 #[derive(Template)]
@@ -104,11 +110,38 @@ struct NewPage {
     form: NewForm,
     categories: Vec<Opt>,
     targets: Vec<Opt>,
+    experts: Vec<Opt>,
+    sections: Vec<Opt>,
+    rights: Vec<Opt>,
     errors: FieldErrors,
 }
 
-fn new_page(chrome: Chrome, form: NewForm, errors: FieldErrors) -> NewPage {
-    NewPage {
+async fn new_page(
+    core: &crate::core::Core,
+    chrome: Chrome,
+    form: NewForm,
+    errors: FieldErrors,
+) -> Result<NewPage, AppError> {
+    let (experts, sections) = service::choices(core).await?;
+    Ok(NewPage {
+        experts: experts
+            .iter()
+            .map(|(id, name)| Opt::new(id.to_string(), name, &form.expert))
+            .collect(),
+        sections: sections
+            .iter()
+            .map(|(id, title)| Opt::new(id.to_string(), title, &form.section))
+            .collect(),
+        rights: [
+            (
+                "dangerous",
+                "на особо опасных, технически сложных и уникальных объектах",
+            ),
+            ("nuclear", "на объектах использования атомной энергии"),
+        ]
+        .iter()
+        .map(|(v, l)| Opt::new(*v, *l, &form.right))
+        .collect(),
         chrome,
         categories: Category::ALL
             .iter()
@@ -120,6 +153,9 @@ fn new_page(chrome: Chrome, form: NewForm, errors: FieldErrors) -> NewPage {
             ("suspended", "Члены СРО с приостановленным правом"),
             ("debtors", "Должники по взносам (просрочка)"),
             ("level", "Члены СРО с уровнем ответственности (КФ ВВ)"),
+            ("expert", "Члены СРО эксперта"),
+            ("unsent", "Не отправившие раздел отчета"),
+            ("right", "Члены СРО с правом на особые виды работ"),
             ("list", "По списку ИНН или регистрационных номеров"),
         ]
         .iter()
@@ -127,7 +163,7 @@ fn new_page(chrome: Chrome, form: NewForm, errors: FieldErrors) -> NewPage {
         .collect(),
         form,
         errors,
-    }
+    })
 }
 
 pub(super) async fn show_new(s: Staff<SendMessages>) -> Result<Response, AppError> {
@@ -136,11 +172,15 @@ pub(super) async fn show_new(s: Staff<SendMessages>) -> Result<Response, AppErro
         to: "all".into(),
         ..NewForm::default()
     };
-    page(&new_page(
-        s.ctx.chrome("Новое сообщение членам"),
-        form,
-        FieldErrors::new(),
-    ))
+    page(
+        &new_page(
+            &s.ctx.state.core,
+            s.ctx.chrome("Новое сообщение членам"),
+            form,
+            FieldErrors::new(),
+        )
+        .await?,
+    )
 }
 
 pub(super) async fn create(
@@ -151,6 +191,9 @@ pub(super) async fn create(
         "member" | "suspended" => ("status", f.to.clone()),
         "level" => ("level", f.level.clone()),
         "list" => ("list", f.list.clone()),
+        "expert" => ("expert", f.expert.clone()),
+        "unsent" => ("unsent", f.section.clone()),
+        "right" => ("right", f.right.clone()),
         other => (other, String::new()),
     };
     let d = Draft {
@@ -164,9 +207,15 @@ pub(super) async fn create(
     };
     match service::create_draft(&s.ctx.state.core, &s.actor(), &d).await {
         Ok(id) => Ok(Redirect::to(&format!("/office/messages/{id}")).into_response()),
-        Err(MessageError::Invalid(errors)) => {
-            invalid(&new_page(s.ctx.chrome("Новое сообщение членам"), f, errors))
-        }
+        Err(MessageError::Invalid(errors)) => invalid(
+            &new_page(
+                &s.ctx.state.core,
+                s.ctx.chrome("Новое сообщение членам"),
+                f,
+                errors,
+            )
+            .await?,
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -186,6 +235,36 @@ pub struct FileView {
     pub id: i64,
     pub name: String,
     pub size: String,
+    /// Its detached signature: (file id, name, «Иванов И. И. — подпись СРО верна»).
+    pub sig: Option<(i64, String, String)>,
+}
+
+/// The message's files with their signatures beside them (a signature is a row of its own).
+pub fn file_views(rows: Vec<crate::messages::FileRow>) -> Vec<FileView> {
+    let sigs: Vec<&crate::messages::FileRow> =
+        rows.iter().filter(|f| f.signs_file_id.is_some()).collect();
+    rows.iter()
+        .filter(|f| f.signs_file_id.is_none())
+        .map(|f| FileView {
+            id: f.id,
+            name: f.original_name.clone(),
+            size: fmt::human_size(f.size_bytes),
+            sig: sigs
+                .iter()
+                .find(|s| s.signs_file_id == Some(f.id))
+                .map(|s| {
+                    (
+                        s.id,
+                        s.original_name.clone(),
+                        format!(
+                            "{} — {}",
+                            s.signer,
+                            crate::messages::signing::verdict_label(&s.sig_verdict)
+                        ),
+                    )
+                }),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -208,15 +287,7 @@ struct MessagePage {
 async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, AppError> {
     let core = &s.ctx.state.core;
     let m = service::message(core, id).await?;
-    let files = service::files(core, id)
-        .await?
-        .into_iter()
-        .map(|f| FileView {
-            id: f.id,
-            name: f.original_name,
-            size: fmt::human_size(f.size_bytes),
-        })
-        .collect();
+    let files = file_views(service::files(core, id).await?);
     let reach = if m.state == "draft" {
         Some(service::reach(core, &m).await?)
     } else {
@@ -293,10 +364,51 @@ pub(super) async fn attach(
         limits: &state.settings.uploads,
         already: 0,
         files_already: 0,
-        is_signature: |_| false,
+        is_signature: |name: &str| name.starts_with("sig_"),
     };
-    let form = read_form(multipart, &state.storage, &state.db, &rules).await?;
+    let mut form = read_form(multipart, &state.storage, &state.db, &rules).await?;
+    // «file_N» and its signature «sig_N»: each signature is checked against its file
+    let mut signatures = Vec::new();
+    let mut refused = None;
+    for (field, upload) in &form.files {
+        let row = field.strip_prefix("file_").unwrap_or(field);
+        let sig = form
+            .signatures
+            .iter()
+            .position(|s| s.field == format!("sig_{row}"))
+            .map(|i| form.signatures.remove(i));
+        signatures.push(match sig {
+            None => None,
+            Some(s) => match crate::messages::signing::check(&state.core, upload, &s.name, s.bytes)
+                .await
+                .map_err(AppError::Unexpected)?
+            {
+                Ok(c) => Some(c),
+                Err(why) => {
+                    refused.get_or_insert(why);
+                    None
+                }
+            },
+        });
+    }
+    if let Some(s) = form.signatures.first() {
+        refused.get_or_insert(format!(
+            "Подпись «{}» не принята: выберите рядом с ней файл, который она подписывает",
+            s.name
+        ));
+    }
     let uploads: Vec<_> = form.files.into_iter().map(|(_, u)| u).collect();
+    if let Some(why) = refused {
+        let staged: Vec<_> = uploads
+            .iter()
+            .map(|u| u.staged.clone())
+            .chain(signatures.iter().flatten().map(|c| c.upload.staged.clone()))
+            .collect();
+        state.storage.discard(&staged).await;
+        let mut p = message_page(&s, id).await?;
+        p.error = Some(why);
+        return invalid(&p);
+    }
     if uploads.is_empty() {
         let mut p = message_page(&s, id).await?;
         p.error = Some(
@@ -308,7 +420,7 @@ pub(super) async fn attach(
         );
         return invalid(&p);
     }
-    service::attach(&state.core, &s.actor(), id, &uploads).await?;
+    service::attach(&state.core, &s.actor(), id, &uploads, &signatures).await?;
     Ok(Redirect::to(&format!("/office/messages/{id}?done=files")).into_response())
 }
 
