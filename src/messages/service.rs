@@ -356,22 +356,31 @@ fn letters(core: &Core, m: &MessageRow, users: &[User], member_id: i64) -> Vec<L
         .collect()
 }
 
-/// Deliver to one company: its row leaves 'pending' in the transaction that writes its letters,
-/// so a company is delivered once whatever the workers and restarts.
+/// Companies delivered per transaction: one commit per company cost SQLite (one writer, an
+/// fsync a commit) most of a large mailing's time.
+const DELIVER_BATCH: usize = 50;
+
+/// Deliver to a batch of companies in one transaction: each row leaves 'pending' in the
+/// transaction that writes its letters, so a company is delivered once whatever the workers
+/// and restarts (a row another worker took meanwhile is skipped).
 async fn deliver(
     core: &Core,
-    recipient: i64,
-    m: &MessageRow,
-    member_id: i64,
+    batch: &[(i64, i64, i64)],
+    messages: &HashMap<i64, MessageRow>,
 ) -> Result<(), MessageError> {
-    let users = crate::auth::service::users_of_member(&core.db, member_id).await?;
-    let mut tx = core.db.begin().await?;
-    if !store::take(&mut tx, recipient).await? {
-        return Ok(());
+    let mut users = Vec::with_capacity(batch.len());
+    for (_, _, member_id) in batch {
+        users.push(crate::auth::service::users_of_member(&core.db, *member_id).await?);
     }
-    for l in letters(core, m, &users, member_id) {
-        let outbox = mail::enqueue(&mut tx, &l).await?;
-        store::add_letter(&mut tx, recipient, outbox).await?;
+    let mut tx = core.db.begin().await?;
+    for ((recipient, message_id, member_id), users) in batch.iter().zip(&users) {
+        if !store::take(&mut tx, *recipient).await? {
+            continue;
+        }
+        for l in letters(core, &messages[message_id], users, *member_id) {
+            let outbox = mail::enqueue(&mut tx, &l).await?;
+            store::add_letter(&mut tx, *recipient, outbox).await?;
+        }
     }
     tx.commit().await?;
     Ok(())
@@ -381,13 +390,23 @@ async fn deliver(
 pub async fn work(core: &Core, limit: i64) -> Result<usize, MessageError> {
     let items = store::pending(&core.db, limit).await?;
     let mut messages: HashMap<i64, MessageRow> = HashMap::new();
-    for (recipient, message_id, member_id) in &items {
+    for (_, message_id, _) in &items {
         if !messages.contains_key(message_id) {
             messages.insert(*message_id, message(core, *message_id).await?);
         }
-        if let Err(e) = deliver(core, *recipient, &messages[message_id], *member_id).await {
-            tracing::warn!(recipient, error = %e, "delivering an SRO message");
+    }
+    for batch in items.chunks(DELIVER_BATCH) {
+        if let Err(e) = deliver(core, batch, &messages).await {
+            tracing::warn!(first = batch[0].0, error = %e, "delivering a batch of an SRO message");
+            // one company's trouble must not hold back the others: one at a time
+            for one in batch {
+                if let Err(e) = deliver(core, std::slice::from_ref(one), &messages).await {
+                    tracing::warn!(recipient = one.0, error = %e, "delivering an SRO message");
+                }
+            }
         }
+        // the outbox's worker starts on the first batches while the rest are written
+        core.mail.wake();
     }
     for id in messages.keys() {
         store::finish(&core.db, *id).await?;
