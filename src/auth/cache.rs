@@ -95,6 +95,7 @@ mod tests {
                 role: StaffRole::Admin,
             },
             company: None,
+            new_sro: 0,
         }
     }
 

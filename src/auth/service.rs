@@ -372,6 +372,9 @@ pub struct SessionUser {
     pub principal: Principal,
     /// Short name of the member company (members only).
     pub company: Option<String>,
+    /// The SRO's messages the company has not opened, of the user's categories (the menu's
+    /// counter; as fresh as the session cache).
+    pub new_sro: i64,
 }
 
 impl SessionUser {
@@ -449,6 +452,7 @@ pub async fn session_user(
         full_name: row.full_name,
         principal,
         company: row.company,
+        new_sro: row.new_sro,
     });
     if let Some(u) = &user {
         cache.put(&hash, u.clone(), expires_at.min(absolute_end));

@@ -89,13 +89,22 @@ pub struct SessionRow {
     pub staff_role: Option<String>,
     pub is_blocked: bool,
     pub company: Option<String>,
+    pub new_sro: i64,
 }
 
 pub async fn session(db: &Db, id_hash: &str) -> DbResult<Option<SessionRow>> {
     let sql = "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.email, u.full_name, u.kind, \
-               u.member_id, u.member_role, u.staff_role, u.is_blocked, m.short_name AS company \
+               u.member_id, u.member_role, u.staff_role, u.is_blocked, m.short_name AS company, \
+               CAST((SELECT COUNT(*) FROM sro_message_recipients r JOIN sro_messages sm ON sm.id = r.message_id \
+                WHERE r.member_id = u.member_id AND r.opened_at IS NULL AND (u.member_role = 'head' \
+                OR sm.category NOT IN ('invoice', 'inspection', 'request') \
+                OR (sm.category = 'invoice' AND u.member_role = 'accountant') \
+                OR (sm.category IN ('inspection', 'request') AND u.member_role = 'reporter'))) AS BIGINT) AS new_sro \
                FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN members m ON m.id = u.member_id \
                WHERE s.id_hash = $1";
+    // `new_sro`: the SRO's messages nobody in the company has opened yet, of the categories the
+    // user's role reads — the menu's counter. The role rule is `messages::model::Category::read_by`
+    // written in SQL (auth comes before messages); `tests/it/calendar.rs` checks the two agree.
     Ok(on_db!(db, p => sqlx::query_as::<_, SessionRow>(sql).bind(id_hash).fetch_optional(p).await?))
 }
 

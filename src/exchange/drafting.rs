@@ -80,7 +80,7 @@ pub async fn save_draft(
         .await?;
         // only a message the company received can be answered
         let answers = match answers {
-            Some(m) if crate::messages::service::received(core, member_id, m).await? => Some(m),
+            Some(m) if crate::messages::answers::received(core, member_id, m).await? => Some(m),
             _ => None,
         };
         Ok::<_, ExchangeError>((remove, paired, answers))
@@ -290,7 +290,7 @@ async fn write_draft(
             let pattern = &core.settings.exchange.outgoing_pattern;
             mark_sent(&mut tx, actor, user_id, &item, &subject, &files, pattern).await?;
             if let Some(m) = store::answers_of_tx(&mut tx, item.id).await? {
-                crate::messages::service::mark_answered(&mut tx, member_id, m, item.id).await?;
+                crate::messages::answers::mark_answered(&mut tx, member_id, m, item.id).await?;
             }
         }
     }

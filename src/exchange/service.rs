@@ -249,7 +249,7 @@ pub async fn answer_subject(
     member_id: i64,
     message_id: i64,
 ) -> Result<Option<String>, ExchangeError> {
-    let copy = crate::messages::service::copy(core, member_id, message_id)
+    let copy = crate::messages::answers::copy(core, member_id, message_id)
         .await
         .map_err(|e| ExchangeError::Unexpected(anyhow::anyhow!("{e}")))?;
     Ok(copy.map(|c| {

@@ -8,6 +8,7 @@
 //! Reads `members` (selections and names), `files` (attachments' names) and `outbox` (what
 //! SMTP answered).
 
+pub mod answers;
 pub mod model;
 pub mod service;
 pub mod signing;

@@ -79,6 +79,8 @@ pub struct NavItem {
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
+    /// A counter beside the label (new SRO messages); 0: none.
+    pub count: i64,
     /// A submenu (shown on hover and keyboard focus; the item's own page lists the same links).
     pub children: Vec<(&'static str, &'static str)>,
 }
@@ -167,6 +169,10 @@ impl Chrome {
                 label,
                 href,
                 active: Some(href) == active,
+                count: match (href, user) {
+                    ("/kabinet/messages", Some(u)) => u.new_sro,
+                    _ => 0,
+                },
                 children: match href {
                     "/kabinet/reports" => vec![
                         ("Отчет за текущий год", "/kabinet/reports/current"),

@@ -109,6 +109,8 @@ const OWNERS: &[(&str, &str)] = &[
 /// Read models: a module reading another's table, each with its reason in ARCHITECTURE.md.
 const READ_MODELS: &[(&str, &str)] = &[
     ("auth", "members"),
+    ("auth", "sro_message_recipients"),
+    ("auth", "sro_messages"),
     ("mail", "user_tokens"),
     ("members", "members"),
     ("members", "notification_reads"),

@@ -20,6 +20,7 @@ both_dbs!(
     an_answer_through_the_exchange_stops_its_reminders,
     policies_and_planned_inspections_are_reminded_until_renewed,
     report_sections_are_reminded_until_sent,
+    the_menu_counts_unopened_sro_messages_by_role,
     the_calendar_shows_each_role_its_deadlines_and_feeds_a_calendar,
     the_archive_holds_what_the_company_sent_and_received
 );
@@ -637,5 +638,80 @@ async fn report_sections_are_reminded_until_sent(app: TestApp) {
             .iter()
             .any(|m| m.to.contains(MEMBER_BUH_EMAIL) && m.text.contains("Сдать раздел")),
         "the accountant reads no report reminders"
+    );
+}
+
+/// The menu counts the SRO's messages nobody in the company has opened, of the categories the
+/// user's role reads (the session's query writes `Category::read_by` in SQL: they must agree).
+async fn the_menu_counts_unopened_sro_messages_by_role(app: TestApp) {
+    use kabinet::messages::model::Category;
+    let core = &app.state.core;
+    let actor = Actor::system("test");
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    for c in Category::ALL {
+        let r = expert
+            .post(
+                "/office/messages/new",
+                &[
+                    ("subject", c.label()),
+                    ("body", "Текст."),
+                    ("category", c.code()),
+                    ("to", "list"),
+                    ("list", MEMBER_INN),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let id: i64 = location(&r)
+            .trim_start_matches("/office/messages/")
+            .parse()
+            .unwrap();
+        kabinet::messages::service::send(core, &actor, id)
+            .await
+            .unwrap();
+    }
+    kabinet::messages::service::work(core, 100).await.unwrap();
+    let count_in = |html: &str| -> i64 {
+        let at = html
+            .find("class=\"nav-count\">")
+            .map(|i| i + "class=\"nav-count\">".len());
+        at.map(|i| {
+            let rest = &html[i..];
+            let rest = &rest[rest.find("</span>").unwrap() + "</span>".len()..];
+            rest[..rest.find('<').unwrap()].trim().parse().unwrap()
+        })
+        .unwrap_or(0)
+    };
+    for (email, password, role) in [
+        (
+            MEMBER_EMAIL,
+            MEMBER_PASSWORD,
+            kabinet::auth::MemberRole::Head,
+        ),
+        (
+            MEMBER_BUH_EMAIL,
+            MEMBER_BUH_PASSWORD,
+            kabinet::auth::MemberRole::Accountant,
+        ),
+    ] {
+        let c = member(&app, email, password).await;
+        let html = c.page("/kabinet/calendar").await;
+        let want = Category::ALL.iter().filter(|x| x.read_by(role)).count() as i64;
+        assert_eq!(count_in(&html), want, "{email}");
+    }
+    // the head opens one: the company's count goes down for both (a fresh session reads it)
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let list = head.page("/kabinet/messages").await;
+    let first = crate::exchange::first_id(&list, "/kabinet/messages/");
+    head.page(&format!("/kabinet/messages/{first}")).await;
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let html = head.page("/kabinet/calendar").await;
+    assert_eq!(count_in(&html), Category::ALL.len() as i64 - 1);
+    // another company has none
+    let other = member(&app, OTHER_MEMBER_EMAIL, OTHER_MEMBER_PASSWORD).await;
+    let html = other.page("/kabinet/calendar").await;
+    assert!(
+        html.contains("Календарь") && !html.contains("nav-count"),
+        "{html}"
     );
 }
