@@ -269,34 +269,42 @@ pub async fn run(core: &Core) -> Result<RunReport, CalendarError> {
     }
     let mut report = RunReport::default();
     let groups: Vec<(i64, Vec<Due>)> = by_member.into_iter().collect();
+    let reads = |u: &Reader, rule: Rule| {
+        MemberRole::from_code(&u.member_role).is_some_and(|role| rule.read_by(role))
+    };
+    let no_one: Vec<Reader> = Vec::new();
     for batch in groups.chunks(BATCH) {
         let mut tx = core.db.begin().await?;
+        // the batch's reminders in a few statements; only those not sent before get letters
+        let rows: Vec<NewReminder> = batch
+            .iter()
+            .flat_map(|(member_id, items)| {
+                let users = readers.get(member_id).unwrap_or(&no_one);
+                items.iter().map(move |d| NewReminder {
+                    rule: d.deadline.rule,
+                    object: &d.deadline.object,
+                    stage: d.stage,
+                    member_id: *member_id,
+                    due_on: d.deadline.due,
+                    title: &d.deadline.title,
+                    letters: users.iter().filter(|u| reads(u, d.deadline.rule)).count() as i64,
+                })
+            })
+            .collect();
+        let fresh_keys = store::insert_reminders(&mut tx, &rows).await?;
         for (member_id, items) in batch {
             let users: &[Reader] = readers.get(member_id).map(Vec::as_slice).unwrap_or(&[]);
-            let reads = |u: &Reader, rule: Rule| {
-                MemberRole::from_code(&u.member_role).is_some_and(|role| rule.read_by(role))
-            };
-            let mut fresh = Vec::new();
-            for d in items {
-                let letters = users.iter().filter(|u| reads(u, d.deadline.rule)).count();
-                let title = d.deadline.title.clone();
-                let new = store::insert_reminder(
-                    &mut tx,
-                    &NewReminder {
-                        rule: d.deadline.rule,
-                        object: &d.deadline.object,
-                        stage: d.stage,
-                        member_id: *member_id,
-                        due_on: d.deadline.due,
-                        title: &title,
-                        letters: letters as i64,
-                    },
-                )
-                .await?;
-                if new {
-                    fresh.push(&d.deadline);
-                }
-            }
+            let fresh: Vec<&Deadline> = items
+                .iter()
+                .filter(|d| {
+                    fresh_keys.contains(&(
+                        d.deadline.rule.code().to_string(),
+                        d.deadline.object.clone(),
+                        d.stage,
+                    ))
+                })
+                .map(|d| &d.deadline)
+                .collect();
             report.reminders += fresh.len();
             for u in users {
                 let lines: Vec<String> = fresh

@@ -148,17 +148,47 @@ pub struct NewReminder<'a> {
     pub letters: i64,
 }
 
-/// Record a reminder; false when this rule, object and stage was sent already (the unique
-/// key is what makes «once» hold across instances and restarts).
-pub async fn insert_reminder(tx: &mut Tx, r: &NewReminder<'_>) -> DbResult<bool> {
+/// Record reminders, 500 rows a statement; the (rule, object, stage) keys that were new. A
+/// key sent already is skipped by the unique constraint: that is what makes «once» hold across
+/// instances and restarts.
+pub async fn insert_reminders(
+    tx: &mut Tx,
+    rows: &[NewReminder<'_>],
+) -> DbResult<std::collections::HashSet<(String, String, i32)>> {
     let now = tx.now();
-    let sql = "INSERT INTO reminders (rule, object_key, stage, member_id, due_on, title, letters, sent_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (rule, object_key, stage) DO NOTHING";
-    Ok(
-        on_tx!(tx, c => sqlx::query(sql).bind(r.rule.code()).bind(r.object).bind(r.stage).bind(r.member_id)
-        .bind(r.due_on).bind(r.title).bind(r.letters).bind(now).execute(c).await?.rows_affected())
-            == 1,
-    )
+    let mut fresh = std::collections::HashSet::new();
+    for chunk in rows.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = 2 + i * 7;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, $1)",
+                    b,
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO reminders (rule, object_key, stage, member_id, due_on, title, letters, sent_at) \
+             VALUES {} ON CONFLICT (rule, object_key, stage) DO NOTHING RETURNING rule, object_key, stage",
+            values.join(", ")
+        );
+        let got: Vec<(String, String, i32)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as::<_, (String, String, i32)>(&sql).bind(now);
+            for r in chunk {
+                q = q.bind(r.rule.code()).bind(r.object).bind(r.stage).bind(r.member_id)
+                    .bind(r.due_on).bind(r.title).bind(r.letters);
+            }
+            q.fetch_all(c).await?
+        });
+        fresh.extend(got);
+    }
+    Ok(fresh)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
