@@ -79,12 +79,19 @@ pub struct JournalRow {
 }
 
 pub async fn journal(db: &Db, limit: i64) -> DbResult<Vec<JournalRow>> {
+    // One pass over the shown messages' recipients (three counting subqueries read a large
+    // mailing's rows three times, while its delivery writes them).
     let sql = "SELECT m.id, m.number, m.subject, m.category, m.state, m.audience_label, m.requires_ack, m.created_at, \
-               m.sent_at, m.recipients, \
-               (SELECT COUNT(*) FROM sro_message_recipients r WHERE r.message_id = m.id AND r.state = 'delivered') AS delivered, \
-               (SELECT COUNT(*) FROM sro_message_recipients r WHERE r.message_id = m.id AND r.opened_at IS NOT NULL) AS opened, \
-               (SELECT COUNT(*) FROM sro_message_recipients r WHERE r.message_id = m.id AND r.acked_at IS NOT NULL) AS acked \
-               FROM sro_messages m ORDER BY m.id DESC LIMIT $1";
+               m.sent_at, m.recipients, CAST(COALESCE(a.delivered, 0) AS BIGINT) AS delivered, \
+               CAST(COALESCE(a.opened, 0) AS BIGINT) AS opened, CAST(COALESCE(a.acked, 0) AS BIGINT) AS acked \
+               FROM sro_messages m LEFT JOIN (SELECT r.message_id, \
+                 SUM(CASE WHEN r.state = 'delivered' THEN 1 ELSE 0 END) AS delivered, \
+                 SUM(CASE WHEN r.opened_at IS NOT NULL THEN 1 ELSE 0 END) AS opened, \
+                 SUM(CASE WHEN r.acked_at IS NOT NULL THEN 1 ELSE 0 END) AS acked \
+                 FROM sro_message_recipients r \
+                 WHERE r.message_id IN (SELECT id FROM sro_messages ORDER BY id DESC LIMIT $1) \
+                 GROUP BY r.message_id) a ON a.message_id = m.id \
+               ORDER BY m.id DESC LIMIT $1";
     Ok(on_db!(db, p => sqlx::query_as::<_, JournalRow>(sql).bind(limit).fetch_all(p).await?))
 }
 

@@ -187,7 +187,7 @@ async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
     // the journal
     let html = expert.page("/office/messages").await;
     assert!(
-        html.contains(&number) && html.contains("ознакомлены 1"),
+        html.contains(&number) && html.contains("доставлено 2 из 2, ознакомлены 1"),
         "{html}"
     );
 }
