@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::{FileView, file_views};
 use crate::fmt;
 use crate::messages::InboxRow;
 use crate::messages::model::Category;
@@ -78,42 +79,6 @@ pub(super) async fn show_list(m: Member) -> Result<Response, AppError> {
         unread: rows.iter().filter(|r| r.opened_at.is_none()).count(),
         rows: rows.iter().map(CopyView::from).collect(),
     })
-}
-
-pub struct FileView {
-    pub id: i64,
-    pub name: String,
-    pub size: String,
-    /// Its detached signature: (file id, name, «Иванов И. И. — подпись СРО верна»).
-    pub sig: Option<(i64, String, String)>,
-}
-
-/// The message's files with their signatures beside them (a signature is a row of its own).
-pub fn file_views(rows: Vec<crate::messages::FileRow>) -> Vec<FileView> {
-    let sigs: Vec<&crate::messages::FileRow> =
-        rows.iter().filter(|f| f.signs_file_id.is_some()).collect();
-    rows.iter()
-        .filter(|f| f.signs_file_id.is_none())
-        .map(|f| FileView {
-            id: f.id,
-            name: f.original_name.clone(),
-            size: fmt::human_size(f.size_bytes),
-            sig: sigs
-                .iter()
-                .find(|s| s.signs_file_id == Some(f.id))
-                .map(|s| {
-                    (
-                        s.id,
-                        s.original_name.clone(),
-                        format!(
-                            "{} — {}",
-                            s.signer,
-                            crate::messages::signing::verdict_label(&s.sig_verdict)
-                        ),
-                    )
-                }),
-        })
-        .collect()
 }
 
 #[derive(Template)]
