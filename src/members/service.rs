@@ -48,21 +48,67 @@ pub async fn company(core: &Core, member_id: i64) -> Result<Option<(Member, Vec<
     Ok(Some((m, users)))
 }
 
-/// What needs doing soon, for the home page: open deadlines overdue or due within a month, the
-/// nearest first, at most `limit`.
-pub async fn next_deadlines(
+/// The annual report's progress for the home page: the nearest campaign still open (or the
+/// latest one), «сдано 3 из 9 разделов, срок 01.03.2027».
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportProgress {
+    pub link: String,
+    pub title: String,
+    pub sent: usize,
+    pub total: usize,
+    pub due: chrono::NaiveDate,
+}
+
+/// What the home page shows of the calendar: open deadlines overdue or due within a month,
+/// the nearest first, at most `limit`; and the report's progress for roles that see sections.
+pub async fn home_deadlines(
     core: &Core,
     member_id: i64,
     role: crate::auth::MemberRole,
     limit: usize,
-) -> Result<Vec<crate::calendar::model::Deadline>, DbError> {
-    let horizon = core.today() + chrono::Days::new(31);
+) -> Result<
+    (
+        Vec<crate::calendar::model::Deadline>,
+        Option<ReportProgress>,
+    ),
+    DbError,
+> {
+    use crate::calendar::model::Rule;
+    let today = core.today();
+    let horizon = today + chrono::Days::new(31);
     let all = crate::calendar::service::deadlines(core, member_id, role)
         .await
         .map_err(|e| DbError::Other(anyhow::anyhow!("{e}")))?;
-    Ok(all
+    // sections by campaign (their page), the campaign's deadline its latest section's
+    let mut campaigns: std::collections::BTreeMap<&str, (usize, usize, chrono::NaiveDate)> =
+        std::collections::BTreeMap::new();
+    for d in all.iter().filter(|d| d.rule == Rule::Sections) {
+        let e = campaigns.entry(d.link.as_str()).or_insert((0, 0, d.due));
+        e.1 += 1;
+        if d.done.is_some() {
+            e.0 += 1;
+        }
+        e.2 = e.2.max(d.due);
+    }
+    let progress = campaigns
+        .iter()
+        .filter(|(_, c)| c.2 >= today)
+        .min_by_key(|(_, c)| c.2)
+        .or_else(|| campaigns.iter().max_by_key(|(_, c)| c.2))
+        .map(|(link, (sent, total, due))| ReportProgress {
+            title: format!(
+                "Отчет за {} год",
+                link.rsplit('/').next().unwrap_or_default()
+            ),
+            link: link.to_string(),
+            sent: *sent,
+            total: *total,
+            due: *due,
+        });
+    let next = all
         .into_iter()
         .filter(|d| d.done.is_none() && d.due <= horizon)
         .take(limit)
-        .collect())
+        .collect();
+    Ok((next, progress))
 }

@@ -33,6 +33,8 @@ struct DashboardPage {
     messages: (i64, i64),
     /// (date, iso date, what, link, status, status class): overdue and the coming month.
     deadlines: Vec<(String, String, String, String, String, &'static str)>,
+    /// The annual report: (title, link, «сдано 3 из 9 разделов», deadline, all sent).
+    report: Option<(String, String, String, String, bool)>,
     notice: Option<&'static str>,
 }
 
@@ -59,8 +61,17 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
     });
     let messages = (found.unread_messages, found.to_acknowledge);
     let today = state.core.today();
-    let deadlines = service::next_deadlines(&state.core, m.member_id, m.role, 6)
-        .await?
+    let (next, progress) = service::home_deadlines(&state.core, m.member_id, m.role, 6).await?;
+    let report = progress.map(|p| {
+        (
+            p.title,
+            p.link,
+            format!("сдано {} из {} разделов", p.sent, p.total),
+            crate::fmt::date(&p.due),
+            p.sent == p.total,
+        )
+    });
+    let deadlines = next
         .into_iter()
         .map(|d| {
             let (status, code) = d.status(today);
@@ -79,6 +90,7 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
         debt,
         messages,
         deadlines,
+        report,
         company: MemberView::from(&found.member),
         expert,
         user_name: m.user.full_name.clone(),

@@ -598,6 +598,16 @@ async fn report_sections_are_reminded_until_sent(app: TestApp) {
     let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let section = crate::exchange::first_section(&head).await;
     let key = format!("{section}:{romashka}");
+    let sections: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM report_sections WHERE NOT retired").fetch_one(p).await.unwrap());
+    // the home page opens on what to do: the report's progress and its deadline
+    let html = head.page("/kabinet").await;
+    assert!(
+        html.contains(&format!(
+            "<strong>сдано 0 из {sections} разделов</strong>, срок 01.03.2027"
+        )),
+        "{html}"
+    );
     app.clock.advance(days(to_stage));
     run(core).await.unwrap();
     assert_eq!(stages(&app, "sections", &key).await, [-14]);
@@ -624,6 +634,11 @@ async fn report_sections_are_reminded_until_sent(app: TestApp) {
         StatusCode::SEE_OTHER,
         "{}",
         r.text().await.unwrap()
+    );
+    let html = head.page("/kabinet").await;
+    assert!(
+        html.contains(&format!("сдано 1 из {sections} разделов")),
+        "{html}"
     );
     app.clock.advance(days(14));
     run(core).await.unwrap();
