@@ -18,6 +18,9 @@ pub struct MemberView {
     pub admitted_on: String,
     pub terminated_on: String,
     pub termination_reason: String,
+    /// For a suspended member: since when, until when and why («Право приостановлено с
+    /// 01.10.2026 по 31.12.2026: …»); empty otherwise.
+    pub suspension: String,
     pub legal_address: String,
     pub actual_address: String,
     pub head: String,
@@ -45,6 +48,19 @@ impl From<&Member> for MemberView {
             admitted_on: opt_date(&m.entry.admitted_on),
             terminated_on: opt_date(&m.entry.terminated_on),
             termination_reason: m.entry.termination_reason.clone(),
+            suspension: match (m.entry.status, m.entry.suspended_from) {
+                (super::member::MembershipStatus::Suspended, Some(from)) => {
+                    let mut s = format!("Право приостановлено с {}", crate::fmt::date(&from));
+                    if let Some(until) = m.entry.suspended_until {
+                        s.push_str(&format!(" по {}", crate::fmt::date(&until)));
+                    }
+                    if !m.entry.suspension_reason.trim().is_empty() {
+                        s.push_str(&format!(": {}", m.entry.suspension_reason.trim()));
+                    }
+                    s
+                }
+                _ => String::new(),
+            },
             legal_address: or_dash(&m.entry.legal_address),
             actual_address: or_dash(&m.entry.actual_address),
             head: or_dash(

@@ -21,6 +21,7 @@ both_dbs!(
     policies_and_planned_inspections_are_reminded_until_renewed,
     report_sections_are_reminded_until_sent,
     the_menu_counts_unopened_sro_messages_by_role,
+    a_suspended_member_sees_why_and_since_when,
     the_calendar_shows_each_role_its_deadlines_and_feeds_a_calendar,
     the_archive_holds_what_the_company_sent_and_received
 );
@@ -729,4 +730,44 @@ async fn the_menu_counts_unopened_sro_messages_by_role(app: TestApp) {
         html.contains("Календарь") && !html.contains("nav-count"),
         "{html}"
     );
+}
+
+async fn a_suspended_member_sees_why_and_since_when(app: TestApp) {
+    let core = &app.state.core;
+    let romashka = member_id(&app, MEMBER_INN).await;
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let html = head.page("/kabinet").await;
+    assert!(
+        html.contains("Личный кабинет") && !html.contains("Право приостановлено"),
+        "{html}"
+    );
+    let (m, _) = kabinet::register::service::current(&app.db, romashka)
+        .await
+        .unwrap()
+        .unwrap();
+    let from = core.today();
+    let until = from + Days::new(90);
+    kabinet::register::service::change(
+        core,
+        romashka,
+        m.register_version,
+        "Решение Дисциплинарного комитета",
+        &Actor::system("test"),
+        |s| {
+            s.entry.status = kabinet::register::member::MembershipStatus::Suspended;
+            s.entry.suspended_from = Some(from);
+            s.entry.suspended_until = Some(until);
+            s.entry.suspension_reason = "решение ДК № 4: не представлен договор страхования".into();
+            Ok(())
+        },
+    )
+    .await
+    .unwrap();
+    let html = head.page("/kabinet").await;
+    let want = format!(
+        "Право приостановлено с {} по {}: решение ДК № 4: не представлен договор страхования",
+        from.format("%d.%m.%Y"),
+        until.format("%d.%m.%Y")
+    );
+    assert!(html.contains(&want), "{html}");
 }
