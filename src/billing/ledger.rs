@@ -513,6 +513,11 @@ pub async fn unmatched(core: &Core) -> Result<Vec<PaymentRow>, BillingError> {
     Ok(ls::unmatched(&core.db, 500).await?)
 }
 
+/// How many payments wait to be assigned to a member (the accountant's work queue).
+pub async fn unmatched_count(core: &Core) -> Result<i64, BillingError> {
+    Ok(ls::unmatched_count(&core.db).await?)
+}
+
 pub async fn debtors(core: &Core) -> Result<Vec<super::DebtorRow>, BillingError> {
     Ok(ls::debtors(&core.db, core.today()).await?)
 }

@@ -143,6 +143,12 @@ pub async fn unmatched(db: &Db, limit: i64) -> DbResult<Vec<PaymentRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, PaymentRow>(&sql).bind(limit).fetch_all(p).await?))
 }
 
+/// How many payments wait in «Неразнесенные» (the same rows as [`unmatched`]).
+pub async fn unmatched_count(db: &Db) -> DbResult<i64> {
+    let sql = "SELECT COUNT(*) FROM payments p WHERE p.member_id IS NULL";
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await?))
+}
+
 /// Unspent money of a member's payments, oldest first.
 pub async fn credits(tx: &mut Tx, member_id: i64) -> DbResult<Vec<Credit>> {
     let sql = format!(

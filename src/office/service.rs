@@ -24,11 +24,13 @@ pub struct Task {
 
 /// What waits for this employee: items to register (registrars, administrators), to review
 /// and overdue reviews (experts: of their members; administrators: all), insurance ending
-/// within 30 days (experts and administrators).
+/// within 30 days (experts and administrators), payments to assign (the accountant,
+/// administrators).
 pub async fn work_queue(
     core: &Core,
     register: bool,
     review: bool,
+    money: bool,
     expert_id: Option<i64>,
 ) -> anyhow::Result<Vec<Task>> {
     let (to_register, to_review, overdue) = crate::exchange::journal::work_queue(core, expert_id)
@@ -58,6 +60,15 @@ pub async fn work_queue(
             label: "Договор страхования истекает в ближайшие 30 дней",
             count: crate::register::experts::expiring_policies(core, 30, expert_id).await?,
             href: format!("/office/members?{}", &mine.trim_start_matches('&')),
+        });
+    }
+    if money {
+        tasks.push(Task {
+            label: "Неразнесенные платежи",
+            count: crate::billing::ledger::unmatched_count(core)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+            href: "/office/billing/unmatched".into(),
         });
     }
     Ok(tasks)

@@ -82,6 +82,7 @@ async fn show_dashboard(
         &state.core,
         s.may(Permission::RegisterIncoming),
         s.may(Permission::ReviewDocuments),
+        s.may(Permission::ManageBilling),
         s.curator_id(),
     )
     .await?;
