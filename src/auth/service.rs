@@ -464,6 +464,11 @@ pub async fn users_of_member(db: &Db, member_id: i64) -> Result<Vec<User>, DbErr
     store::users_of_member(db, member_id).await
 }
 
+/// The users of several companies, in one read.
+pub async fn users_of_members(db: &Db, members: &[i64]) -> Result<Vec<User>, DbError> {
+    store::users_of_members(db, members).await
+}
+
 pub async fn user(db: &Db, id: i64) -> Result<Option<User>, DbError> {
     store::user_by_id(db, id).await
 }

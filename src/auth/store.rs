@@ -39,6 +39,24 @@ pub async fn users_of_member(db: &Db, member_id: i64) -> DbResult<Vec<User>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).bind(member_id).fetch_all(p).await?))
 }
 
+/// The users of several companies in one statement (a mailing's batch of companies).
+pub async fn users_of_members(db: &Db, members: &[i64]) -> DbResult<Vec<User>> {
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{SELECT_USER} WHERE member_id IN ({}) ORDER BY full_name, id",
+        crate::db::placeholders(1, members.len())
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, User>(&sql);
+        for m in members {
+            q = q.bind(m);
+        }
+        q.fetch_all(p).await?
+    }))
+}
+
 pub async fn staff_users(db: &Db) -> DbResult<Vec<User>> {
     let sql = format!("{SELECT_USER} WHERE kind = 'staff' ORDER BY full_name, id");
     Ok(on_db!(db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await?))

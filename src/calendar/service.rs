@@ -113,12 +113,12 @@ pub async fn deadlines(
     let today = core.today();
     let from = today - Days::new(SPAN_DAYS);
     let to = today + Days::new(SPAN_DAYS);
-    let mut out = Vec::new();
-    for rule in Rule::ALL.into_iter().filter(|r| r.read_by(role)) {
-        for r in store::source(&core.db, rule, Some(member_id), from, to).await? {
-            out.push(deadline(rule, &r, today));
-        }
-    }
+    let rules: Vec<Rule> = Rule::ALL.into_iter().filter(|r| r.read_by(role)).collect();
+    let mut out: Vec<Deadline> = store::sources(&core.db, &rules, Some(member_id), from, to)
+        .await?
+        .iter()
+        .filter_map(|r| Rule::from_code(&r.rule).map(|rule| deadline(rule, r, today)))
+        .collect();
     out.sort_by(|a, b| (a.due, a.rule, &a.title).cmp(&(b.due, b.rule, &b.title)));
     Ok(out)
 }
@@ -235,7 +235,7 @@ async fn due_now(core: &Core, today: NaiveDate) -> Result<Vec<Due>, CalendarErro
             let e = sent.entry(object).or_insert(stage);
             *e = (*e).max(stage);
         }
-        for r in store::source(&core.db, s.rule, None, from, to).await? {
+        for r in store::sources(&core.db, &[s.rule], None, from, to).await? {
             let d = deadline(s.rule, &r, today);
             if d.done.is_some() {
                 continue;
@@ -375,7 +375,7 @@ pub async fn upcoming(
         };
         let from = today - chrono::Duration::days(i64::from(*last));
         let to = today + Days::new(days) - chrono::Duration::days(i64::from(*first));
-        for r in store::source(&core.db, s.rule, None, from, to).await? {
+        for r in store::sources(&core.db, &[s.rule], None, from, to).await? {
             let d = deadline(s.rule, &r, today);
             if d.done.is_some() {
                 continue;

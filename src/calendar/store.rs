@@ -14,6 +14,8 @@ use super::model::Rule;
 /// kopecks, 1 for a renewed policy, an answered message's id).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SourceRow {
+    /// The rule's code (`sections`…): which source the row came from.
+    pub rule: String,
     pub member_id: i64,
     pub member_name: String,
     pub object_id: i64,
@@ -77,19 +79,38 @@ fn source_sql(rule: Rule) -> &'static str {
     }
 }
 
-/// A source's deadlines due within `[from, to]`, of one member or of all live ones.
-pub async fn source(
+/// The deadlines of these sources due within `[from, to]`, of one member or of all live ones,
+/// in one statement (`UNION ALL`: the home page asks for a company's on every visit).
+pub async fn sources(
     db: &Db,
-    rule: Rule,
+    rules: &[Rule],
     member: Option<i64>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> DbResult<Vec<SourceRow>> {
-    let sql = source_sql(rule).replacen("SELECT ", "SELECT m.short_name AS member_name, ", 1);
-    let mut sql = format!("{sql} AND {LIVE}");
-    if member.is_some() {
-        sql.push_str(" AND m.id = $3");
+    if rules.is_empty() {
+        return Ok(Vec::new());
     }
+    let member_filter = if member.is_some() {
+        " AND m.id = $3"
+    } else {
+        ""
+    };
+    let sql = rules
+        .iter()
+        .map(|r| {
+            let select = source_sql(*r).replacen(
+                "SELECT ",
+                &format!(
+                    "SELECT '{}' AS rule, m.short_name AS member_name, ",
+                    r.code()
+                ),
+                1,
+            );
+            format!("{select} AND {LIVE}{member_filter}")
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     Ok(on_db!(db, p => {
         let mut q = sqlx::query_as::<_, SourceRow>(&sql).bind(from).bind(to);
         if let Some(m) = member {

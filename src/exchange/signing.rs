@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::model::{ItemFile, SigVerdict};
 use crate::core::Core;
 use crate::files::Upload;
-use crate::signatures::{self, DigestAlg, Verdict};
+use crate::signatures::{self, Verdict};
 use crate::validation::FieldErrors;
 
 /// The field of the form where signature problems are shown (with the files').
@@ -195,41 +195,24 @@ async fn check(
             )));
         }
     };
-    let digest = match parsed.digest_alg() {
-        DigestAlg::Streebog256 => match &file.streebog256 {
-            Some(h) if !h.is_empty() => hex::decode(h).unwrap_or_default(),
-            _ => core
-                .storage
-                .digest::<streebog::Streebog256>(&file.key)
-                .await
-                .map_err(|e| e.context("hashing a signed file"))?,
-        },
-        DigestAlg::Sha256 => hex::decode(&file.sha256).unwrap_or_default(),
-        DigestAlg::Streebog512 => core
-            .storage
-            .digest::<streebog::Streebog512>(&file.key)
-            .await
-            .map_err(|e| e.context("re-reading a file for its signature"))?,
-        // A digest we cannot compute: verify() says Unsupported and staff check by hand.
-        DigestAlg::Other(_) => Vec::new(),
-    };
+    // A digest we cannot compute is empty: verify() says Unsupported and staff check by hand.
+    let digest = signatures::stored::file_digest(
+        &core.storage,
+        &parsed.digest_alg(),
+        &file.key,
+        &file.sha256,
+        file.streebog256.as_deref(),
+    )
+    .await?;
     let signer = parsed.signer();
-    let verdict = match parsed.verify(&digest) {
+    let checked = parsed.verify(&digest);
+    if let Some(why) = signatures::stored::refusal(&checked, &sig.name, file_name) {
+        return Ok(Err(why));
+    }
+    let verdict = match checked {
         Verdict::Valid if signer.belongs_to(member_inn) => SigVerdict::Valid,
         Verdict::Valid => SigVerdict::Foreign,
-        Verdict::Unsupported(_) => SigVerdict::Unchecked,
-        Verdict::DigestMismatch => {
-            return Ok(Err(format!(
-                "Подпись «{}» не соответствует файлу «{file_name}»: подписан другой файл, или файл изменен после подписания",
-                sig.name
-            )));
-        }
-        Verdict::BadSignature => {
-            return Ok(Err(format!(
-                "Подпись «{}» к файлу «{file_name}» недействительна: проверка по ГОСТ Р 34.10-2012 не пройдена",
-                sig.name
-            )));
-        }
+        _ => SigVerdict::Unchecked,
     };
     let staged = core
         .storage

@@ -368,12 +368,16 @@ async fn deliver(
     batch: &[(i64, i64, i64)],
     messages: &HashMap<i64, MessageRow>,
 ) -> Result<(), MessageError> {
-    let mut users = Vec::with_capacity(batch.len());
-    for (_, _, member_id) in batch {
-        users.push(crate::auth::service::users_of_member(&core.db, *member_id).await?);
+    let ids: Vec<i64> = batch.iter().map(|(_, _, m)| *m).collect();
+    let mut users: HashMap<i64, Vec<User>> = HashMap::new();
+    for u in crate::auth::service::users_of_members(&core.db, &ids).await? {
+        if let Some(m) = u.member_id {
+            users.entry(m).or_default().push(u);
+        }
     }
     let mut tx = core.db.begin().await?;
-    for ((recipient, message_id, member_id), users) in batch.iter().zip(&users) {
+    for (recipient, message_id, member_id) in batch {
+        let users = users.get(member_id).map(Vec::as_slice).unwrap_or(&[]);
         if !store::take(&mut tx, *recipient).await? {
             continue;
         }

@@ -5,7 +5,7 @@
 
 use crate::core::Core;
 use crate::files::Upload;
-use crate::signatures::{self, DigestAlg, Verdict};
+use crate::signatures::{self, Verdict};
 
 /// A signature that holds, ready to be recorded with its file.
 pub struct Checked {
@@ -28,16 +28,21 @@ pub async fn check(
         Ok(p) => p,
         Err(e) => return Ok(Err(format!("Подпись «{name}» не принята: {e}"))),
     };
-    let key = &file.staged.tmp_key;
-    let digest = match parsed.digest_alg() {
-        DigestAlg::Streebog256 => core.storage.digest::<streebog::Streebog256>(key).await?,
-        DigestAlg::Streebog512 => core.storage.digest::<streebog::Streebog512>(key).await?,
-        DigestAlg::Sha256 => hex::decode(&file.staged.sha256).unwrap_or_default(),
-        DigestAlg::Other(_) => Vec::new(),
-    };
+    let digest = signatures::stored::file_digest(
+        &core.storage,
+        &parsed.digest_alg(),
+        &file.staged.tmp_key,
+        &file.staged.sha256,
+        None,
+    )
+    .await?;
     let signer = parsed.signer();
     let sro = &core.settings.sro;
-    let verdict = match parsed.verify(&digest) {
+    let checked = parsed.verify(&digest);
+    if let Some(why) = signatures::stored::refusal(&checked, name, &file.name) {
+        return Ok(Err(why));
+    }
+    let verdict = match checked {
         Verdict::Valid
             if (!sro.inn.is_empty() && signer.belongs_to(&sro.inn))
                 || (!sro.ogrn.is_empty() && signer.ogrn.as_deref() == Some(sro.ogrn.as_str())) =>
@@ -45,19 +50,7 @@ pub async fn check(
             "valid"
         }
         Verdict::Valid => "foreign",
-        Verdict::Unsupported(_) => "unchecked",
-        Verdict::DigestMismatch => {
-            return Ok(Err(format!(
-                "Подпись «{name}» не соответствует файлу «{}»: подписан другой файл, или файл изменен после подписания",
-                file.name
-            )));
-        }
-        Verdict::BadSignature => {
-            return Ok(Err(format!(
-                "Подпись «{name}» к файлу «{}» недействительна: проверка по ГОСТ Р 34.10-2012 не пройдена",
-                file.name
-            )));
-        }
+        _ => "unchecked",
     };
     let staged = core.storage.put_small(bytes).await?;
     Ok(Ok(Checked {

@@ -42,6 +42,7 @@
 mod cms;
 mod gost;
 mod input;
+pub mod stored;
 
 use chrono::{DateTime, Utc};
 use sha2::Digest as _;

@@ -242,6 +242,8 @@ async fn rerender(
             f.errors = errors;
             f.subject = first("subject").unwrap_or_default();
             f.body = first("body").unwrap_or_default();
+            // an answer to an SRO message stays one when the form comes back
+            f.answers = first("answers").and_then(|a| a.parse().ok());
             invalid(&LetterPage {
                 chrome: m.ctx.chrome("Письмо в СРО"),
                 form: f,

@@ -1,0 +1,48 @@
+//! A signature checked against a file in storage: the digest its algorithm needs (streamed
+//! from storage, or the one recorded at upload), and what the form says when the signature
+//! does not belong to the file. One copy for the members' files (`exchange`) and the SRO's
+//! (`messages`).
+
+use super::{DigestAlg, Verdict};
+use crate::storage::Storage;
+
+/// The digest of the blob at `key` by `alg`. `sha256_hex` and `streebog256_hex` are the ones
+/// recorded at upload (Streebog is computed after the upload's commit, so it may be missing);
+/// an algorithm this module does not verify gets an empty digest (the verdict says so).
+pub async fn file_digest(
+    storage: &Storage,
+    alg: &DigestAlg,
+    key: &str,
+    sha256_hex: &str,
+    streebog256_hex: Option<&str>,
+) -> anyhow::Result<Vec<u8>> {
+    Ok(match alg {
+        DigestAlg::Streebog256 => match streebog256_hex {
+            Some(h) if !h.is_empty() => hex::decode(h).unwrap_or_default(),
+            _ => storage
+                .digest::<streebog::Streebog256>(key)
+                .await
+                .map_err(|e| e.context("hashing a signed file"))?,
+        },
+        DigestAlg::Sha256 => hex::decode(sha256_hex).unwrap_or_default(),
+        DigestAlg::Streebog512 => storage
+            .digest::<streebog::Streebog512>(key)
+            .await
+            .map_err(|e| e.context("re-reading a file for its signature"))?,
+        DigestAlg::Other(_) => Vec::new(),
+    })
+}
+
+/// Why the signature `sig_name` cannot go with `file_name`, for the form; `None` when the
+/// maths holds or cannot be checked here (the verdict is then kept and shown).
+pub fn refusal(verdict: &Verdict, sig_name: &str, file_name: &str) -> Option<String> {
+    match verdict {
+        Verdict::DigestMismatch => Some(format!(
+            "Подпись «{sig_name}» не соответствует файлу «{file_name}»: подписан другой файл, или файл изменен после подписания"
+        )),
+        Verdict::BadSignature => Some(format!(
+            "Подпись «{sig_name}» к файлу «{file_name}» недействительна: проверка по ГОСТ Р 34.10-2012 не пройдена"
+        )),
+        Verdict::Valid | Verdict::Unsupported(_) => None,
+    }
+}
