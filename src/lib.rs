@@ -35,6 +35,7 @@ pub mod notices;
 pub mod office;
 pub mod register;
 pub mod reports;
+pub mod trust;
 
 // The web kit the slices' pages share.
 pub mod state;

@@ -76,11 +76,23 @@ enum Command {
         #[command(subcommand)]
         command: RemindersCommand,
     },
+    /// Trust material for signatures: the list of accredited CAs, CA certificates, CRLs.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
     /// Payments from the bank.
     Payments {
         #[command(subcommand)]
         command: PaymentsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum TrustCommand {
+    /// Load a file or every file of a directory: the ministry's XML list of accredited CAs
+    /// (replaces the previous list), CA certificates (.cer, .crt, .pem) or CRLs (.crl).
+    Import { path: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -294,6 +306,28 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Trust {
+            command: TrustCommand::Import { path },
+        } => {
+            let core = build_core(settings.clone(), connect(&settings).await?)?;
+            let mut failed = false;
+            for (file, r) in
+                kabinet::trust::service::import_path(&core, &path, &Actor::system("cli")).await?
+            {
+                match r {
+                    Ok(i) => println!("{file}: {}", i.summary()),
+                    Err(why) => {
+                        failed = true;
+                        eprintln!("{file}: {why}");
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Payments {
             command: PaymentsCommand::Accrue { period },

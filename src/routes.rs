@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::exchange::web::routes(&state))
         .merge(crate::messages::web::routes(&state))
         .merge(crate::register::web::routes())
+        .merge(crate::trust::web::routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -63,6 +63,27 @@ impl Application {
         }
         let core = build_core(settings, db)?;
         crate::billing::tariffs::seed(&core).await?;
+        // The trust material of the config, loaded again on each start (what is there already
+        // is kept as it is: an import only adds, and a new list replaces the old one).
+        if !core.settings.signatures.trust_path.is_empty() {
+            let path = core
+                .settings
+                .config_dir
+                .join(&core.settings.signatures.trust_path);
+            for (file, r) in crate::trust::service::import_path(
+                &core,
+                &path,
+                &crate::audit::Actor::system("config"),
+            )
+            .await
+            .with_context(|| format!("signatures.trust_path {}", path.display()))?
+            {
+                match r {
+                    Ok(i) => tracing::info!(%file, summary = %i.summary(), "trust material loaded"),
+                    Err(why) => tracing::warn!(%file, %why, "not trust material"),
+                }
+            }
+        }
         let clock = core.clock.clone();
         let metrics = (!core.settings.metrics.token.is_empty())
             .then(|| Arc::new(crate::web::metrics::Metrics::default()));
@@ -171,6 +192,14 @@ async fn housekeeping(state: AppState) {
             crate::jobs::run_once(db, "reminders", &holder, period, lease, || async {
                 if s.settings.jobs.reminders {
                     crate::calendar::service::run(&s.core).await?;
+                }
+                Ok(())
+            })
+            .await,
+            // CRLs from the addresses in signers' certificates, where the internet is reachable.
+            crate::jobs::run_once(db, "crl_fetch", &holder, period, lease, || async {
+                if s.settings.signatures.crl_fetch {
+                    crate::trust::fetch::run(&s.core).await?;
                 }
                 Ok(())
             })

@@ -71,6 +71,8 @@ pub struct Settings {
     pub jobs: JobsSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub signatures: SignaturesSettings,
     /// Directory the config file lives in; relative paths (logo) are resolved against it.
     #[serde(skip)]
     pub config_dir: PathBuf,

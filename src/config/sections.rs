@@ -452,6 +452,39 @@ impl Default for JobsSettings {
     }
 }
 
+/// What a signature must be to be accepted (issue 16, trust.md): the policy for signers who
+/// are not the member, for chains outside the trusted list, and where the trust material is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignaturesSettings {
+    /// A signer who is neither the member nor its representative under an МЧД: `refuse` (the
+    /// file is not accepted) or `warn` (accepted with a remark).
+    pub foreign: crate::signatures::check::Decision,
+    /// A certificate whose chain does not end at a CA of the loaded list: `warn` or `refuse`.
+    /// With no list loaded at all it is always a remark.
+    pub untrusted: crate::signatures::check::Decision,
+    /// A CRL older than this is a remark (as is one past its own next update).
+    pub crl_max_age_days: i64,
+    /// A file or directory of trust material (the ministry's XML list, CA certificates, CRLs)
+    /// imported at start-up; empty: none.
+    pub trust_path: String,
+    /// Whether the periodic job fetches CRLs from the addresses in signers' certificates
+    /// (only where the installation reaches the internet).
+    pub crl_fetch: bool,
+}
+
+impl Default for SignaturesSettings {
+    fn default() -> Self {
+        Self {
+            foreign: crate::signatures::check::Decision::Refuse,
+            untrusted: crate::signatures::check::Decision::Warn,
+            crl_max_age_days: 30,
+            trust_path: String::new(),
+            crl_fetch: false,
+        }
+    }
+}
+
 /// `/metrics` for Prometheus.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

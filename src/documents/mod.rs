@@ -90,6 +90,8 @@ pub enum Template {
     Invoice,
     /// «Акт сверки взаимных расчетов», data: `billing::papers::ActDoc`.
     Act,
+    /// «Протокол проверки электронной подписи», data: `trust::protocol::ProtocolDoc`.
+    SignatureProtocol,
 }
 
 impl Template {
@@ -101,6 +103,7 @@ impl Template {
             Template::Extract => "/extract.typ",
             Template::Invoice => "/invoice.typ",
             Template::Act => "/act.typ",
+            Template::SignatureProtocol => "/signature_protocol.typ",
         }
     }
 
@@ -111,6 +114,7 @@ impl Template {
             Template::Extract => include_str!("../../documents/extract.typ"),
             Template::Invoice => include_str!("../../documents/invoice.typ"),
             Template::Act => include_str!("../../documents/act.typ"),
+            Template::SignatureProtocol => include_str!("../../documents/signature_protocol.typ"),
         }
     }
 }
@@ -173,6 +177,7 @@ struct Templates {
     extract: Source,
     invoice: Source,
     act: Source,
+    signature_protocol: Source,
     /// `/common.typ`: what the templates share (`#import "/common.typ": breakable`).
     common: Source,
 }
@@ -188,6 +193,10 @@ impl Templates {
             extract: parse(Template::Extract.path(), Template::Extract.source())?,
             invoice: parse(Template::Invoice.path(), Template::Invoice.source())?,
             act: parse(Template::Act.path(), Template::Act.source())?,
+            signature_protocol: parse(
+                Template::SignatureProtocol.path(),
+                Template::SignatureProtocol.source(),
+            )?,
             common: parse(COMMON_PATH, include_str!("../../documents/common.typ"))?,
         })
     }
@@ -199,6 +208,7 @@ impl Templates {
             Template::Extract => &self.extract,
             Template::Invoice => &self.invoice,
             Template::Act => &self.act,
+            Template::SignatureProtocol => &self.signature_protocol,
         }
     }
 }

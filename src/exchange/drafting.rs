@@ -70,7 +70,10 @@ pub async fn save_draft(
             .ok_or(ExchangeError::NotFound)?;
         let paired = signing::pair(
             core,
-            &member.entry.inn,
+            &crate::signatures::check::Member {
+                inn: member.entry.inn.clone(),
+                ogrn: member.entry.ogrn.clone(),
+            },
             &existing,
             &remove,
             files,
@@ -223,6 +226,9 @@ async fn write_draft(
             &signature_record(file_id, sig),
         )
         .await?;
+        crate::trust::service::record(&mut tx, file_id, sig.signed_file_id, &sig.report, "")
+            .await
+            .map_err(anyhow::Error::new)?;
         if n == 0 {
             return Err(ExchangeError::NotFound);
         }
@@ -248,6 +254,9 @@ async fn write_draft(
                     Some(user_id),
                 )
                 .await?;
+                crate::trust::service::record(&mut tx, sig_id, Some(file_id), &s.report, "")
+                    .await
+                    .map_err(anyhow::Error::new)?;
                 Some(signature_record(sig_id, s))
             }
             None => None,
@@ -402,5 +411,6 @@ fn signature_record(file_id: i64, s: &SignatureUpload) -> SignatureRecord<'_> {
         signer: &s.signer,
         inn: &s.inn,
         valid_to: s.valid_to,
+        findings: &s.findings,
     }
 }

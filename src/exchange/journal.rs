@@ -154,6 +154,36 @@ pub async fn zip_entries(
     Ok(entries)
 }
 
+/// The parts of an item's ZIP: every file and signature, and the latest «Протокол проверки
+/// ЭП» of each signature in a folder of its own.
+pub async fn zip_parts(
+    core: &Core,
+    item: &Item,
+) -> Result<Vec<crate::storage::zip::Part>, ExchangeError> {
+    use crate::storage::zip::Part;
+    let mut parts: Vec<Part> = zip_entries(core, item)
+        .await?
+        .into_iter()
+        .map(|e| Part::Stored {
+            name: e.name,
+            key: e.key,
+        })
+        .collect();
+    let sig_ids: Vec<i64> = store::item_files(&core.db, item.id)
+        .await?
+        .iter()
+        .filter_map(|f| f.signature_file_id)
+        .collect();
+    let mut names = HashSet::new();
+    for (name, pdf) in super::sigchecks::protocols(core, &sig_ids).await? {
+        parts.push(Part::Inline {
+            name: format!("Протоколы проверки ЭП/{}", unique_name(&mut names, &name)),
+            bytes: pdf.into(),
+        });
+    }
+    Ok(parts)
+}
+
 fn unique_name(seen: &mut HashSet<String>, name: &str) -> String {
     let mut candidate = name.to_string();
     let mut n = 1;

@@ -4,7 +4,8 @@
 //!
 //! Owns `items`, `item_files`, `item_events` and `change_requests`; tells the company through `notices`. Reads report sections
 //! through `reports::service`, members through `register::service`, users through
-//! `auth::service`; stored files through `files`.
+//! `auth::service`; stored files through `files`; signatures are checked and their checks kept
+//! through `trust::service` (`signing`, `sigchecks`).
 
 pub mod bench;
 pub mod changes;
@@ -15,6 +16,7 @@ pub mod receipt;
 pub mod review;
 pub mod sections;
 pub mod service;
+pub mod sigchecks;
 pub mod signing;
 pub mod store;
 pub mod views;

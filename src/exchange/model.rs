@@ -153,6 +153,8 @@ pub struct ItemFile {
     /// Why the signature sent for this file was not accepted; the draft cannot be sent while
     /// it stands.
     pub sig_refused: Option<String>,
+    /// The latest check's remarks, one per line.
+    pub sig_findings: String,
 }
 
 /// What the signature check concluded, as kept with the file.
@@ -160,7 +162,11 @@ pub struct ItemFile {
 pub enum SigVerdict {
     /// Mathematically valid, the signer's organisation is the member.
     Valid,
-    /// Valid, but the certificate names another organisation.
+    /// «Действительна с замечаниями»: accepted, each remark kept with the file.
+    Remarks,
+    /// Found «Недействительна» by a staff re-check after upload (a revocation learnt later).
+    Invalid,
+    /// Valid, but the certificate names another organisation (checks before issue 16).
     Foreign,
     /// The algorithm is one we cannot check here (the file is kept, staff check it).
     Unchecked,
@@ -170,6 +176,8 @@ impl SigVerdict {
     pub fn code(self) -> &'static str {
         match self {
             SigVerdict::Valid => "valid",
+            SigVerdict::Remarks => "remarks",
+            SigVerdict::Invalid => "invalid",
             SigVerdict::Foreign => "foreign",
             SigVerdict::Unchecked => "unchecked",
         }
@@ -177,6 +185,8 @@ impl SigVerdict {
     pub fn from_code(s: &str) -> Option<SigVerdict> {
         match s {
             "valid" => Some(SigVerdict::Valid),
+            "remarks" => Some(SigVerdict::Remarks),
+            "invalid" => Some(SigVerdict::Invalid),
             "foreign" => Some(SigVerdict::Foreign),
             "unchecked" => Some(SigVerdict::Unchecked),
             _ => None,
@@ -184,7 +194,9 @@ impl SigVerdict {
     }
     pub fn label(self) -> &'static str {
         match self {
-            SigVerdict::Valid => "Подпись соответствует файлу",
+            SigVerdict::Valid => "Подпись действительна",
+            SigVerdict::Remarks => "Подпись действительна с замечаниями",
+            SigVerdict::Invalid => "Подпись недействительна (повторная проверка)",
             SigVerdict::Foreign => {
                 "Подпись соответствует файлу, но сертификат выдан другой организации"
             }

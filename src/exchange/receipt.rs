@@ -32,8 +32,13 @@ pub async fn render(core: &Core, item: &Item) -> Result<(Vec<u8>, String), Excha
     };
     // A receipt right after a large upload: finish its digests first.
     crate::files::fill_digests(&core.db, &core.storage).await;
-    let files = store::item_files(&core.db, item.id)
-        .await?
+    let rows = store::item_files(&core.db, item.id).await?;
+    let sig_ids: Vec<i64> = rows.iter().filter_map(|f| f.signature_file_id).collect();
+    // Each signature's latest check, named on the receipt so the protocol can be found.
+    let checks = crate::trust::service::latest(core, &sig_ids)
+        .await
+        .map_err(anyhow::Error::new)?;
+    let files = rows
         .into_iter()
         .map(|f| ReceiptFile {
             size: fmt::exact_size(f.size_bytes),
@@ -43,13 +48,25 @@ pub async fn render(core: &Core, item: &Item) -> Result<(Vec<u8>, String), Excha
                 name,
                 size: fmt::exact_size(f.sig_size.unwrap_or(0)),
                 signer: f.sig_signer.clone(),
-                verdict: f
-                    .sig_verdict
-                    .as_deref()
-                    .and_then(SigVerdict::from_code)
-                    .unwrap_or(SigVerdict::Unchecked)
-                    .label()
-                    .to_string(),
+                verdict: {
+                    let label = f
+                        .sig_verdict
+                        .as_deref()
+                        .and_then(SigVerdict::from_code)
+                        .unwrap_or(SigVerdict::Unchecked)
+                        .label();
+                    match checks
+                        .iter()
+                        .find(|c| Some(c.signature_file_id) == f.signature_file_id)
+                    {
+                        Some(c) => format!(
+                            "{label}; протокол проверки ЭП № {} от {}",
+                            c.id,
+                            fmt::datetime(&c.report.checked_at)
+                        ),
+                        None => label.to_string(),
+                    }
+                },
             }),
             name: f.name,
         })

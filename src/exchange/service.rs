@@ -224,6 +224,7 @@ pub async fn start_revision(
                     signer: &f.sig_signer,
                     inn: &f.sig_inn,
                     valid_to: f.sig_valid_to,
+                    findings: &f.sig_findings,
                 }),
                 sig_refused: None,
             },

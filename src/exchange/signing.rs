@@ -1,8 +1,10 @@
 //! Detached signatures in a draft: each signature is paired with the file it signs (a new
-//! file of the same form row, or a file already in the draft), checked against that file's
-//! digest per GOST R 34.10-2012, and stored beside it. A signature of another file is refused
-//! with a message; the file itself is kept, marked «подпись не принята» with the reason, and
-//! the draft is not sent while the mark stands.
+//! file of the same form row, or a file already in the draft) and checked against that file
+//! with the SRO's trust material and policy (`trust::service::verify`: the maths, the
+//! certificate's dates, the chain, revocation, the signer's authority — an МЧД among the
+//! draft's files counts). A signature found «Недействительна» is refused with its reasons; the
+//! file itself is kept, marked «подпись не принята», and the draft is not sent while the mark
+//! stands. An accepted one is stored beside its file with the check's report.
 
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -10,7 +12,9 @@ use chrono::NaiveDate;
 use super::model::{ItemFile, SigVerdict};
 use crate::core::Core;
 use crate::files::Upload;
-use crate::signatures::{self, Verdict};
+use crate::signatures::check::{Member, Report, Status};
+use crate::signatures::poa::PowerOfAttorney;
+use crate::trust::service::{self as trust, SignedFile};
 use crate::validation::FieldErrors;
 
 /// The field of the form where signature problems are shown (with the files').
@@ -41,6 +45,12 @@ pub struct SignatureUpload {
     pub signer: String,
     pub inn: String,
     pub valid_to: Option<NaiveDate>,
+    /// The check's remarks, one per line (kept with the file for lists and pages).
+    pub findings: String,
+    /// The whole check, kept in `signature_checks` when the signature is stored.
+    pub report: Report,
+    /// The signed file's `files` id when it is already stored (a file of the draft).
+    pub signed_file_id: Option<i64>,
 }
 
 /// A new file of the form and what became of the signature sent with it.
@@ -90,7 +100,7 @@ struct Digests {
 /// Problems (a signature of another file, one without a file) go to `problems`.
 pub async fn pair(
     core: &Core,
-    member_inn: &str,
+    member: &Member,
     existing: &[ItemFile],
     removed: &[i64],
     files: Vec<(String, Upload)>,
@@ -99,6 +109,16 @@ pub async fn pair(
 ) -> anyhow::Result<Paired> {
     let mut out = Paired::default();
     let mut unused = Vec::new();
+    let powers = if signatures.is_empty() {
+        Vec::new()
+    } else {
+        powers_of(core, existing, removed, &files).await?
+    };
+    let ctx = Ctx {
+        core,
+        member,
+        powers: &powers,
+    };
     for sig in signatures {
         let attached = match &sig.target {
             SigTarget::Attached(id) => existing
@@ -118,8 +138,11 @@ pub async fn pair(
             sha256: file.sha256,
             streebog256: file.streebog256,
         };
-        match check(core, member_inn, &f.name, &digests, &sig).await? {
-            Ok(s) => out.add_signatures.push((f.id, s)),
+        match check(&ctx, &f.name, &digests, &sig).await? {
+            Ok(mut s) => {
+                s.signed_file_id = Some(f.file_id);
+                out.add_signatures.push((f.id, s))
+            }
             Err(msg) => {
                 problems.add(FILES, msg.clone());
                 out.refused.push((f.id, msg));
@@ -140,7 +163,7 @@ pub async fn pair(
                     sha256: upload.staged.sha256.clone(),
                     streebog256: upload.staged.streebog256.clone(),
                 };
-                match check(core, member_inn, &upload.name, &digests, &s).await? {
+                match check(&ctx, &upload.name, &digests, &s).await? {
                     Ok(s) => Some(s),
                     Err(msg) => {
                         problems.add(FILES, msg.clone());
@@ -178,47 +201,83 @@ pub async fn pair(
     Ok(out)
 }
 
-/// Check a detached signature against its file: Ok with the verdict to keep, or Err with the
-/// message for the user when the signature is not one of this file.
-async fn check(
+/// What every check of one form shares.
+struct Ctx<'a> {
+    core: &'a Core,
+    member: &'a Member,
+    powers: &'a [PowerOfAttorney],
+}
+
+/// The МЧД among the draft's files and the new ones (XML files that parse as one).
+async fn powers_of(
     core: &Core,
-    member_inn: &str,
+    existing: &[ItemFile],
+    removed: &[i64],
+    new: &[(String, Upload)],
+) -> anyhow::Result<Vec<PowerOfAttorney>> {
+    let mut keys = Vec::new();
+    for f in existing.iter().filter(|f| !removed.contains(&f.id)) {
+        if f.name.to_lowercase().ends_with(".xml")
+            && let Some(row) = crate::files::get(&core.db, f.file_id).await?
+        {
+            keys.push((f.name.clone(), row.storage_key));
+        }
+    }
+    for (_, u) in new {
+        keys.push((u.name.clone(), u.staged.tmp_key.clone()));
+    }
+    trust::powers_in(core, &keys)
+        .await
+        .map_err(anyhow::Error::new)
+}
+
+/// Check a detached signature against its file: Ok with the verdict to keep, or Err with the
+/// message for the user when the signature is not accepted.
+async fn check(
+    ctx: &Ctx<'_>,
     file_name: &str,
     file: &Digests,
     sig: &SignatureInput,
 ) -> anyhow::Result<Result<SignatureUpload, String>> {
-    let parsed = match signatures::parse(&sig.bytes) {
-        Ok(p) => p,
+    let core = ctx.core;
+    let verified = trust::verify(
+        core,
+        &trust::policy(core),
+        &sig.bytes,
+        &sig.name,
+        ctx.member,
+        &SignedFile {
+            name: file_name,
+            key: &file.key,
+            sha256: &file.sha256,
+            streebog256: file.streebog256.as_deref(),
+        },
+        ctx.powers,
+        core.now(),
+    )
+    .await
+    .map_err(anyhow::Error::new)?;
+    let report = match verified {
+        Ok(r) => r,
         Err(e) => {
             return Ok(Err(format!(
                 "Подпись к файлу «{file_name}» не принята: {e}"
             )));
         }
     };
-    // A digest we cannot compute is empty: verify() says Unsupported and staff check by hand.
-    let digest = signatures::stored::file_digest(
-        &core.storage,
-        &parsed.digest_alg(),
-        &file.key,
-        &file.sha256,
-        file.streebog256.as_deref(),
-    )
-    .await?;
-    let signer = parsed.signer();
-    let checked = parsed.verify(&digest);
-    if let Some(why) = signatures::stored::refusal(&checked, &sig.name, file_name) {
-        return Ok(Err(why));
+    if report.status == Status::Invalid {
+        return Ok(Err(format!(
+            "Подпись «{}» к файлу «{file_name}» недействительна: {}",
+            sig.name,
+            report.reasons().join("; ")
+        )));
     }
-    let verdict = match checked {
-        Verdict::Valid if signer.belongs_to(member_inn) => SigVerdict::Valid,
-        Verdict::Valid => SigVerdict::Foreign,
-        _ => SigVerdict::Unchecked,
-    };
     let staged = core
         .storage
         .put_small(sig.bytes.clone())
         .await
         .map_err(|e| e.context("storing a signature"))?;
+    let first = report.signers.first();
     Ok(Ok(SignatureUpload {
         upload: Upload {
             staged,
@@ -226,21 +285,24 @@ async fn check(
             media_type: "application/pkcs7-signature".into(),
             lease: None,
         },
-        verdict,
-        signer: if signer.self_signed {
-            // Anyone can make such a certificate with any INN: say so to whoever relies on it.
-            format!(
-                "{} (самоподписанный сертификат, не выдан удостоверяющим центром)",
-                signer.display_name()
-            )
+        verdict: if report.status == Status::Valid {
+            SigVerdict::Valid
         } else {
-            signer.display_name()
+            SigVerdict::Remarks
         },
-        inn: signer
-            .inn_le
-            .clone()
-            .or_else(|| signer.inn.clone())
+        signer: report.signers_line(),
+        inn: first
+            .map(|s| {
+                if s.inn_le.is_empty() {
+                    s.inn.clone()
+                } else {
+                    s.inn_le.clone()
+                }
+            })
             .unwrap_or_default(),
-        valid_to: Some(signer.not_after.date_naive()),
+        valid_to: first.map(|s| s.not_after.date_naive()),
+        findings: report.findings().join("\n"),
+        report,
+        signed_file_id: None,
     }))
 }

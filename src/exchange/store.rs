@@ -12,8 +12,8 @@ const SELECT_ITEM: &str = "SELECT i.id, i.member_id, i.kind, i.section_id, i.sub
 
 const SELECT_ITEM_FILE: &str = "SELECT x.id, x.item_id, x.position, x.file_id, f.original_name AS name, \
     f.size_bytes, f.media_type, f.sha256, f.streebog256, x.signature_file_id, s.original_name AS sig_name, \
-    s.size_bytes AS sig_size, x.sig_verdict, x.sig_signer, x.sig_inn, x.sig_valid_to, x.sig_refused \
-    FROM item_files x JOIN files f ON f.id = x.file_id LEFT JOIN files s ON s.id = x.signature_file_id";
+    s.size_bytes AS sig_size, x.sig_verdict, x.sig_signer, x.sig_inn, x.sig_valid_to, x.sig_refused, \
+    x.sig_findings FROM item_files x JOIN files f ON f.id = x.file_id LEFT JOIN files s ON s.id = x.signature_file_id";
 
 pub struct NewItem<'a> {
     pub member_id: i64,
@@ -199,11 +199,12 @@ pub struct SignatureRecord<'a> {
     pub signer: &'a str,
     pub inn: &'a str,
     pub valid_to: Option<NaiveDate>,
+    pub findings: &'a str,
 }
 
 pub async fn add_item_file(tx: &mut Tx, f: &NewItemFile<'_>) -> DbResult<i64> {
     let sql = "INSERT INTO item_files (item_id, file_id, position, signature_file_id, sig_verdict, sig_signer, sig_inn, \
-               sig_valid_to, sig_refused) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+               sig_valid_to, sig_refused, sig_findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
     let s = f.signature.as_ref();
     Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql)
         .bind(f.item_id)
@@ -215,6 +216,7 @@ pub async fn add_item_file(tx: &mut Tx, f: &NewItemFile<'_>) -> DbResult<i64> {
         .bind(s.map(|s| s.inn).unwrap_or(""))
         .bind(s.and_then(|s| s.valid_to))
         .bind(f.sig_refused)
+        .bind(s.map(|s| s.findings).unwrap_or(""))
         .fetch_one(c)
         .await?))
 }
@@ -240,7 +242,7 @@ pub async fn set_signature(
 ) -> DbResult<u64> {
     // an accepted signature ends a refusal's mark
     let sql = "UPDATE item_files SET signature_file_id = $1, sig_verdict = $2, sig_signer = $3, sig_inn = $4, \
-               sig_valid_to = $5, sig_refused = NULL WHERE id = $6 AND item_id = $7";
+               sig_valid_to = $5, sig_refused = NULL, sig_findings = $8 WHERE id = $6 AND item_id = $7";
     Ok(on_tx!(tx, c => sqlx::query(sql)
         .bind(s.file_id)
         .bind(s.verdict)
@@ -249,6 +251,7 @@ pub async fn set_signature(
         .bind(s.valid_to)
         .bind(item_file_id)
         .bind(item_id)
+        .bind(s.findings)
         .execute(c)
         .await?
         .rows_affected()))

@@ -16,6 +16,8 @@ pub struct SigView {
     pub signer: String,
     pub inn: String,
     pub valid_to: String,
+    /// The latest check's remarks.
+    pub findings: Vec<String>,
 }
 
 pub struct FileView {
@@ -46,6 +48,12 @@ impl From<&ItemFile> for FileView {
                 name: f.sig_name.clone().unwrap_or_default(),
                 size: human_size(f.sig_size.unwrap_or(0)),
                 verdict: verdict.label(),
+                findings: f
+                    .sig_findings
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 tone: if verdict == SigVerdict::Valid {
                     "ok"
                 } else {

@@ -276,6 +276,9 @@ pub async fn attach(
                 crate::files::record(&mut tx, &core.storage, &sig.upload, None, actor.user_id)
                     .await?;
             store::add_signature(&mut tx, id, sig_file, file, &sig.signer, sig.verdict).await?;
+            crate::trust::service::record(&mut tx, sig_file, Some(file), &sig.report, &actor.label)
+                .await
+                .map_err(anyhow::Error::new)?;
         }
     }
     tx.commit().await?;

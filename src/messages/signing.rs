@@ -1,57 +1,69 @@
-//! A detached signature of a file the SRO sends, checked like the members' ones (GOST R
-//! 34.10-2012 over the file's Streebog digest): a signature of another file or a broken one is
-//! refused with the reason; a valid one is kept with its signer and whether the certificate is
-//! the SRO's (by its INN or OGRN in config).
+//! A detached signature of a file the SRO sends, checked like the members' ones
+//! (`trust::service::verify`: the maths, the certificate's dates, the chain to an accredited
+//! CA, revocation) with the SRO itself as the one the signer should belong to (its ИНН or
+//! ОГРН in config). A signature found «Недействительна» is refused with its reasons; an accepted
+//! one is kept with its signers, verdict and the check's report.
 
 use crate::core::Core;
 use crate::files::Upload;
-use crate::signatures::{self, Verdict};
+use crate::signatures::check::{Decision, Member, Policy, Report, Status};
+use crate::trust::service::{self as trust, SignedFile};
 
 /// A signature that holds, ready to be recorded with its file.
 pub struct Checked {
     pub upload: Upload,
     pub signer: String,
-    /// `valid` (the SRO's certificate), `foreign` (holds, another holder), `unchecked` (an
-    /// algorithm this build does not verify).
+    /// `valid` or `remarks` (`foreign`, `unchecked` in checks made before issue 16).
     pub verdict: &'static str,
+    pub report: Report,
 }
 
 /// Check `bytes` (a signature named `name`) against the staged file; `Err` with the message
-/// for the form when it is not a signature of this file.
+/// for the form when it is not accepted.
 pub async fn check(
     core: &Core,
     file: &Upload,
     name: &str,
     bytes: bytes::Bytes,
 ) -> anyhow::Result<Result<Checked, String>> {
-    let parsed = match signatures::parse(&bytes) {
-        Ok(p) => p,
+    let sro = &core.settings.sro;
+    // The SRO also forwards documents others signed (a regulator's decision): a signer who is
+    // not the SRO is a remark here, never a refusal.
+    let policy = Policy {
+        foreign: Decision::Warn,
+        ..trust::policy(core)
+    };
+    let verified = trust::verify(
+        core,
+        &policy,
+        &bytes,
+        name,
+        &Member {
+            inn: sro.inn.clone(),
+            ogrn: sro.ogrn.clone(),
+        },
+        &SignedFile {
+            name: &file.name,
+            key: &file.staged.tmp_key,
+            sha256: &file.staged.sha256,
+            streebog256: None,
+        },
+        &[],
+        core.now(),
+    )
+    .await
+    .map_err(anyhow::Error::new)?;
+    let report = match verified {
+        Ok(r) => r,
         Err(e) => return Ok(Err(format!("Подпись «{name}» не принята: {e}"))),
     };
-    let digest = signatures::stored::file_digest(
-        &core.storage,
-        &parsed.digest_alg(),
-        &file.staged.tmp_key,
-        &file.staged.sha256,
-        None,
-    )
-    .await?;
-    let signer = parsed.signer();
-    let sro = &core.settings.sro;
-    let checked = parsed.verify(&digest);
-    if let Some(why) = signatures::stored::refusal(&checked, name, &file.name) {
-        return Ok(Err(why));
+    if report.status == Status::Invalid {
+        return Ok(Err(format!(
+            "Подпись «{name}» к файлу «{}» недействительна: {}",
+            file.name,
+            report.reasons().join("; ")
+        )));
     }
-    let verdict = match checked {
-        Verdict::Valid
-            if (!sro.inn.is_empty() && signer.belongs_to(&sro.inn))
-                || (!sro.ogrn.is_empty() && signer.ogrn.as_deref() == Some(sro.ogrn.as_str())) =>
-        {
-            "valid"
-        }
-        Verdict::Valid => "foreign",
-        _ => "unchecked",
-    };
     let staged = core.storage.put_small(bytes).await?;
     Ok(Ok(Checked {
         upload: Upload {
@@ -60,15 +72,21 @@ pub async fn check(
             media_type: "application/pkcs7-signature".into(),
             lease: None,
         },
-        signer: signer.display_name(),
-        verdict,
+        signer: report.signers_line(),
+        verdict: if report.status == Status::Valid {
+            "valid"
+        } else {
+            "remarks"
+        },
+        report,
     }))
 }
 
 /// How a verdict reads next to the file.
 pub fn verdict_label(code: &str) -> &'static str {
     match code {
-        "valid" => "подпись СРО верна",
+        "valid" => "подпись СРО действительна",
+        "remarks" => "подпись действительна с замечаниями",
         "foreign" => "подпись верна, сертификат выдан не СРО",
         _ => "подпись не проверена: алгоритм не поддерживается",
     }

@@ -1,4 +1,5 @@
-//! Reading the CMS SignedData: the first SignerInfo, its certificate and the subject fields.
+//! Reading the CMS SignedData: every SignerInfo, its certificate and the subject fields, and the
+//! other certificates the file carries (the issuers, for the chain).
 
 use chrono::{DateTime, Utc};
 use cms::cert::CertificateChoices;
@@ -12,7 +13,8 @@ use x509_cert::name::Name;
 use x509_cert::time::Time;
 
 use super::input::{children, read_header};
-use super::{DigestAlg, Signature, SignatureError, SignedAttrs, Signer};
+use super::x509::{Cert, subject_info};
+use super::{DigestAlg, Signature, SignatureError, SignedAttrs};
 
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const ID_ENVELOPED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.3");
@@ -26,8 +28,9 @@ fn malformed(detail: impl std::fmt::Display) -> SignatureError {
     }
 }
 
-/// Parses one DER ContentInfo holding a detached SignedData.
-pub(super) fn parse(der: &[u8]) -> Result<Signature, SignatureError> {
+/// Parses one DER ContentInfo holding a detached SignedData: every signer, in the file's order,
+/// and every certificate it carries.
+pub(super) fn parse(der: &[u8]) -> Result<(Vec<Signature>, Vec<Cert>), SignatureError> {
     let info = match ContentInfo::from_der(der) {
         Ok(info) => info,
         // People pick the certificate (.cer) instead of the signature more often than one thinks:
@@ -56,9 +59,31 @@ pub(super) fn parse(der: &[u8]) -> Result<Signature, SignatureError> {
             return Err(SignatureError::Attached);
         }
     }
-    // The SignerInfos SET is sorted by the DER decoder, so "first" is taken from the raw bytes, and
-    // those raw bytes also give the signed attributes exactly as they were signed.
-    let raw_signer = first_signer_info(der).ok_or(SignatureError::NoSigner)?;
+    // The SignerInfos SET is sorted by the DER decoder, so the order is taken from the raw bytes,
+    // and those raw bytes also give the signed attributes exactly as they were signed.
+    let raw_signers = signer_infos(der).ok_or(SignatureError::NoSigner)?;
+    if raw_signers.is_empty() {
+        return Err(SignatureError::NoSigner);
+    }
+    let mut signatures = Vec::with_capacity(raw_signers.len());
+    for raw in raw_signers {
+        signatures.push(one_signer(&signed, raw)?);
+    }
+    let carried = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .filter_map(|d| Cert::from_der(&d).ok())
+        .collect();
+    Ok((signatures, carried))
+}
+
+/// One SignerInfo (raw DER) with its certificate from `signed`.
+fn one_signer(signed: &SignedData, raw_signer: &[u8]) -> Result<Signature, SignatureError> {
     let signer_info =
         SignerInfo::from_der(raw_signer).map_err(|e| malformed(format!("SignerInfo: {e}")))?;
 
@@ -116,24 +141,14 @@ pub(super) fn parse(der: &[u8]) -> Result<Signature, SignatureError> {
         .ok()
         .map(|o| o.as_bytes().to_vec());
 
-    let signer = Signer {
-        common_name: attr(&tbs.subject, "2.5.4.3"),
-        surname: attr(&tbs.subject, "2.5.4.4"),
-        given_name: attr(&tbs.subject, "2.5.4.42"),
-        title: attr(&tbs.subject, "2.5.4.12"),
-        organization: attr(&tbs.subject, "2.5.4.10"),
-        inn_le: attr(&tbs.subject, "1.2.643.100.4"),
-        inn: attr(&tbs.subject, "1.2.643.3.131.1.1"),
-        ogrn: attr(&tbs.subject, "1.2.643.100.1"),
-        ogrnip: attr(&tbs.subject, "1.2.643.100.5"),
-        snils: attr(&tbs.subject, "1.2.643.100.3"),
-        issuer: attr(&tbs.issuer, "2.5.4.3").or_else(|| attr(&tbs.issuer, "2.5.4.10")),
-        self_signed: tbs.issuer == tbs.subject,
-        serial_hex: serial_hex(tbs.serial_number.as_bytes()),
-        not_before: to_chrono(tbs.validity.not_before).ok_or_else(|| malformed("notBefore"))?,
-        not_after: to_chrono(tbs.validity.not_after).ok_or_else(|| malformed("notAfter"))?,
-        signing_time,
-    };
+    let mut signer = subject_info(
+        &tbs.subject,
+        &tbs.issuer,
+        tbs.serial_number.as_bytes(),
+        to_chrono(tbs.validity.not_before).ok_or_else(|| malformed("notBefore"))?,
+        to_chrono(tbs.validity.not_after).ok_or_else(|| malformed("notAfter"))?,
+    );
+    signer.signing_time = signing_time;
 
     let digest_oid = signer_info.digest_alg.oid.to_string();
     Ok(Signature {
@@ -145,12 +160,15 @@ pub(super) fn parse(der: &[u8]) -> Result<Signature, SignatureError> {
         public_key,
         signature: signer_info.signature.as_bytes().to_vec(),
         signed_attrs,
+        cert_der: cert
+            .to_der()
+            .map_err(|e| malformed(format!("certificate: {e}")))?,
     })
 }
 
 /// The curve OID of GOST key parameters: SEQUENCE { publicKeyParamSet OID, digestParamSet OID
 /// OPTIONAL, … }. Only the first OID matters for verifying.
-fn key_param_set(params: &[u8]) -> Option<String> {
+pub(super) fn key_param_set(params: &[u8]) -> Option<String> {
     let first = *children(params)?.first()?;
     ObjectIdentifier::from_der(first)
         .ok()
@@ -182,8 +200,9 @@ fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
     }
 }
 
-/// The first SignerInfo element of ContentInfo → [0] → SignedData → signerInfos (the last field).
-fn first_signer_info(der: &[u8]) -> Option<&[u8]> {
+/// The SignerInfo elements of ContentInfo → [0] → SignedData → signerInfos (the last field), in
+/// the file's order.
+fn signer_infos(der: &[u8]) -> Option<Vec<&[u8]>> {
     let content_info = children(der)?;
     let explicit = content_info.get(1)?;
     let signed_data = *children(explicit)?.first()?;
@@ -191,7 +210,7 @@ fn first_signer_info(der: &[u8]) -> Option<&[u8]> {
     if signer_infos.first() != Some(&0x31) {
         return None;
     }
-    children(signer_infos)?.first().copied()
+    children(signer_infos)
 }
 
 /// signedAttrs of a SignerInfo as signed: the [0] IMPLICIT element re-tagged as SET (0x31).
@@ -211,7 +230,7 @@ fn raw_signed_attrs(signer_info: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The first value of a subject/issuer attribute, decoded whatever string type the CA chose.
-fn attr(name: &Name, oid: &str) -> Option<String> {
+pub(super) fn attr(name: &Name, oid: &str) -> Option<String> {
     name.0
         .iter()
         .flat_map(|rdn| rdn.0.iter())
@@ -250,7 +269,7 @@ pub(super) fn decode_string(value: &Any) -> Option<String> {
 }
 
 /// Serial number as lowercase hex, without the sign-padding zero bytes DER may add.
-fn serial_hex(bytes: &[u8]) -> String {
+pub(super) fn serial_hex(bytes: &[u8]) -> String {
     let start = bytes
         .iter()
         .position(|b| *b != 0)
@@ -258,7 +277,7 @@ fn serial_hex(bytes: &[u8]) -> String {
     hex::encode(&bytes[start..])
 }
 
-fn to_chrono(t: Time) -> Option<DateTime<Utc>> {
+pub(super) fn to_chrono(t: Time) -> Option<DateTime<Utc>> {
     let secs = i64::try_from(t.to_unix_duration().as_secs()).ok()?;
     DateTime::from_timestamp(secs, 0)
 }

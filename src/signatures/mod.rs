@@ -4,10 +4,12 @@
 //! # API
 //!
 //! ```text
-//! parse(bytes: &[u8]) -> Result<Signature, SignatureError>
+//! parse_all(bytes: &[u8]) -> Result<Cms, SignatureError>
 //!     A detached CMS SignedData as DER, BER, PEM (any "-----BEGIN …-----" label) or bare Base64
-//!     (line breaks, CRLF, trailing NUL/newline tolerated). Takes the first SignerInfo and the
-//!     certificate it names (issuerAndSerialNumber or subjectKeyIdentifier).
+//!     (line breaks, CRLF, trailing NUL/newline tolerated): every SignerInfo with the
+//!     certificate it names (issuerAndSerialNumber or subjectKeyIdentifier), and the other
+//!     certificates the file carries. `parse` gives the first signer only.
+//! check::check(signatures, carried, input) -> check::Report   the verdict with its reasons
 //! Signature::digest_alg(&self) -> DigestAlg          the hash the signer used (digestAlgorithm)
 //! Signature::signer(&self) -> &Signer               certificate subject and dates, signing time
 //! Signature::verify(&self, content_digest) -> Verdict
@@ -24,11 +26,12 @@
 //! # What `Verdict::Valid` means, and what it does not
 //!
 //! Valid means: the document hashes to the signed `messageDigest`, and the signature over it was
-//! made with the private key of the certificate inside the file. It does NOT mean the certificate
-//! is trustworthy: no chain to an accredited CA (ФНС / аккредитованный УЦ), no revocation, no
-//! check of the validity dates against the signing time. Anyone can make a self-signed
-//! certificate with any ИНН in it, so `belongs_to` is only as good as that certificate: show
-//! the issuer (and `Signer::self_signed`) to the person who accepts the report.
+//! made with the private key of the certificate inside the file. It says nothing about the
+//! certificate: [`check`] adds what a lawyer needs (issue 16, trust.md) — the certificate's
+//! dates at the signing time, the chain to a CA of the ministry's list (`trust`, `x509`, each
+//! link verified with GOST), revocation (`crl`), and whether the signer may sign for the member
+//! (its ИНН ЮЛ/ОГРН, an entrepreneur's ИНН/ОГРНИП, or a person under an МЧД, `poa`), giving
+//! «Действительна», «Действительна с замечаниями» or «Недействительна» with every reason.
 //!
 //! # Supported algorithms
 //!
@@ -39,10 +42,16 @@
 //! implemented here, and OpenSSL will not pair them with Streebog, so that pairing is untested),
 //! the test parameter set 1.2.643.2.2.35.0, RSA and ECDSA.
 
+mod chain;
+pub mod check;
 mod cms;
+pub mod crl;
 mod gost;
 mod input;
+pub mod poa;
 pub mod stored;
+pub mod trust;
+pub mod x509;
 
 use chrono::{DateTime, Utc};
 use sha2::Digest as _;
@@ -272,6 +281,8 @@ pub struct Signature {
     public_key: Option<Vec<u8>>,
     signature: Vec<u8>,
     signed_attrs: Option<SignedAttrs>,
+    /// The signer's certificate (DER), for the chain and revocation checks.
+    cert_der: Vec<u8>,
 }
 
 /// Signed attributes, kept in the two encodings a signer may have hashed.
@@ -285,10 +296,42 @@ struct SignedAttrs {
     message_digest: Option<Vec<u8>>,
 }
 
-/// Parses an uploaded signature file. See the module docs for the accepted formats.
+/// Parses an uploaded signature file: its first signer. See the module docs for the accepted
+/// formats.
 pub fn parse(bytes: &[u8]) -> Result<Signature, SignatureError> {
+    parse_all(bytes).map(|mut c| c.signatures.swap_remove(0))
+}
+
+/// Every signer of an uploaded signature file, and the certificates the file carries (the
+/// issuers' certificates, which the chain is built from).
+#[derive(Debug, Clone)]
+pub struct Cms {
+    /// At least one, in the file's order.
+    pub signatures: Vec<Signature>,
+    pub carried: Vec<x509::Cert>,
+}
+
+impl Cms {
+    /// The distinct digests the signers used: the caller computes each over the file.
+    pub fn digest_algs(&self) -> Vec<DigestAlg> {
+        let mut algs: Vec<DigestAlg> = Vec::new();
+        for s in &self.signatures {
+            if !algs.contains(&s.digest_alg) {
+                algs.push(s.digest_alg.clone());
+            }
+        }
+        algs
+    }
+}
+
+/// Parses an uploaded signature file with all its signers.
+pub fn parse_all(bytes: &[u8]) -> Result<Cms, SignatureError> {
     let der = input::to_der(bytes)?;
-    cms::parse(&der)
+    let (signatures, carried) = cms::parse(&der)?;
+    Ok(Cms {
+        signatures,
+        carried,
+    })
 }
 
 impl Signature {
@@ -299,6 +342,11 @@ impl Signature {
 
     pub fn signer(&self) -> &Signer {
         &self.signer
+    }
+
+    /// The signer's certificate, DER.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
     }
 
     /// Hashes `content` with [`Signature::digest_alg`] and verifies.
@@ -402,3 +450,5 @@ impl Signature {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;

@@ -1,9 +1,8 @@
 //! A signature checked against a file in storage: the digest its algorithm needs (streamed
-//! from storage, or the one recorded at upload), and what the form says when the signature
-//! does not belong to the file. One copy for the members' files (`exchange`) and the SRO's
-//! (`messages`).
+//! from storage, or the one recorded at upload). One copy for every stored signature
+//! (`trust::service::verify`).
 
-use super::{DigestAlg, Verdict};
+use super::DigestAlg;
 use crate::storage::Storage;
 
 /// The digest of the blob at `key` by `alg`. `sha256_hex` and `streebog256_hex` are the ones
@@ -31,18 +30,4 @@ pub async fn file_digest(
             .map_err(|e| e.context("re-reading a file for its signature"))?,
         DigestAlg::Other(_) => Vec::new(),
     })
-}
-
-/// Why the signature `sig_name` cannot go with `file_name`, for the form; `None` when the
-/// maths holds or cannot be checked here (the verdict is then kept and shown).
-pub fn refusal(verdict: &Verdict, sig_name: &str, file_name: &str) -> Option<String> {
-    match verdict {
-        Verdict::DigestMismatch => Some(format!(
-            "Подпись «{sig_name}» не соответствует файлу «{file_name}»: подписан другой файл, или файл изменен после подписания"
-        )),
-        Verdict::BadSignature => Some(format!(
-            "Подпись «{sig_name}» к файлу «{file_name}» недействительна: проверка по ГОСТ Р 34.10-2012 не пройдена"
-        )),
-        Verdict::Valid | Verdict::Unsupported(_) => None,
-    }
 }

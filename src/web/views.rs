@@ -150,6 +150,7 @@ impl Chrome {
                 if allows(p, Permission::Administer) {
                     v.push(("Сотрудники", "/office/staff"));
                     v.push(("Журнал аудита", "/office/audit"));
+                    v.push(("Доверенные УЦ", "/office/trust"));
                 }
                 v.push(("Профиль", "/profile"));
                 v

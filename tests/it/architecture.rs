@@ -31,8 +31,8 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "notices", "register", "billing", "messages", "calendar", "members", "reports",
-    "exchange", "archive", "office",
+    "auth", "notices", "trust", "register", "billing", "messages", "calendar", "members",
+    "reports", "exchange", "archive", "office",
 ];
 
 /// The web kit every slice's pages share.
@@ -53,6 +53,11 @@ fn is_access_vocabulary(slice: &str, rest: &str) -> bool {
 /// Each table and the one module that writes it.
 const OWNERS: &[(&str, &str)] = &[
     ("audit_log", "audit"),
+    ("trust_certs", "trust"),
+    ("trust_imports", "trust"),
+    ("crls", "trust"),
+    ("crl_sources", "trust"),
+    ("signature_checks", "trust"),
     ("sro_messages", "messages"),
     ("sro_message_files", "messages"),
     ("sro_message_recipients", "messages"),

@@ -568,7 +568,7 @@ async fn member_sends_the_annual_report_as_the_manual_says() {
     assert!(text.contains("otchet.pdf"));
     assert!(text.contains("curve-tc26-256-a.txt"));
     assert_eq!(
-        text.matches("Подпись соответствует файлу").count(),
+        text.matches("Подпись действительна с замечаниями").count(),
         2,
         "{text}"
     );

@@ -866,7 +866,7 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
     let item = first_id(&location(&r), "/kabinet/items/");
     let html = c.page(&format!("/kabinet/items/{item}")).await;
     assert_eq!(
-        html.matches("Подпись соответствует файлу").count(),
+        html.matches("Подпись действительна с замечаниями").count(),
         4,
         "{html}"
     );
@@ -891,10 +891,15 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("не соответствует файлу «Исправленный.pdf»"),
+        html.contains("к файлу «Исправленный.pdf» недействительна: Подпись не соответствует файлу"),
         "{html}"
     );
-    assert!(html.contains("сертификат выдан другой организации"));
+    assert!(
+        html.contains(
+            "Сертификат выдан не участнику: организации ООО «Вектор» (ИНН ЮЛ 5000987650, ОГРН 1025000987659)"
+        ),
+        "{html}"
+    );
     assert!(html.contains("Подпись к файлу «Просто.pdf» не принята"));
     assert!(html.contains("Документ не отправлен"));
     // The draft keeps the files; a signature can be added next to a file later.
@@ -914,8 +919,9 @@ async fn gost_signatures_are_checked_against_their_files(app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = c.page(&item_page).await;
     assert_eq!(
-        html.matches("Подпись соответствует файлу").count(),
-        6,
+        html.matches("Подпись действительна с замечаниями").count(),
+        // the four, «Просто.pdf»; another company's signature stays refused (issue 16)
+        5,
         "{html}"
     );
 }

@@ -811,7 +811,7 @@ async fn a_refused_signature_stops_the_sending(app: TestApp) {
     let (status, html) = status_and_text(r).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        html.contains("не соответствует файлу «Исправленный.pdf»"),
+        html.contains("к файлу «Исправленный.pdf» недействительна: Подпись не соответствует файлу"),
         "{html}"
     );
     let (draft, status) = letter_status(&app, "Подписанное письмо").await;

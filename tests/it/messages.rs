@@ -398,7 +398,7 @@ async fn the_sros_files_carry_checked_signatures(app: TestApp) {
     .await;
     let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
-        html.contains("не соответствует файлу «Решение.txt»"),
+        html.contains("к файлу «Решение.txt» недействительна: Подпись не соответствует файлу"),
         "{html}"
     );
     assert!(
@@ -423,7 +423,7 @@ async fn the_sros_files_carry_checked_signatures(app: TestApp) {
         "{html}"
     );
     assert!(
-        html.contains("подпись верна, сертификат выдан не СРО"),
+        html.contains("подпись действительна с замечаниями"),
         "{html}"
     );
     let r = expert
@@ -434,7 +434,7 @@ async fn the_sros_files_carry_checked_signatures(app: TestApp) {
     let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let html = head.page(&format!("/kabinet/messages/{id}")).await;
     assert!(
-        html.contains("Решение.pdf.sig") && html.contains("подпись верна"),
+        html.contains("Решение.pdf.sig") && html.contains("подпись действительна"),
         "{html}"
     );
     let sig_link = {

@@ -219,8 +219,8 @@ pub(super) async fn review_item(
 pub(super) async fn download_zip(s: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
     let state = &s.ctx.state;
     let item = service::sent_item(&state.core, id).await?;
-    let entries = journal::zip_entries(&state.core, &item).await?;
-    let body = crate::storage::zip::stream(state.storage.clone(), entries);
+    let parts = journal::zip_parts(&state.core, &item).await?;
+    let body = crate::storage::zip::stream_list(state.storage.clone(), parts);
     let mut res = Response::new(Body::from_stream(body));
     let h = res.headers_mut();
     h.insert(
