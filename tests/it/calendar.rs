@@ -482,7 +482,7 @@ async fn the_calendar_shows_each_role_its_deadlines_and_feeds_a_calendar(app: Te
 }
 
 /// The names and contents of a ZIP's entries (stored ones, as Kabinet writes them).
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let eocd = (0..bytes.len() - 21)
         .rev()
         .find(|i| bytes[*i..*i + 4] == [0x50, 0x4b, 0x05, 0x06])

@@ -24,4 +24,5 @@ mod production;
 mod recovery;
 mod register;
 mod s3;
+mod trust;
 mod walkthrough;
