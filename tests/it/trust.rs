@@ -416,3 +416,63 @@ async fn the_trust_material_loads_from_the_config_and_the_command_line(app: Test
     let html = c.page(&location(&r)).await;
     assert!(html.contains("Подпись действительна;"), "{html}");
 }
+
+both_dbs!(the_fetch_job_keeps_crls_from_the_addresses_in_certificates);
+
+/// `signatures.crl_fetch`: the job downloads each CRL address a signer's certificate named
+/// (here a one-shot HTTP server on loopback; the fixtures name a closed port, which the job
+/// records as an error and survives).
+async fn the_fetch_job_keeps_crls_from_the_addresses_in_certificates(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        load(&admin, "trusted-list.xml", tf("trusted-list.xml"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let r = send(
+        &c,
+        vec![
+            ("file_1", "Отчет.pdf", otchet()),
+            ("sig_1", "Отчет.pdf.sig", tf("director.sig")),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let core = &app.state.core;
+    // The certificate's own address: nothing listens there.
+    assert_eq!(kabinet::trust::fetch::run(core).await.unwrap(), 0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/test-ca.crl", listener.local_addr().unwrap());
+    let crl = tf("test-ca.crl");
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = sock.read(&mut buf).await.unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            crl.len()
+        );
+        sock.write_all(head.as_bytes()).await.unwrap();
+        sock.write_all(&crl).await.unwrap();
+    });
+    let sql = "UPDATE crl_sources SET url = $1";
+    let n = kabinet::on_db!(&app.db, p => sqlx::query(sql).bind(&url).execute(p).await.unwrap().rows_affected());
+    assert_eq!(n, 1, "one address: the one in the certificate");
+    assert_eq!(kabinet::trust::fetch::run(core).await.unwrap(), 1);
+    let html = admin.page("/office/trust").await;
+    assert!(html.contains("из сети"), "{html}");
+    // Signatures are judged with it from now on.
+    let r = send(
+        &c,
+        vec![
+            ("file_1", "Договор.pdf", otchet()),
+            ("sig_1", "revoked.sig", tf("revoked.sig")),
+        ],
+    )
+    .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(html.contains("Сертификат отозван 01.06.2026"), "{html}");
+}
