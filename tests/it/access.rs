@@ -121,6 +121,28 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let draft = crate::exchange::first_id(&location(&r), "/kabinet/items/");
+    // A signed letter: its signature's checks, protocol and re-check (issue 16).
+    let r = upload(
+        &head,
+        "/kabinet/letters/new",
+        "/kabinet/letters",
+        &[("subject", "Подписанное"), ("action", "send")],
+        vec![
+            (
+                "file_1",
+                "Письмо.pdf",
+                crate::exchange::fixture("otchet.pdf"),
+            ),
+            (
+                "sig_1",
+                "Письмо.pdf.sig",
+                crate::exchange::fixture("otchet.pdf.sig"),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let signed_item = crate::exchange::first_id(&location(&r), "/kabinet/items/");
     let r = head
         .post_with_token_from("/kabinet", "/kabinet/extracts", &[])
         .await;
@@ -149,6 +171,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     )
     .await;
     let file = q("SELECT file_id FROM item_files WHERE item_id = $1", item).await;
+    let sig = q(
+        "SELECT signature_file_id FROM item_files WHERE item_id = $1",
+        signed_item,
+    )
+    .await;
     let template_file = q(
         "SELECT file_id FROM section_templates WHERE id >= $1 ORDER BY id LIMIT 1",
         0,
@@ -388,6 +415,17 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "303 404 404 404 404 404 403 403 404",
         ),
         ("GET", "/office/audit".into(), admins),
+        ("GET", "/office/trust".into(), admins),
+        (
+            "GET",
+            format!("/files/{sig}/checks"),
+            "303 200 404 200 404 200 200 200 200",
+        ),
+        (
+            "GET",
+            format!("/files/{sig}/protocol.pdf"),
+            "303 200 404 200 404 200 200 200 200",
+        ),
         ("GET", "/office/register/import".into(), admins),
         ("GET", format!("/office/members/{romashka}/invite"), keepers),
         (
@@ -631,6 +669,16 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             "/office/billing/statements".into(),
             "303 404 404 404 404 403 403 400 400",
+        ),
+        (
+            "POST",
+            "/office/trust".into(),
+            "303 404 404 404 404 403 403 403 400",
+        ),
+        (
+            "POST",
+            format!("/files/{sig}/recheck"),
+            "303 404 404 404 404 303 403 403 303",
         ),
         (
             "POST",
