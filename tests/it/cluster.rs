@@ -784,6 +784,7 @@ async fn periodic_jobs_run_once_per_period_and_outlive_their_instance() {
             "abandoned_imports",
             "accruals",
             "archives",
+            "crl_fetch",
             "file_digests",
             "orphan_files",
             "rate_counters",
