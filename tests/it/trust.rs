@@ -212,6 +212,17 @@ async fn signatures_are_judged_with_the_loaded_trust_and_kept_with_protocols(app
     let html = expert.page(&format!("{checks}?done=rechecked")).await;
     assert!(html.contains("Подпись проверена заново"), "{html}");
     assert_eq!(html.matches("protocol.pdf?check=").count(), 2);
+    // Each signer's certificate, as the protocol has it.
+    for fact in [
+        "ИНН ЮЛ",
+        "7700123459",
+        "ОГРН 1027700123450",
+        "СНИЛС",
+        "Тестовый УЦ",
+        "не отозван",
+    ] {
+        assert!(html.contains(fact), "{fact}: {html}");
+    }
     let newest = html.find(">Действительна<").expect("the new check");
     let older = html
         .find(">Действительна с замечаниями<")

@@ -27,13 +27,48 @@ pub(super) async fn download_file(u: User, Path(id): Path<i64>) -> Result<Respon
     .await
 }
 
+struct SignerView {
+    title: String,
+    /// (label, value) of what the certificate says, empty values left out.
+    details: Vec<(&'static str, String)>,
+}
+
+fn signer_view(s: &crate::signatures::check::SignerReport) -> SignerView {
+    let details = [
+        ("ИНН ЮЛ", s.inn_le.clone()),
+        ("ИНН ФЛ", s.inn.clone()),
+        ("ОГРН / ОГРНИП", s.ogrn.clone()),
+        ("СНИЛС", s.snils.clone()),
+        ("Полномочия", s.authority.clone()),
+        ("Серийный номер", s.serial.clone()),
+        ("Издатель", s.issuer.clone()),
+        (
+            "Срок действия",
+            format!(
+                "{} – {}",
+                fmt::date(&s.not_before.date_naive()),
+                fmt::date(&s.not_after.date_naive())
+            ),
+        ),
+        ("Доверенный УЦ", s.anchor.clone().unwrap_or_default()),
+        ("Отзыв", s.revocation.clone()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    SignerView {
+        title: format!("{} — {}", s.display(), s.status.label()),
+        details,
+    }
+}
+
 struct CheckView {
     id: i64,
     at: String,
     by: String,
     status: &'static str,
     tone: &'static str,
-    signers: Vec<String>,
+    signers: Vec<SignerView>,
     findings: Vec<String>,
     trust_list: String,
 }
@@ -80,12 +115,7 @@ pub(super) async fn show_checks(
                     crate::signatures::check::Status::Valid => "ok",
                     _ => "warn",
                 },
-                signers: c
-                    .report
-                    .signers
-                    .iter()
-                    .map(|s| format!("{} — {}", s.display(), s.status.label()))
-                    .collect(),
+                signers: c.report.signers.iter().map(signer_view).collect(),
                 findings: c.report.findings(),
                 trust_list: c
                     .report
