@@ -52,6 +52,7 @@ fn main() {
             odo_level: Some(1),
             odo_contribution: 200_000 * 100,
             odo_obligations: 12_500_000 * 100,
+            odo_obligations_on: None,
         },
         policies: vec![Policy {
             insurer: "АО «Страховая компания «Пример»".into(),

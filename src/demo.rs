@@ -122,6 +122,7 @@ impl Company {
             odo_level: None,
             odo_contribution: 0,
             odo_obligations: 0,
+            odo_obligations_on: None,
         }
     }
 }
@@ -256,6 +257,7 @@ pub async fn load_if_empty(core: &Core) -> anyhow::Result<Option<Vec<DemoLogin>>
             odo_level: odo.then_some(1),
             odo_contribution: if odo { 200_000 * 100 } else { 0 },
             odo_obligations: if odo { 12_500_000 * 100 } else { 0 },
+            odo_obligations_on: if odo { date(2026, 11, 1) } else { None },
             ..c.entry()
         };
         let mut snapshot = Snapshot::of(entry);

@@ -28,6 +28,7 @@ pub mod archive;
 pub mod auth;
 pub mod billing;
 pub mod calendar;
+pub mod contracts;
 pub mod exchange;
 pub mod members;
 pub mod messages;

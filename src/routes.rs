@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::messages::web::routes(&state))
         .merge(crate::register::web::routes())
         .merge(crate::trust::web::routes())
+        .merge(crate::contracts::web::routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -35,13 +35,18 @@ pub enum Permission {
     SendMessages,
     /// «Архив организации»: everything the company sent and received, in one ZIP.
     CompanyArchive,
+    /// «Договоры»: the company's contracts, their notices and its КФ ОДО position.
+    Contracts,
 }
 
 impl Permission {
     /// A member without this permission is told the page does not exist (404), not that it is
     /// closed to them: money is nobody's business but the head's and the accountant's.
     pub fn hidden(self) -> bool {
-        matches!(self, Permission::Payments | Permission::CompanyArchive)
+        matches!(
+            self,
+            Permission::Payments | Permission::CompanyArchive | Permission::Contracts
+        )
     }
 }
 
@@ -53,7 +58,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
     match who {
         Principal::Member { role, .. } => match what {
             Cabinet => true,
-            Reports => matches!(role, M::Head | M::Reporter),
+            Reports | Contracts => matches!(role, M::Head | M::Reporter),
             CompanyUsers | CompanyArchive => role == M::Head,
             Payments => matches!(role, M::Head | M::Accountant),
             Office | KeepRegister | ManageReports | RegisterIncoming | ReviewDocuments
@@ -68,7 +73,7 @@ pub fn allows(who: Principal, what: Permission) -> bool {
             Billing => matches!(role, S::Expert | S::Accountant | S::Admin),
             ManageBilling => matches!(role, S::Accountant | S::Admin),
             SendMessages => matches!(role, S::Expert | S::Accountant | S::Admin),
-            Cabinet | Reports | CompanyUsers | Payments | CompanyArchive => false,
+            Cabinet | Reports | CompanyUsers | Payments | CompanyArchive | Contracts => false,
         },
     }
 }

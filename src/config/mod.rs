@@ -73,6 +73,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub signatures: SignaturesSettings,
+    #[serde(default)]
+    pub contracts: ContractsSettings,
     /// Directory the config file lives in; relative paths (logo) are resolved against it.
     #[serde(skip)]
     pub config_dir: PathBuf,

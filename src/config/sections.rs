@@ -452,6 +452,25 @@ impl Default for JobsSettings {
     }
 }
 
+/// «Договоры» (issue 18): what counts against the КФ ОДО limit and when the page warns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContractsSettings {
+    /// Whether contracts concluded without competitive procedures count too (the SRO's rules).
+    pub count_direct: bool,
+    /// The share of the level's limit, in percent, from which the member and staff are warned.
+    pub warn_percent: i64,
+}
+
+impl Default for ContractsSettings {
+    fn default() -> Self {
+        Self {
+            count_direct: false,
+            warn_percent: 80,
+        }
+    }
+}
+
 /// What a signature must be to be accepted (issue 16, trust.md): the policy for signers who
 /// are not the member, for chains outside the trusted list, and where the trust material is.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -180,8 +180,7 @@ impl Position {
         }
         let price = events
             .iter()
-            .filter(|e| e.kind == EventKind::Addendum && e.amount > 0)
-            .next_back()
+            .rfind(|e| e.kind == EventKind::Addendum && e.amount > 0)
             .map(|e| e.amount)
             .unwrap_or(self.price);
         let accepted: Kopecks = events
@@ -273,10 +272,7 @@ pub fn standing(
     on: NaiveDate,
 ) -> Standing {
     let current = level.and_then(|n| levels::level(kind, Fund::Odo, n, on));
-    let limit = current
-        .as_ref()
-        .and_then(|l| l.limit_rub)
-        .map(|r| r * 100);
+    let limit = current.as_ref().and_then(|l| l.limit_rub).map(|r| r * 100);
     let share = limit.filter(|l| *l > 0).map(|l| total * 100 / l);
     let over_limit = limit.is_some_and(|l| total > l);
     let over_threshold = share.is_some_and(|s| s >= threshold_percent);

@@ -92,6 +92,8 @@ pub enum Template {
     Act,
     /// «Протокол проверки электронной подписи», data: `trust::protocol::ProtocolDoc`.
     SignatureProtocol,
+    /// «Уведомление о … договора», data: `contracts::notice::NoticeDoc`.
+    ContractNotice,
 }
 
 impl Template {
@@ -104,6 +106,7 @@ impl Template {
             Template::Invoice => "/invoice.typ",
             Template::Act => "/act.typ",
             Template::SignatureProtocol => "/signature_protocol.typ",
+            Template::ContractNotice => "/contract_notice.typ",
         }
     }
 
@@ -115,6 +118,7 @@ impl Template {
             Template::Invoice => include_str!("../../documents/invoice.typ"),
             Template::Act => include_str!("../../documents/act.typ"),
             Template::SignatureProtocol => include_str!("../../documents/signature_protocol.typ"),
+            Template::ContractNotice => include_str!("../../documents/contract_notice.typ"),
         }
     }
 }
@@ -178,6 +182,7 @@ struct Templates {
     invoice: Source,
     act: Source,
     signature_protocol: Source,
+    contract_notice: Source,
     /// `/common.typ`: what the templates share (`#import "/common.typ": breakable`).
     common: Source,
 }
@@ -197,6 +202,10 @@ impl Templates {
                 Template::SignatureProtocol.path(),
                 Template::SignatureProtocol.source(),
             )?,
+            contract_notice: parse(
+                Template::ContractNotice.path(),
+                Template::ContractNotice.source(),
+            )?,
             common: parse(COMMON_PATH, include_str!("../../documents/common.typ"))?,
         })
     }
@@ -209,6 +218,7 @@ impl Templates {
             Template::Invoice => &self.invoice,
             Template::Act => &self.act,
             Template::SignatureProtocol => &self.signature_protocol,
+            Template::ContractNotice => &self.contract_notice,
         }
     }
 }

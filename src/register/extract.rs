@@ -261,7 +261,11 @@ pub fn document(
                 line(
                     "3.4",
                     "Фактический совокупный размер обязательств по договорам, заключенным с использованием конкурентных способов",
-                    if e.odo_level.is_some() { rubles(e.odo_obligations) } else { "—".into() },
+                    match (e.odo_level, e.odo_obligations_on) {
+                        (Some(_), Some(on)) => format!("{} (на {})", rubles(e.odo_obligations), on.format("%d.%m.%Y")),
+                        (Some(_), None) => rubles(e.odo_obligations),
+                        (None, _) => "—".into(),
+                    },
                 ),
                 line("3.5", "Сведения о приостановлении права выполнять работы", suspension),
             ],

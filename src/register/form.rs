@@ -241,6 +241,13 @@ pub const GROUPS: &[(&str, &[Field])] = &[
                 false,
                 "",
             ),
+            f(
+                "odo_obligations_on",
+                "Дата обновления обязательств",
+                Kind::Date,
+                false,
+                "",
+            ),
         ],
     ),
 ];
@@ -296,6 +303,7 @@ pub fn values(e: &Entry) -> HashMap<&'static str, String> {
         ("odo_level", lvl(e.odo_level)),
         ("odo_contribution", money_text(e.odo_contribution)),
         ("odo_obligations", money_text(e.odo_obligations)),
+        ("odo_obligations_on", date_text(&e.odo_obligations_on)),
     ])
 }
 
@@ -334,6 +342,7 @@ pub fn parse(get: &dyn Fn(&str) -> String) -> Result<Entry, FieldErrors> {
     let right_ordinary_from = date("right_ordinary_from");
     let right_dangerous_from = date("right_dangerous_from");
     let right_nuclear_from = date("right_nuclear_from");
+    let odo_obligations_on = date("odo_obligations_on");
     let mut money = |name: &'static str| match parse_rubles(&get(name)) {
         Ok(k) => k,
         Err(m) => {
@@ -411,6 +420,7 @@ pub fn parse(get: &dyn Fn(&str) -> String) -> Result<Entry, FieldErrors> {
         odo_level,
         odo_contribution,
         odo_obligations,
+        odo_obligations_on,
     };
     if errors.is_empty() {
         Ok(entry)

@@ -50,6 +50,9 @@ pub struct Entry {
     pub odo_contribution: Kopecks,
     /// Actual total obligations under contracts concluded by competitive methods.
     pub odo_obligations: Kopecks,
+    /// When the total was last updated (the member's contract notices keep it current).
+    #[serde(default)]
+    pub odo_obligations_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,6 +352,10 @@ impl Entry {
                 "Фактический совокупный размер обязательств",
                 rubles(self.odo_obligations),
             ),
+            (
+                "Дата обновления обязательств",
+                fmt_date(&self.odo_obligations_on),
+            ),
         ]
     }
 }
@@ -499,6 +506,7 @@ pub(crate) mod tests_support {
             odo_level: None,
             odo_contribution: 0,
             odo_obligations: 0,
+            odo_obligations_on: None,
         }
     }
 }

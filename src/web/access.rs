@@ -65,6 +65,8 @@ rules! {
     SendMessages => SendMessages,
     /// «Руководитель»: the company's archive.
     CompanyArchive => CompanyArchive,
+    /// «Руководитель» and «Ответственный за отчетность»: «Договоры».
+    Contracts => Contracts,
 }
 
 fn next_of(parts: &Parts) -> String {

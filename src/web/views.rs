@@ -123,6 +123,9 @@ impl Chrome {
                     v.push(("Отчеты", "/kabinet/reports"));
                     v.push(("Журнал исходящих", "/kabinet/journal"));
                 }
+                if allows(p, Permission::Contracts) {
+                    v.push(("Договоры", "/kabinet/contracts"));
+                }
                 v.push(("Документы от СРО", "/kabinet/messages"));
                 v.push(("Календарь", "/kabinet/calendar"));
                 if allows(p, Permission::Payments) {
@@ -146,6 +149,7 @@ impl Chrome {
                 if allows(p, Permission::SendMessages) {
                     v.push(("Документы членам", "/office/messages"));
                 }
+                v.push(("Договоры", "/office/contracts"));
                 v.push(("Почта", "/office/mail"));
                 if allows(p, Permission::Administer) {
                     v.push(("Сотрудники", "/office/staff"));
@@ -158,6 +162,7 @@ impl Chrome {
         };
         // The longest matching prefix is the active item ("/kabinet/company" over "/kabinet").
         let allows_manage = user.is_some_and(|u| allows(u.principal, Permission::ManageBilling));
+        let allows_admin = user.is_some_and(|u| allows(u.principal, Permission::Administer));
         let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
         let active = items
             .iter()
@@ -192,6 +197,16 @@ impl Chrome {
                         ("Новое сообщение", "/office/messages/new"),
                         ("Напоминания", "/office/reminders"),
                     ],
+                    "/office/contracts" => {
+                        let mut v = vec![
+                            ("Уведомления о договорах", "/office/contracts"),
+                            ("КФ ОДО: обязательства", "/office/contracts/odo"),
+                        ];
+                        if allows_admin {
+                            v.push(("Производственный календарь", "/office/workdays"));
+                        }
+                        v
+                    }
                     "/office/members" => vec![
                         ("Список членов", "/office/members"),
                         ("Журнал выписок", "/office/extracts"),

@@ -31,8 +31,19 @@ const INFRA: &[&str] = &[
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
 const SLICES: &[&str] = &[
-    "auth", "notices", "trust", "register", "billing", "messages", "calendar", "members",
-    "reports", "exchange", "archive", "office",
+    "auth",
+    "notices",
+    "trust",
+    "register",
+    "billing",
+    "messages",
+    "calendar",
+    "members",
+    "reports",
+    "exchange",
+    "contracts",
+    "archive",
+    "office",
 ];
 
 /// The web kit every slice's pages share.
@@ -53,6 +64,10 @@ fn is_access_vocabulary(slice: &str, rest: &str) -> bool {
 /// Each table and the one module that writes it.
 const OWNERS: &[(&str, &str)] = &[
     ("audit_log", "audit"),
+    ("contracts", "contracts"),
+    ("contract_events", "contracts"),
+    ("work_calendar", "contracts"),
+    ("contract_totals", "contracts"),
     ("trust_certs", "trust"),
     ("trust_imports", "trust"),
     ("crls", "trust"),
@@ -152,6 +167,9 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("exchange", "members"),
     ("exchange", "report_sections"),
     ("exchange", "users"),
+    ("contracts", "items"),
+    ("contracts", "members"),
+    ("contracts", "users"),
     ("demo", "members"),
     ("demo", "users"),
 ];

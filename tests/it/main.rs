@@ -11,6 +11,7 @@ mod browser;
 mod calendar;
 mod cli;
 mod cluster;
+mod contracts;
 mod exchange;
 mod fuzz;
 mod hardening;

@@ -23,7 +23,7 @@ pub const ENTRY_COLUMNS: &str = "m.id, m.full_name, m.short_name, m.inn, m.ogrn,
     m.admitted_on, m.admission_decision_number, m.admission_decision_date, m.admission_effective_on, \
     m.terminated_on, m.termination_reason, m.suspended_from, m.suspended_until, m.suspension_reason, \
     m.right_ordinary_from, m.right_dangerous_from, m.right_nuclear_from, m.vv_level, m.vv_contribution, \
-    m.odo_level, m.odo_contribution, m.odo_obligations, m.register_version, m.expert_id, m.updated_at";
+    m.odo_level, m.odo_contribution, m.odo_obligations, m.odo_obligations_on, m.register_version, m.expert_id, m.updated_at";
 
 pub async fn entry(db: &Db, id: i64) -> DbResult<Option<Member>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM members m WHERE m.id = $1");
@@ -210,10 +210,11 @@ macro_rules! bind_entry {
             .bind($e.odo_level)
             .bind($e.odo_contribution)
             .bind($e.odo_obligations)
+            .bind($e.odo_obligations_on)
     };
 }
 
-const ENTRY_SET: [&str; 31] = [
+const ENTRY_SET: [&str; 32] = [
     "full_name",
     "short_name",
     "inn",
@@ -245,6 +246,7 @@ const ENTRY_SET: [&str; 31] = [
     "odo_level",
     "odo_contribution",
     "odo_obligations",
+    "odo_obligations_on",
 ];
 
 /// A new entry at version 1; with `import_batch`, staged (invisible until [`switch_batch`]).

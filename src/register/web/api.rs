@@ -154,6 +154,8 @@ pub struct Member {
     pub odo: Option<Liability>,
     /// Actual total obligations under competitive contracts, in kopecks.
     pub odo_obligations_kopecks: Option<i64>,
+    /// The date the total was last updated (YYYY-MM-DD).
+    pub odo_obligations_on: Option<String>,
     pub insurance: Vec<InsurancePolicy>,
     pub inspections: Vec<InspectionRecord>,
     pub disciplinary_measures: Vec<DisciplinaryMeasure>,
@@ -254,6 +256,7 @@ pub fn member(state: &AppState, row: &MemberRow, s: &Snapshot) -> Member {
         vv: liability(Fund::Vv, e.vv_level, e.vv_contribution),
         odo: liability(Fund::Odo, e.odo_level, e.odo_contribution),
         odo_obligations_kopecks: e.odo_level.map(|_| e.odo_obligations),
+        odo_obligations_on: e.odo_level.and(iso(&e.odo_obligations_on)),
         insurance: s
             .policies
             .iter()

@@ -308,8 +308,20 @@ pub fn public_facts(state: &AppState, s: &Snapshot) -> Vec<Facts> {
         ("Уровень ответственности по КФ возмещения вреда".into(), level(Fund::Vv, e.vv_level, e.vv_contribution)),
         ("Уровень ответственности по КФ обеспечения договорных обязательств".into(), level(Fund::Odo, e.odo_level, e.odo_contribution)),
         (
+            "Право заключать договоры с использованием конкурентных способов".into(),
+            if e.odo_level.is_some() {
+                "Действует без ограничений, в пределах фактического совокупного размера обязательств".into()
+            } else {
+                "Нет".into()
+            },
+        ),
+        (
             "Фактический совокупный размер обязательств по договорам, заключенным конкурентными способами".into(),
-            if e.odo_level.is_some() { views::rubles(e.odo_obligations) } else { "—".into() },
+            match (e.odo_level, e.odo_obligations_on) {
+                (Some(_), Some(on)) => format!("{} (дата обновления {})", views::rubles(e.odo_obligations), on.format("%d.%m.%Y")),
+                (Some(_), None) => views::rubles(e.odo_obligations),
+                (None, _) => "—".into(),
+            },
         ),
     ];
     let list = |items: Vec<String>| {

@@ -1,0 +1,146 @@
+//! The staff's side of «Договоры»: the journal of notices with each one's state, the members'
+//! КФ ОДО positions, and the production calendar the deadlines are counted on.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::model::{self, Kind, Standing};
+use super::service::{ContractError, date_field};
+use super::store::{self, JournalRow, OdoRow};
+use crate::audit::{self, Actor, Event as AuditEvent};
+use crate::core::Core;
+use crate::validation::FieldErrors;
+
+/// Where an event's notice stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeState {
+    /// Sent to the SRO on or before the deadline.
+    OnTime,
+    /// Sent after the deadline (accepted, marked late).
+    Late,
+    /// Not sent, the deadline not passed yet.
+    Due,
+    /// Not sent, the deadline passed.
+    Missing,
+}
+
+impl NoticeState {
+    pub fn of(
+        due_on: NaiveDate,
+        sent_at: Option<chrono::DateTime<chrono::Utc>>,
+        today: NaiveDate,
+    ) -> Self {
+        match sent_at.map(crate::clock::moscow_date) {
+            Some(d) if d <= due_on => NoticeState::OnTime,
+            Some(_) => NoticeState::Late,
+            None if today <= due_on => NoticeState::Due,
+            None => NoticeState::Missing,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            NoticeState::OnTime => "on_time",
+            NoticeState::Late => "late",
+            NoticeState::Due => "due",
+            NoticeState::Missing => "missing",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeState::OnTime => "уведомление отправлено в срок",
+            NoticeState::Late => "уведомление отправлено с опозданием",
+            NoticeState::Due => "уведомление не отправлено",
+            NoticeState::Missing => "уведомление не отправлено, срок истек",
+        }
+    }
+}
+
+/// The staff's journal of notices: events of the period with their notice's state.
+pub async fn journal(
+    core: &Core,
+    member_id: Option<i64>,
+    kind: Option<Kind>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(JournalRow, NoticeState)>, ContractError> {
+    let today = core.today();
+    Ok(
+        store::journal(&core.db, member_id, kind.map(Kind::code), from, to, 1000)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let s = NoticeState::of(r.due_on, r.item_sent_at, today);
+                (r, s)
+            })
+            .collect(),
+    )
+}
+
+/// The members with the КФ ОДО right and where each stands.
+pub async fn odo_positions(core: &Core) -> Result<Vec<(OdoRow, Standing)>, ContractError> {
+    let today = core.today();
+    let kind = core.settings.sro.kind;
+    let pct = core.settings.contracts.warn_percent;
+    Ok(store::odo_members(&core.db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let s = model::standing(kind, Some(r.odo_level), r.total.unwrap_or(0), pct, today);
+            (r, s)
+        })
+        .collect())
+}
+
+/// The production calendar's exceptions of a year.
+pub async fn calendar_year(
+    core: &Core,
+    year: i32,
+) -> Result<Vec<(NaiveDate, bool, String)>, ContractError> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(ContractError::NotFound)?;
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or(ContractError::NotFound)?;
+    Ok(store::calendar(&core.db, from, to).await?)
+}
+
+/// Marks a day as a holiday, a working day, or (remove) back to the weekday rule; audited.
+pub async fn set_day(
+    core: &Core,
+    actor: &Actor,
+    day: &str,
+    what: &str,
+    note: &str,
+) -> Result<NaiveDate, ContractError> {
+    let mut e = FieldErrors::new();
+    let day = date_field(&mut e, "day", day, true);
+    let Some(day) = day else {
+        return Err(ContractError::Invalid(e));
+    };
+    let mut tx = core.db.begin().await?;
+    match what {
+        "holiday" => store::set_day(&mut tx, day, false, note.trim()).await?,
+        "working" => store::set_day(&mut tx, day, true, note.trim()).await?,
+        "remove" => store::delete_day(&mut tx, day).await?,
+        _ => {
+            return Err(ContractError::Invalid(FieldErrors::one(
+                "what",
+                "Выберите: нерабочий день, рабочий день или удалить",
+            )));
+        }
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        AuditEvent::new(
+            "workdays.change",
+            "work_calendar",
+            day,
+            serde_json::json!({"what": what, "note": note.trim()}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(day)
+}
+
+/// Today's year, for the calendar page.
+pub fn this_year(core: &Core) -> i32 {
+    core.today().year()
+}

@@ -1,0 +1,395 @@
+//! «Договоры» (issue 18): a member records contracts and their events; each event's notice is
+//! due on the third working day of the production calendar and goes to the SRO as a letter of
+//! the exchange with a generated PDF (late ones accepted and marked); the actual total
+//! obligations follow addenda and execution and stand against the КФ ОДО level with the level
+//! advice; the register publishes the total with its date; staff see the journal of notices
+//! and the members' positions. The arithmetic and the calendar one by one are unit tests
+//! (src/contracts/model.rs).
+
+use reqwest::StatusCode;
+
+use crate::auth::Browserless;
+use crate::both_dbs;
+use crate::exchange::{first_id, fixture, member, upload};
+use crate::helpers::*;
+
+/// Normalised page text: non-breaking spaces (in sums) as plain ones.
+async fn text(c: &Browserless<'_>, path: &str) -> String {
+    let (s, html) = c.get_html(path).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {html}");
+    html.replace('\u{a0}', " ")
+}
+
+async fn add_contract(
+    c: &Browserless<'_>,
+    number: &str,
+    signed_on: &str,
+    price: &str,
+    method: &str,
+) -> i64 {
+    let r = c
+        .post_with_token_from(
+            "/kabinet/contracts/new",
+            "/kabinet/contracts",
+            &[
+                ("number", number),
+                ("signed_on", signed_on),
+                ("customer_name", "ГКУ «Дирекция капитального строительства»"),
+                ("customer_inn", "7701234560"),
+                (
+                    "subject",
+                    "Разработка проектной документации школы на 550 мест",
+                ),
+                ("kind", "design"),
+                ("price", price),
+                ("method", method),
+                ("procurement_id", "0373200001226000017"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    first_id(&location(&r), "/kabinet/contracts/")
+}
+
+async fn add_event(
+    c: &Browserless<'_>,
+    contract: i64,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = format!("/kabinet/contracts/{contract}");
+    c.post_with_token_from(&page, &format!("{page}/events"), fields)
+        .await
+}
+
+fn iso(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+both_dbs!(
+    contracts_are_notified_on_working_days_and_counted_against_the_level,
+    the_production_calendar_is_data_the_sro_keeps
+);
+
+async fn contracts_are_notified_on_working_days_and_counted_against_the_level(app: TestApp) {
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let page = text(&head, "/kabinet/contracts").await;
+    assert!(page.contains("первый уровень"), "{page}");
+    assert!(
+        page.contains("25 000 000 ₽"),
+        "the designers' first level: {page}"
+    );
+
+    // Bad input: every message at its field, nothing written.
+    let r = head
+        .post_with_token_from(
+            "/kabinet/contracts/new",
+            "/kabinet/contracts",
+            &[
+                ("number", ""),
+                ("signed_on", "2026-03-06"),
+                ("customer_name", "ГКУ"),
+                ("customer_inn", "7701234561"),
+                ("subject", "Проект"),
+                ("kind", "design"),
+                ("price", "сто"),
+                ("method", "44fz"),
+            ],
+        )
+        .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    for m in [
+        "Укажите номер договора",
+        "ИНН заказчика: 10 цифр",
+        "укажите реестровый номер закупки или ИКЗ",
+    ] {
+        assert!(html.contains(m), "{m}: {html}");
+    }
+    assert!(
+        text(&head, "/kabinet/contracts")
+            .await
+            .contains("Договоров пока нет")
+    );
+
+    // Friday 06.03.2026, and Monday 09.03 is a holiday: the notice is due on Thursday 12.03.
+    let a = add_contract(&head, "П-17/2026", "2026-03-06", "15 000 000", "44fz").await;
+    let card = text(&head, &format!("/kabinet/contracts/{a}")).await;
+    assert!(card.contains("12.03.2026"), "{card}");
+    assert!(
+        card.contains("уведомление не отправлено, срок истек"),
+        "{card}"
+    );
+    let event = first_id(&card, &format!("/kabinet/contracts/{a}/events/"));
+
+    // The notice: a letter of the exchange with the generated PDF; the member adds the
+    // supporting document with its signature and sends it.
+    let notice_path = format!("/kabinet/contracts/{a}/events/{event}/notice");
+    let r = head
+        .post_with_token_from(&format!("/kabinet/contracts/{a}"), &notice_path, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let item_page = location(&r);
+    let item = first_id(&item_page, "/kabinet/items/");
+    // A second click opens the same letter.
+    let r = head
+        .post_with_token_from(&format!("/kabinet/contracts/{a}"), &notice_path, &[])
+        .await;
+    assert_eq!(location(&r), item_page);
+    let html = text(&head, &item_page).await;
+    assert!(
+        html.contains("Уведомление о заключении договора № П-17/2026 от 06.03.2026"),
+        "{html}"
+    );
+    let pdf_id = first_id(&html, "/files/");
+    let r = head.get(&format!("/files/{pdf_id}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let pdf = r.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("n.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let pdf_text = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    for m in [
+        "Уведомление о заключении договора",
+        "П-17/2026",
+        "12.03.2026",
+        "7701234560",
+        "15 000 000",
+    ] {
+        assert!(pdf_text.contains(m), "{m}: {pdf_text}");
+    }
+    let r = upload(
+        &head,
+        &item_page,
+        &item_page,
+        &[
+            (
+                "subject",
+                "Уведомление о заключении договора № П-17/2026 от 06.03.2026",
+            ),
+            ("body", "Направляем уведомление"),
+            ("action", "send"),
+        ],
+        vec![
+            ("file_1", "Договор П-17.pdf", fixture("otchet.pdf")),
+            ("sig_1", "Договор П-17.pdf.sig", fixture("otchet.pdf.sig")),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let card = text(&head, &format!("/kabinet/contracts/{a}")).await;
+    assert!(
+        card.contains("уведомление отправлено с опозданием"),
+        "{card}"
+    );
+    // The SRO registers it like any letter.
+    let registrar = member(&app, "registrar@sro.example", "Registrar-2026!").await;
+    let r = registrar
+        .post_with_token_from(
+            &format!("/office/items/{item}"),
+            &format!("/office/items/{item}/register"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Today: a direct contract (not counted) and a competitive one.
+    let today = app.clock.today();
+    add_contract(&head, "Д-1", &iso(today), "5 000 000", "direct").await;
+    let c = add_contract(&head, "К-2", &iso(today), "8 000 000", "223fz").await;
+    let page = text(&head, "/kabinet/contracts").await;
+    assert!(page.contains("<strong>23 000 000 ₽</strong>"), "{page}");
+    assert!(page.contains("Использовано 92 %"), "{page}");
+    // The total at an earlier date: only the first contract.
+    let page = text(&head, "/kabinet/contracts?on=2026-03-06").await;
+    assert!(page.contains("<strong>15 000 000 ₽</strong>"), "{page}");
+
+    // An addendum today; its notice is not due yet. Ten days on, it is overdue.
+    let r = add_event(
+        &head,
+        c,
+        &[
+            ("kind", "addendum"),
+            ("event_date", &iso(today)),
+            ("amount", "9 000 000"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = add_event(
+        &head,
+        c,
+        &[("kind", "act"), ("event_date", &iso(today)), ("amount", "")],
+    )
+    .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(html.contains("Укажите сумму принятых работ"), "{html}");
+    let card = text(&head, &format!("/kabinet/contracts/{c}")).await;
+    assert!(card.contains("новая цена 9 000 000 ₽"), "{card}");
+    assert!(card.contains("уведомление не отправлено"), "{card}");
+    assert!(!card.contains("срок истек"), "not due yet: {card}");
+    app.clock.advance(chrono::Duration::days(10));
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let card = text(&head, &format!("/kabinet/contracts/{c}")).await;
+    assert_eq!(
+        card.matches("уведомление не отправлено, срок истек")
+            .count(),
+        2,
+        "{card}"
+    );
+
+    // Over the limit: 15 + 9 + 30 = 54 million > 25; designers need the third level
+    // (300 million), 2 500 000 − 150 000 more to the fund.
+    let today = app.clock.today();
+    add_contract(&head, "К-3", &iso(today), "30 000 000", "pp615").await;
+    let page = text(&head, "/kabinet/contracts").await;
+    assert!(page.contains("превышает предельный размер"), "{page}");
+    assert!(
+        page.contains("Нужен третий уровень ответственности по КФ ОДО")
+            && page.contains("2 350 000 ₽"),
+        "{page}"
+    );
+    let notes = text(&head, "/kabinet/notifications").await;
+    assert!(
+        notes.contains("превысил предельный размер обязательств"),
+        "{notes}"
+    );
+    // Execution of the first contract drops it: 39 million.
+    let r = add_event(
+        &head,
+        a,
+        &[("kind", "executed"), ("event_date", &iso(today))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = text(&head, "/kabinet/contracts").await;
+    assert!(page.contains("<strong>39 000 000 ₽</strong>"), "{page}");
+    let r = add_event(
+        &head,
+        a,
+        &[
+            ("kind", "act"),
+            ("event_date", &iso(today)),
+            ("amount", "1"),
+        ],
+    )
+    .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        html.contains("Договор уже исполнен или расторгнут"),
+        "{html}"
+    );
+
+    // The register publishes the total with its date; so does the API.
+    let card = app.get_html(&format!("/reestr/{MEMBER_INN}")).await;
+    assert_eq!(card.0, StatusCode::OK);
+    let public = card.1.replace('\u{a0}', " ");
+    let on = today.format("%d.%m.%Y").to_string();
+    assert!(
+        public.contains(&format!("39 000 000 ₽ (дата обновления {on})")),
+        "{public}"
+    );
+    assert!(public.contains("в пределах фактического совокупного размера обязательств"));
+    let r = app.get(&format!("/api/v1/register/inn/{MEMBER_INN}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let json: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(json["odo_obligations_kopecks"], 3_900_000_000i64, "{json}");
+    assert_eq!(json["odo_obligations_on"], iso(today), "{json}");
+
+    // Staff: the journal by state, the members over the limit.
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    let journal = text(&expert, "/office/contracts?from=2026-01-01&state=late").await;
+    assert!(
+        journal.contains("№ П-17/2026 от 06.03.2026") && journal.contains("с опозданием"),
+        "{journal}"
+    );
+    assert!(!journal.contains("К-2"), "{journal}");
+    let journal = text(&expert, "/office/contracts?from=2026-01-01&state=missing").await;
+    assert!(journal.contains("К-2"), "{journal}");
+    let odo = text(&expert, "/office/contracts/odo?filter=limit").await;
+    assert!(odo.contains("Ромашка") && odo.contains("превышен"), "{odo}");
+    let odo = text(&expert, "/office/contracts/odo?filter=limit&mine=1").await;
+    assert!(odo.contains("Ромашка"), "the expert's own member: {odo}");
+
+    // Who may not: the company's accountant and another company get 404.
+    let buh = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+    for path in [
+        "/kabinet/contracts".to_string(),
+        format!("/kabinet/contracts/{a}"),
+    ] {
+        let (s, _) = buh.get_html(&path).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+    }
+    let other = member(&app, OTHER_MEMBER_EMAIL, OTHER_MEMBER_PASSWORD).await;
+    let (s, html) = other.get_html(&format!("/kabinet/contracts/{a}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!html.contains("П-17/2026"));
+    let r = other
+        .post_with_token_from(
+            "/kabinet/contracts",
+            &format!("/kabinet/contracts/{a}/events"),
+            &[("kind", "executed"), ("event_date", &iso(today))],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (s, page) = other.get_html("/kabinet/contracts").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!page.contains("П-17/2026") && page.contains("Договоров пока нет"));
+}
+
+async fn the_production_calendar_is_data_the_sro_keeps(app: TestApp) {
+    let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = text(&admin, "/office/workdays?year=2026").await;
+    assert!(
+        page.contains("09.03.2026") && page.contains("Перенос с 08.03"),
+        "{page}"
+    );
+    // Two more days off after 09.03 (test data), and a working Saturday.
+    for (day, what) in [
+        ("2026-03-10", "holiday"),
+        ("2026-03-11", "holiday"),
+        ("2026-03-14", "working"),
+    ] {
+        let r = admin
+            .post_with_token_from(
+                "/office/workdays",
+                "/office/workdays",
+                &[("day", day), ("what", what), ("note", "проверка")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let r = admin
+        .post_with_token_from(
+            "/office/workdays",
+            "/office/workdays",
+            &[("day", "31.02.2026"), ("what", "holiday")],
+        )
+        .await;
+    expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    let (s, _) = expert.get_html("/office/workdays").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // 06.03 (Fri) → 12, 13 (Thu, Fri), 14 (the working Saturday): due 14.03.2026.
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let a = add_contract(&head, "П-1", "2026-03-06", "1 000 000", "44fz").await;
+    let card = text(&head, &format!("/kabinet/contracts/{a}")).await;
+    assert!(card.contains("14.03.2026"), "{card}");
+    let audit = text(&admin, "/office/audit").await;
+    assert!(
+        audit.contains("Производственный календарь изменен"),
+        "{audit}"
+    );
+}
