@@ -143,6 +143,25 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let signed_item = crate::exchange::first_id(&location(&r), "/kabinet/items/");
+    // A contract (issue 18).
+    let r = head
+        .post_with_token_from(
+            "/kabinet/contracts/new",
+            "/kabinet/contracts",
+            &[
+                ("number", "1/26"),
+                ("signed_on", "2026-03-06"),
+                ("customer_name", "ГКУ"),
+                ("customer_inn", "7701234560"),
+                ("subject", "Проект"),
+                ("kind", "design"),
+                ("price", "1000000"),
+                ("method", "direct"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let contract = crate::exchange::first_id(&location(&r), "/kabinet/contracts/");
     let r = head
         .post_with_token_from("/kabinet", "/kabinet/extracts", &[])
         .await;
@@ -171,6 +190,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
     )
     .await;
     let file = q("SELECT file_id FROM item_files WHERE item_id = $1", item).await;
+    let contract_event = q(
+        "SELECT MIN(id) FROM contract_events WHERE contract_id = $1",
+        contract,
+    )
+    .await;
     let sig = q(
         "SELECT signature_file_id FROM item_files WHERE item_id = $1",
         signed_item,
@@ -416,6 +440,24 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ),
         ("GET", "/office/audit".into(), admins),
         ("GET", "/office/trust".into(), admins),
+        (
+            "GET",
+            "/kabinet/contracts".into(),
+            "303 200 404 200 200 404 404 404 404",
+        ),
+        (
+            "GET",
+            "/kabinet/contracts/new".into(),
+            "303 200 404 200 200 404 404 404 404",
+        ),
+        (
+            "GET",
+            format!("/kabinet/contracts/{contract}"),
+            "303 200 404 200 404 404 404 404 404",
+        ),
+        ("GET", "/office/contracts".into(), office),
+        ("GET", "/office/contracts/odo".into(), office),
+        ("GET", "/office/workdays".into(), admins),
         (
             "GET",
             format!("/files/{sig}/checks"),
@@ -669,6 +711,26 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             "/office/billing/statements".into(),
             "303 404 404 404 404 403 403 400 400",
+        ),
+        (
+            "POST",
+            "/kabinet/contracts".into(),
+            "303 422 404 422 422 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/contracts/{contract}/events"),
+            "303 422 404 422 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            format!("/kabinet/contracts/{contract}/events/{contract_event}/notice"),
+            "303 303 404 303 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            "/office/workdays".into(),
+            "303 404 404 404 404 403 403 403 422",
         ),
         (
             "POST",
