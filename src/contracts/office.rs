@@ -90,6 +90,25 @@ pub async fn odo_positions(core: &Core) -> Result<Vec<(OdoRow, Standing)>, Contr
         .collect())
 }
 
+/// The staff's work queue: members over their limit and notices overdue (of one expert's
+/// members, or all), the last year's.
+pub async fn queue(core: &Core, expert_id: Option<i64>) -> Result<(i64, i64), ContractError> {
+    let over = odo_positions(core)
+        .await?
+        .iter()
+        .filter(|(r, s)| s.over_limit && (expert_id.is_none() || r.expert_id == expert_id))
+        .count() as i64;
+    let today = core.today();
+    let missing = journal(core, None, None, today - chrono::Days::new(365), today)
+        .await?
+        .iter()
+        .filter(|(r, s)| {
+            *s == NoticeState::Missing && (expert_id.is_none() || r.expert_id == expert_id)
+        })
+        .count() as i64;
+    Ok((over, missing))
+}
+
 /// The production calendar's exceptions of a year.
 pub async fn calendar_year(
     core: &Core,

@@ -241,6 +241,7 @@ pub struct JournalRow {
     pub contract_id: i64,
     pub member_id: i64,
     pub short_name: String,
+    pub expert_id: Option<i64>,
     pub number: String,
     pub signed_on: NaiveDate,
     pub contract_kind: String,
@@ -261,7 +262,7 @@ pub async fn journal(
     to: NaiveDate,
     limit: i64,
 ) -> DbResult<Vec<JournalRow>> {
-    let sql = "SELECT e.id AS event_id, c.id AS contract_id, c.member_id, m.short_name, c.number, c.signed_on, \
+    let sql = "SELECT e.id AS event_id, c.id AS contract_id, c.member_id, m.short_name, m.expert_id, c.number, c.signed_on, \
                c.kind AS contract_kind, e.kind, e.event_date, e.due_on, e.notice_item_id, \
                CASE WHEN i.status <> 'draft' THEN i.sent_at END AS item_sent_at, i.incoming_number AS item_incoming \
                FROM contract_events e JOIN contracts c ON c.id = e.contract_id JOIN members m ON m.id = c.member_id \

@@ -56,6 +56,19 @@ pub async fn work_queue(
             count: overdue,
             href: format!("/office/inbox?status=registered{mine}"),
         });
+        let (over, missing) = crate::contracts::office::queue(core, expert_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tasks.push(Task {
+            label: "Превышен предельный размер обязательств по КФ ОДО",
+            count: over,
+            href: format!("/office/contracts/odo?filter=limit{mine}"),
+        });
+        tasks.push(Task {
+            label: "Уведомления о договорах не поступили в срок",
+            count: missing,
+            href: "/office/contracts?state=missing".into(),
+        });
         tasks.push(Task {
             label: "Договор страхования истекает в ближайшие 30 дней",
             count: crate::register::experts::expiring_policies(core, 30, expert_id).await?,

@@ -322,6 +322,17 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
     assert!(odo.contains("Ромашка") && odo.contains("превышен"), "{odo}");
     let odo = text(&expert, "/office/contracts/odo?filter=limit&mine=1").await;
     assert!(odo.contains("Ромашка"), "the expert's own member: {odo}");
+    // «Рабочий стол»: the expert's tasks.
+    let desk = text(&expert, "/office").await;
+    assert_eq!(
+        crate::walkthrough::task(&desk, "Превышен предельный размер обязательств по КФ ОДО"),
+        1
+    );
+    assert_eq!(
+        crate::walkthrough::task(&desk, "Уведомления о договорах не поступили в срок"),
+        3,
+        "the conclusions of Д-1 and К-2, the addendum of К-2"
+    );
 
     // Who may not: the company's accountant and another company get 404.
     let buh = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;

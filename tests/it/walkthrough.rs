@@ -147,7 +147,7 @@ async fn the_password_hint_is_the_rule() {
     assert!(template.contains(PASSWORD_RULE));
 }
 
-fn task(html: &str, label: &str) -> i64 {
+pub fn task(html: &str, label: &str) -> i64 {
     let marker = format!("</span> <span class=\"stat-label\">{label}</span>");
     let at = html
         .find(&marker)
