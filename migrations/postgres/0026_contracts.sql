@@ -75,3 +75,8 @@ CREATE TABLE contract_totals (
 -- it has the new column (PostgreSQL fixes a view's columns when it is created).
 ALTER TABLE member_rows ADD COLUMN odo_obligations_on DATE;
 CREATE OR REPLACE VIEW members AS SELECT * FROM member_rows WHERE import_batch IS NULL;
+
+-- Reminders of notices that are due (a rule of «Напоминания»).
+ALTER TABLE reminder_rules DROP CONSTRAINT reminder_rules_code_check;
+ALTER TABLE reminder_rules ADD CONSTRAINT reminder_rules_code_check
+    CHECK (code IN ('sections', 'charges', 'policies', 'inspections', 'answers', 'contracts'));

@@ -76,3 +76,17 @@ CREATE TABLE contract_totals (
 ALTER TABLE member_rows ADD COLUMN odo_obligations_on TEXT;
 DROP VIEW members;
 CREATE VIEW members AS SELECT * FROM member_rows WHERE import_batch IS NULL;
+
+-- Reminders of notices that are due (a rule of «Напоминания»): SQLite changes a CHECK by
+-- building the table again.
+CREATE TABLE reminder_rules_new (
+    code       TEXT PRIMARY KEY CHECK (code IN ('sections', 'charges', 'policies', 'inspections', 'answers', 'contracts')),
+    stages     TEXT NOT NULL,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    updated_by TEXT NOT NULL DEFAULT '',
+    updated_at TEXT
+);
+INSERT INTO reminder_rules_new (code, stages, enabled, updated_by, updated_at)
+    SELECT code, stages, enabled, updated_by, updated_at FROM reminder_rules;
+DROP TABLE reminder_rules;
+ALTER TABLE reminder_rules_new RENAME TO reminder_rules;

@@ -18,15 +18,18 @@ pub enum Rule {
     Inspections,
     /// An SRO message that asks for an answer by a date.
     Answers,
+    /// A contract's event to notify within three working days (issue 18).
+    Contracts,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] = [
+    pub const ALL: [Rule; 6] = [
         Rule::Sections,
         Rule::Charges,
         Rule::Policies,
         Rule::Inspections,
         Rule::Answers,
+        Rule::Contracts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Rule {
             Rule::Policies => "policies",
             Rule::Inspections => "inspections",
             Rule::Answers => "answers",
+            Rule::Contracts => "contracts",
         }
     }
 
@@ -51,6 +55,7 @@ impl Rule {
             Rule::Policies => "stages_policies",
             Rule::Inspections => "stages_inspections",
             Rule::Answers => "stages_answers",
+            Rule::Contracts => "stages_contracts",
         }
     }
 
@@ -61,6 +66,7 @@ impl Rule {
             Rule::Policies => "Договоры страхования",
             Rule::Inspections => "Плановые проверки",
             Rule::Answers => "Ответы на документы СРО",
+            Rule::Contracts => "Уведомления о договорах",
         }
     }
 
@@ -72,6 +78,7 @@ impl Rule {
             Rule::Policies => vec![-30, -14, -3, 0],
             Rule::Inspections => vec![-14, -3],
             Rule::Answers => vec![-3, 0, 1],
+            Rule::Contracts => vec![-2, 0, 1],
         }
     }
 
@@ -81,7 +88,7 @@ impl Rule {
     pub fn read_by(self, role: MemberRole) -> bool {
         match self {
             Rule::Charges => matches!(role, MemberRole::Head | MemberRole::Accountant),
-            Rule::Sections | Rule::Inspections | Rule::Answers => {
+            Rule::Sections | Rule::Inspections | Rule::Answers | Rule::Contracts => {
                 matches!(role, MemberRole::Head | MemberRole::Reporter)
             }
             Rule::Policies => role == MemberRole::Head,

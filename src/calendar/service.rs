@@ -92,6 +92,24 @@ fn deadline(rule: Rule, r: &SourceRow, today: NaiveDate) -> Deadline {
                 .map(|t| format!("ответ отправлен {}", day_of(t))),
             format!("/kabinet/messages/{}", r.n),
         ),
+        Rule::Contracts => (
+            r.object_id.to_string(),
+            format!(
+                "Уведомить СРО {} № {}",
+                match r.detail.as_str() {
+                    "concluded" => "о заключении договора",
+                    "addendum" => "об изменении договора",
+                    "act" => "о приемке работ по договору",
+                    "executed" => "об исполнении договора",
+                    _ => "о расторжении договора",
+                },
+                r.name
+            ),
+            r.done_at
+                .as_ref()
+                .map(|t| format!("уведомление отправлено {}", day_of(t))),
+            format!("/kabinet/contracts/{}", r.n),
+        ),
     };
     Deadline {
         rule,

@@ -76,6 +76,14 @@ fn source_sql(rule: Rule) -> &'static str {
             JOIN members m ON m.id = r.member_id \
             WHERE s.answer_due IS NOT NULL AND s.answer_due BETWEEN $1 AND $2"
         }
+        // A contract's event is done when its notice went to the SRO (a letter of the exchange).
+        Rule::Contracts => {
+            "SELECT e.member_id, e.id AS object_id, c.number AS name, e.kind AS detail, e.due_on, \
+            (SELECT i.sent_at FROM items i WHERE i.id = e.notice_item_id AND i.status <> 'draft') AS done_at, \
+            c.id AS n \
+            FROM contract_events e JOIN contracts c ON c.id = e.contract_id JOIN members m ON m.id = e.member_id \
+            WHERE e.due_on BETWEEN $1 AND $2"
+        }
     }
 }
 

@@ -161,6 +161,8 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("calendar", "sro_messages"),
     ("calendar", "sro_message_recipients"),
     ("calendar", "members"),
+    ("calendar", "contract_events"),
+    ("calendar", "contracts"),
     ("calendar", "users"),
     ("reports", "files"),
     ("exchange", "files"),

@@ -212,6 +212,17 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
     let page = text(&head, "/kabinet/contracts").await;
     assert!(page.contains("<strong>23 000 000 ₽</strong>"), "{page}");
     assert!(page.contains("Использовано 92 %"), "{page}");
+    // The calendar (and its reminders) has every notice's deadline, done or not.
+    let cal = text(&head, "/kabinet/calendar").await;
+    assert!(
+        cal.contains("Уведомить СРО о заключении договора № К-2"),
+        "{cal}"
+    );
+    assert!(
+        cal.contains("Уведомить СРО о заключении договора № П-17/2026"),
+        "{cal}"
+    );
+    assert!(cal.contains("уведомление отправлено"), "{cal}");
     // The total at an earlier date: only the first contract.
     let page = text(&head, "/kabinet/contracts?on=2026-03-06").await;
     assert!(page.contains("<strong>15 000 000 ₽</strong>"), "{page}");
