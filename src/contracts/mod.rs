@@ -10,6 +10,7 @@
 //! event); writes the register's figure through `register::service`, notices through
 //! `exchange::service` and `notices::service`.
 
+pub mod import;
 pub mod model;
 pub mod notice;
 pub mod office;

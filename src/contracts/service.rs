@@ -114,13 +114,23 @@ async fn work_calendar_tx(tx: &mut Tx, around: NaiveDate) -> Result<WorkCalendar
     })
 }
 
-/// Adds a contract with its conclusion (the first event to notify), in one transaction.
-pub async fn add_contract(
-    core: &Core,
-    actor: &Actor,
-    member_id: i64,
-    input: &ContractInput,
-) -> Result<i64, ContractError> {
+/// A contract form that passed every check.
+pub struct Valid {
+    number: String,
+    signed_on: NaiveDate,
+    customer_name: String,
+    customer_inn: String,
+    subject: String,
+    kind: Kind,
+    price: i64,
+    method: Method,
+    procurement_id: String,
+    work_from: Option<NaiveDate>,
+    work_to: Option<NaiveDate>,
+}
+
+/// Checks a contract as typed (the form, or a row of an import).
+pub fn check(core: &Core, input: &ContractInput) -> Result<Valid, FieldErrors> {
     let today = core.today();
     let mut e = FieldErrors::new();
     let number = input.number.trim();
@@ -183,63 +193,110 @@ pub async fn add_contract(
     {
         e.add("work_to", "Окончание работ раньше их начала");
     }
-    let (Some(signed_on), Some(kind), Some(price), Some(method)) = (signed_on, kind, price, method)
-    else {
-        return Err(ContractError::Invalid(e));
-    };
-    if !e.is_empty() {
-        return Err(ContractError::Invalid(e));
-    }
-    let mut tx = core.db.begin().await?;
-    let before = position_tx(&mut tx, core, member_id).await?;
-    let id = store::insert_contract(
-        &mut tx,
-        &NewContract {
-            member_id,
-            number,
+    match (signed_on, kind, price, method) {
+        (Some(signed_on), Some(kind), Some(price), Some(method)) if e.is_empty() => Ok(Valid {
+            number: number.to_owned(),
             signed_on,
-            customer_name,
-            customer_inn,
-            subject,
-            kind: kind.code(),
+            customer_name: customer_name.to_owned(),
+            customer_inn: customer_inn.to_owned(),
+            subject: subject.to_owned(),
+            kind,
             price,
-            method: method.code(),
-            procurement_id,
+            method,
+            procurement_id: procurement_id.to_owned(),
             work_from,
             work_to,
+        }),
+        _ => Err(e),
+    }
+}
+
+/// Adds a contract with its conclusion (the first event to notify), in one transaction.
+pub async fn add_contract(
+    core: &Core,
+    actor: &Actor,
+    member_id: i64,
+    input: &ContractInput,
+) -> Result<i64, ContractError> {
+    let valid = check(core, input).map_err(ContractError::Invalid)?;
+    let mut tx = core.db.begin().await?;
+    let before = position_tx(&mut tx, core, member_id).await?;
+    let id = insert(&mut tx, actor, member_id, &valid).await?;
+    after_change(&mut tx, core, actor, member_id, before).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds checked contracts in one transaction (an import: all or nothing); their ids.
+pub async fn add_many(
+    core: &Core,
+    actor: &Actor,
+    member_id: i64,
+    contracts: &[Valid],
+) -> Result<Vec<i64>, ContractError> {
+    let mut tx = core.db.begin().await?;
+    let before = position_tx(&mut tx, core, member_id).await?;
+    let mut ids = Vec::with_capacity(contracts.len());
+    for v in contracts {
+        ids.push(insert(&mut tx, actor, member_id, v).await?);
+    }
+    after_change(&mut tx, core, actor, member_id, before).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    member_id: i64,
+    v: &Valid,
+) -> Result<i64, ContractError> {
+    let id = store::insert_contract(
+        tx,
+        &NewContract {
+            member_id,
+            number: &v.number,
+            signed_on: v.signed_on,
+            customer_name: &v.customer_name,
+            customer_inn: &v.customer_inn,
+            subject: &v.subject,
+            kind: v.kind.code(),
+            price: v.price,
+            method: v.method.code(),
+            procurement_id: &v.procurement_id,
+            work_from: v.work_from,
+            work_to: v.work_to,
             created_by: actor.user_id.unwrap_or(0),
         },
     )
     .await?;
-    let cal = work_calendar_tx(&mut tx, signed_on).await?;
+    let cal = work_calendar_tx(tx, v.signed_on).await?;
     store::insert_event(
-        &mut tx,
+        tx,
         &NewEvent {
             contract_id: id,
             member_id,
             kind: EventKind::Concluded.code(),
-            event_date: signed_on,
+            event_date: v.signed_on,
             amount: 0,
             new_work_to: None,
             grounds: "",
-            due_on: cal.deadline(signed_on, NOTICE_WORKING_DAYS),
+            due_on: cal.deadline(v.signed_on, NOTICE_WORKING_DAYS),
             created_by: actor.user_id.unwrap_or(0),
         },
     )
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         AuditEvent::new(
             "contract.add",
             "contract",
             id,
-            serde_json::json!({"number": number, "price": price, "method": method.code()}),
+            serde_json::json!({"number": v.number, "price": v.price, "method": v.method.code()}),
         ),
     )
     .await?;
-    after_change(&mut tx, core, actor, member_id, before).await?;
-    tx.commit().await?;
     Ok(id)
 }
 

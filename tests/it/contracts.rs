@@ -72,7 +72,8 @@ fn iso(d: chrono::NaiveDate) -> String {
 
 both_dbs!(
     contracts_are_notified_on_working_days_and_counted_against_the_level,
-    the_production_calendar_is_data_the_sro_keeps
+    the_production_calendar_is_data_the_sro_keeps,
+    contracts_load_from_a_spreadsheet_all_or_nothing
 );
 
 async fn contracts_are_notified_on_working_days_and_counted_against_the_level(app: TestApp) {
@@ -413,5 +414,75 @@ async fn the_production_calendar_is_data_the_sro_keeps(app: TestApp) {
     assert!(
         audit.contains("Производственный календарь изменен"),
         "{audit}"
+    );
+}
+
+async fn contracts_load_from_a_spreadsheet_all_or_nothing(app: TestApp) {
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let page = "/kabinet/contracts/import";
+    let send = |name: &'static str, bytes: Vec<u8>| {
+        let head = &head;
+        async move { upload(head, page, page, &[], vec![("file_1", name, bytes)]).await }
+    };
+    let header = "Номер договора;Дата заключения;Заказчик;ИНН заказчика;Предмет договора;Вид договора;Цена, руб.;Способ заключения;Реестровый номер закупки или ИКЗ";
+    let bad = format!(
+        "{header}\n1/А;10.03.2026;ГКУ;7701234560;Проект;проектирование;1 000 000;44-ФЗ;0373\n\
+         2/Б;11.03.2026;ГКУ;7701234561;Проект;проектирование;2 000 000;223-ФЗ;0373\n\
+         3/В;12.03.2026;ГКУ;7701234560;Проект;снос;3 000 000;44-ФЗ;\n"
+    );
+    let r = send("договоры.csv", bad.into_bytes()).await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    for m in [
+        "Строка 3: «ИНН заказчика»",
+        "Строка 4: «Вид договора» — Выберите вид договора",
+        "Строка 4: «Реестровый номер закупки или ИКЗ»",
+        "Ни один договор из файла не записан",
+    ] {
+        assert!(html.contains(m), "{m}: {html}");
+    }
+    assert!(
+        text(&head, "/kabinet/contracts")
+            .await
+            .contains("Договоров пока нет")
+    );
+    // Fixed: all three, one of them direct (not counted).
+    let good = format!(
+        "{header}\n1/А;10.03.2026;ГКУ;7701234560;Проект;проектирование;1 000 000;44-ФЗ;0373\n\
+         2/Б;11.03.2026;ГКУ;7701234560;Проект;проектирование;2 000 000;223-ФЗ;0373\n\
+         3/В;12.03.2026;ГКУ;7701234560;Проект;проектирование;3 000 000;без конкурентных процедур;\n"
+    );
+    let r = send("договоры.csv", good.into_bytes()).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let list = text(&head, "/kabinet/contracts?done=imported").await;
+    assert!(list.contains("По каждому нужно уведомление"), "{list}");
+    for n in ["1/А", "2/Б", "3/В"] {
+        assert!(list.contains(&format!("№ {n} от")), "{n}: {list}");
+    }
+    assert!(list.contains("<strong>3 000 000 ₽</strong>"), "{list}");
+    assert_eq!(
+        list.matches("уведомление не отправлено").count(),
+        3,
+        "{list}"
+    );
+    // The template as downloaded is a valid file of one contract.
+    let r = head.get("/kabinet/contracts/template.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let template = r.bytes().await.unwrap().to_vec();
+    let r = send("шаблон.xlsx", template).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert!(
+        text(&head, "/kabinet/contracts")
+            .await
+            .contains("№ 12/2026-П от 15.03.2026")
     );
 }

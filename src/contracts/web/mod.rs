@@ -25,6 +25,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/kabinet/contracts", get(show_list).post(create))
         .route("/kabinet/contracts/new", get(show_new))
+        .route("/kabinet/contracts/import", get(show_import).post(import))
+        .route("/kabinet/contracts/template.xlsx", get(template))
         .route("/kabinet/contracts/{id}", get(show_one))
         .route("/kabinet/contracts/{id}/events", post(add_event))
         .route(
@@ -221,9 +223,12 @@ async fn show_list(m: Member<Contracts>, Query(q): Query<OnQuery>) -> Result<Res
             })
             .collect(),
         due,
-        notice: (q.done == "added").then(|| {
-            "Договор добавлен. Подготовьте уведомление о его заключении: срок — три рабочих дня.".into()
-        }),
+        notice: match q.done.as_str() {
+            "imported" => Some(
+                "Договоры загружены. По каждому нужно уведомление о заключении: откройте договор и нажмите «Подготовить уведомление».".into(),
+            ),
+            _ => None,
+        },
     })
 }
 
@@ -397,4 +402,86 @@ async fn make_notice(
 ) -> Result<Response, AppError> {
     let item = super::notice::notice(&m.ctx.state.core, &m.actor(), m.member_id, event).await?;
     Ok(Redirect::to(&format!("/kabinet/items/{item}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "contracts/import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    problems: Vec<String>,
+}
+
+async fn show_import(m: Member<Contracts>) -> Result<Response, AppError> {
+    page(&ImportPage {
+        chrome: m.ctx.chrome("Загрузка договоров из Excel"),
+        problems: Vec::new(),
+    })
+}
+
+async fn template(m: Member<Contracts>) -> Result<Response, AppError> {
+    let bytes = super::import::template(&m.ctx.state.core).map_err(AppError::Unexpected)?;
+    Ok(crate::web::file_response(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Договоры — шаблон.xlsx",
+        false,
+    ))
+}
+
+fn never_signature(_: &str) -> bool {
+    false
+}
+
+async fn import(
+    m: Member<Contracts>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let state = &m.ctx.state;
+    let limits = crate::config::UploadSettings {
+        max_file_mb: 20,
+        max_item_mb: 20,
+        max_files_per_item: 1,
+        allowed_extensions: vec!["xlsx".into(), "csv".into()],
+        max_signature_kb: 1,
+    };
+    let rules = crate::web::upload::FormRules {
+        limits: &limits,
+        already: 0,
+        files_already: 0,
+        is_signature: never_signature,
+    };
+    let form = crate::web::upload::read_form(multipart, &state.storage, &state.db, &rules).await?;
+    let fail = |problems: Vec<String>| {
+        invalid(&ImportPage {
+            chrome: m.ctx.chrome("Загрузка договоров из Excel"),
+            problems,
+        })
+    };
+    let Some((_, upload)) = form.files.into_iter().next() else {
+        let mut problems: Vec<String> = form
+            .problems
+            .messages()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if problems.is_empty() {
+            problems.push("Выберите файл с договорами (.xlsx или .csv)".into());
+        }
+        return fail(problems);
+    };
+    // The spreadsheet is read and dropped: the contracts are rows, not a stored file.
+    let bytes = state.storage.read_small(&upload.staged.tmp_key).await;
+    state
+        .storage
+        .discard(std::slice::from_ref(&upload.staged))
+        .await;
+    let bytes = bytes.map_err(AppError::Unexpected)?;
+    let core = &state.core;
+    match super::import::read(core, &upload.name, &bytes) {
+        Err(problems) => fail(problems),
+        Ok(valid) => {
+            service::add_many(core, &m.actor(), m.member_id, &valid).await?;
+            Ok(Redirect::to("/kabinet/contracts?done=imported").into_response())
+        }
+    }
 }
