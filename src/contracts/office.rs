@@ -1,7 +1,7 @@
 //! The staff's side of «Договоры»: the journal of notices with each one's state, the members'
 //! КФ ОДО positions, and the production calendar the deadlines are counted on.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::model::{self, Kind, Standing};
 use super::service::{ContractError, date_field};
@@ -162,4 +162,77 @@ pub async fn set_day(
 /// Today's year, for the calendar page.
 pub fn this_year(core: &Core) -> i32 {
     core.today().year()
+}
+
+fn excel_date(d: NaiveDate) -> anyhow::Result<rust_xlsxwriter::ExcelDateTime> {
+    Ok(rust_xlsxwriter::ExcelDateTime::from_ymd(
+        d.year() as u16,
+        d.month() as u8,
+        d.day() as u8,
+    )?)
+}
+
+/// The journal as a workbook: dates as dates, the rest as text (numbers of contracts and
+/// incoming numbers keep their form).
+pub fn journal_xlsx(rows: &[(JournalRow, NoticeState)]) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Уведомления")?;
+    let bold = Format::new().set_bold().set_text_wrap();
+    let day = Format::new().set_num_format("dd.mm.yyyy");
+    let moment = Format::new().set_num_format("dd.mm.yyyy hh:mm");
+    let headers = [
+        "Член СРО",
+        "Договор",
+        "Дата договора",
+        "Вид договора",
+        "Событие",
+        "Дата события",
+        "Срок уведомления",
+        "Уведомление отправлено",
+        "Входящий номер",
+        "Состояние",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.set_column_width(c as u16, 18)?;
+    }
+    for (i, (r, state)) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &r.short_name)?;
+        sheet.write_string(row, 1, &r.number)?;
+        sheet.write_datetime_with_format(row, 2, excel_date(r.signed_on)?, &day)?;
+        sheet.write_string(
+            row,
+            3,
+            Kind::from_code(&r.contract_kind)
+                .map(Kind::label)
+                .unwrap_or(""),
+        )?;
+        sheet.write_string(
+            row,
+            4,
+            model::EventKind::from_code(&r.kind)
+                .map(model::EventKind::label)
+                .unwrap_or(""),
+        )?;
+        sheet.write_datetime_with_format(row, 5, excel_date(r.event_date)?, &day)?;
+        sheet.write_datetime_with_format(row, 6, excel_date(r.due_on)?, &day)?;
+        if let Some(t) = r.item_sent_at {
+            let m = t.with_timezone(&crate::clock::moscow()).naive_local();
+            let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                m.year() as u16,
+                m.month() as u8,
+                m.day() as u8,
+            )?
+            .and_hms(m.hour() as u16, m.minute() as u8, 0)?;
+            sheet.write_datetime_with_format(row, 7, dt, &moment)?;
+        }
+        sheet.write_string(row, 8, r.item_incoming.as_deref().unwrap_or(""))?;
+        sheet.write_string(row, 9, state.label())?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, rows.len() as u32, headers.len() as u16 - 1)?;
+    Ok(book.save_to_buffer()?)
 }

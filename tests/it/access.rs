@@ -457,6 +457,17 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ),
         ("GET", "/office/contracts".into(), office),
         ("GET", "/office/contracts/odo".into(), office),
+        ("GET", "/office/contracts.xlsx".into(), office),
+        (
+            "GET",
+            "/kabinet/contracts/template.xlsx".into(),
+            "303 200 404 200 200 404 404 404 404",
+        ),
+        (
+            "GET",
+            "/kabinet/contracts/import".into(),
+            "303 200 404 200 200 404 404 404 404",
+        ),
         ("GET", "/office/workdays".into(), admins),
         (
             "GET",
@@ -726,6 +737,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
             "POST",
             format!("/kabinet/contracts/{contract}/events/{contract_event}/notice"),
             "303 303 404 303 404 404 404 404 404",
+        ),
+        (
+            "POST",
+            "/kabinet/contracts/import".into(),
+            "303 400 404 400 400 404 404 404 404",
         ),
         (
             "POST",

@@ -328,6 +328,31 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
         "{journal}"
     );
     assert!(!journal.contains("К-2"), "{journal}");
+    // The same as a workbook: dates are dates.
+    let r = expert
+        .get("/office/contracts.xlsx?from=2026-01-01&state=late")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Уведомления").unwrap();
+        assert_eq!(
+            range.get((1, 1)),
+            Some(&calamine::Data::String("П-17/2026".into()))
+        );
+        assert!(matches!(
+            range.get((1, 2)),
+            Some(calamine::Data::DateTime(_))
+        ));
+        assert!(matches!(
+            range.get((1, 6)),
+            Some(calamine::Data::DateTime(_))
+        ));
+        assert_eq!(range.height(), 2, "the header and the one late notice");
+    }
     let journal = text(&expert, "/office/contracts?from=2026-01-01&state=missing").await;
     assert!(journal.contains("К-2"), "{journal}");
     let odo = text(&expert, "/office/contracts/odo?filter=limit").await;

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             post(make_notice),
         )
         .route("/office/contracts", get(office::show_journal))
+        .route("/office/contracts.xlsx", get(office::export_journal))
         .route("/office/contracts/odo", get(office::show_odo))
         .route(
             "/office/workdays",

@@ -59,6 +59,38 @@ pub(super) struct JournalQuery {
     member: String,
 }
 
+/// The journal with the page's filters, as XLSX.
+pub(super) async fn export_journal(
+    s: Staff,
+    Query(q): Query<JournalQuery>,
+) -> Result<Response, AppError> {
+    let core = &s.ctx.state.core;
+    let today = core.today();
+    let from = fmt::parse_date(&q.from)
+        .ok()
+        .flatten()
+        .unwrap_or(today - Days::new(365));
+    let to = fmt::parse_date(&q.to).ok().flatten().unwrap_or(today);
+    let rows: Vec<_> = office::journal(
+        core,
+        q.member.trim().parse().ok(),
+        Kind::from_code(&q.kind),
+        from,
+        to,
+    )
+    .await?
+    .into_iter()
+    .filter(|(_, st)| q.state.is_empty() || st.code() == q.state)
+    .collect();
+    let bytes = office::journal_xlsx(&rows).map_err(AppError::Unexpected)?;
+    Ok(crate::web::file_response(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Уведомления о договорах.xlsx",
+        false,
+    ))
+}
+
 pub(super) async fn show_journal(
     s: Staff,
     Query(q): Query<JournalQuery>,
