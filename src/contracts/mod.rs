@@ -15,6 +15,7 @@ pub mod model;
 pub mod notice;
 pub mod office;
 pub mod service;
+pub mod statement;
 mod store;
 pub mod web;
 

@@ -94,6 +94,8 @@ pub enum Template {
     SignatureProtocol,
     /// «Уведомление о … договора», data: `contracts::notice::NoticeDoc`.
     ContractNotice,
+    /// «Сведения о фактическом совокупном размере обязательств», data: `contracts::statement::StatementDoc`.
+    OdoStatement,
 }
 
 impl Template {
@@ -107,6 +109,7 @@ impl Template {
             Template::Act => "/act.typ",
             Template::SignatureProtocol => "/signature_protocol.typ",
             Template::ContractNotice => "/contract_notice.typ",
+            Template::OdoStatement => "/odo_statement.typ",
         }
     }
 
@@ -119,6 +122,7 @@ impl Template {
             Template::Act => include_str!("../../documents/act.typ"),
             Template::SignatureProtocol => include_str!("../../documents/signature_protocol.typ"),
             Template::ContractNotice => include_str!("../../documents/contract_notice.typ"),
+            Template::OdoStatement => include_str!("../../documents/odo_statement.typ"),
         }
     }
 }
@@ -183,6 +187,7 @@ struct Templates {
     act: Source,
     signature_protocol: Source,
     contract_notice: Source,
+    odo_statement: Source,
     /// `/common.typ`: what the templates share (`#import "/common.typ": breakable`).
     common: Source,
 }
@@ -206,6 +211,10 @@ impl Templates {
                 Template::ContractNotice.path(),
                 Template::ContractNotice.source(),
             )?,
+            odo_statement: parse(
+                Template::OdoStatement.path(),
+                Template::OdoStatement.source(),
+            )?,
             common: parse(COMMON_PATH, include_str!("../../documents/common.typ"))?,
         })
     }
@@ -219,6 +228,7 @@ impl Templates {
             Template::Act => &self.act,
             Template::SignatureProtocol => &self.signature_protocol,
             Template::ContractNotice => &self.contract_notice,
+            Template::OdoStatement => &self.odo_statement,
         }
     }
 }

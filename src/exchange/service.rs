@@ -130,6 +130,18 @@ pub async fn sent_item(core: &Core, id: i64) -> Result<Item, ExchangeError> {
         .ok_or(ExchangeError::NotFound)
 }
 
+/// The member's draft of a report section, if one is open.
+pub async fn section_draft(
+    core: &Core,
+    member_id: i64,
+    section_id: i64,
+) -> Result<Option<Item>, ExchangeError> {
+    match store::section_draft(&core.db, member_id, section_id).await? {
+        Some(id) => Ok(store::item_of_member(&core.db, member_id, id).await?),
+        None => Ok(None),
+    }
+}
+
 /// The files of the draft a form saves into (its limits count them): 404 for another
 /// company's draft, nothing for a new one.
 pub async fn draft_files(

@@ -740,6 +740,11 @@ async fn every_route_answers_each_role_as_the_rules_say(app: TestApp) {
         ),
         (
             "POST",
+            "/kabinet/contracts/statement".into(),
+            "303 303 404 303 303 404 404 404 404",
+        ),
+        (
+            "POST",
             "/kabinet/contracts/import".into(),
             "303 400 404 400 400 404 404 404 404",
         ),

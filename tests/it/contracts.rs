@@ -228,6 +228,41 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
     let page = text(&head, "/kabinet/contracts?on=2026-03-06").await;
     assert!(page.contains("<strong>15 000 000 ₽</strong>"), "{page}");
 
+    // The statement for the report's section, as of that date: PDF and XLSX in its draft.
+    let r = head
+        .post_with_token_from(
+            "/kabinet/contracts",
+            "/kabinet/contracts/statement",
+            &[("on", "2026-03-06")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let section_page = location(&r);
+    assert!(
+        section_page.starts_with("/kabinet/reports/sections/"),
+        "{section_page}"
+    );
+    let html = text(&head, &section_page).await;
+    assert!(html.contains("Обязательства на 06.03.2026.pdf"), "{html}");
+    assert!(html.contains("Обязательства на 06.03.2026.xlsx"), "{html}");
+    let at = html.find("Обязательства на 06.03.2026.pdf").unwrap();
+    let file = first_id(&html[html[..at].rfind("/files/").unwrap()..], "/files/");
+    let r = head.get(&format!("/files/{file}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.pdf"), r.bytes().await.unwrap()).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("s.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let statement = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    assert!(
+        statement.contains("П-17/2026") && statement.contains("15 000 000"),
+        "{statement}"
+    );
+    assert!(!statement.contains("К-2"), "signed later: {statement}");
+
     // An addendum today; its notice is not due yet. Ten days on, it is overdue.
     let r = add_event(
         &head,

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kabinet/contracts/new", get(show_new))
         .route("/kabinet/contracts/import", get(show_import).post(import))
         .route("/kabinet/contracts/template.xlsx", get(template))
+        .route("/kabinet/contracts/statement", post(attach_statement))
         .route("/kabinet/contracts/{id}", get(show_one))
         .route("/kabinet/contracts/{id}/events", post(add_event))
         .route(
@@ -485,4 +486,24 @@ async fn import(
             Ok(Redirect::to("/kabinet/contracts?done=imported").into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+struct StatementForm {
+    #[serde(default)]
+    on: String,
+}
+
+/// «Приложить к разделу отчета»: the statement on a date into the report section's draft.
+async fn attach_statement(
+    m: Member<Contracts>,
+    Form(f): Form<StatementForm>,
+) -> Result<Response, AppError> {
+    let core = &m.ctx.state.core;
+    let on = match fmt::parse_date(&f.on) {
+        Ok(Some(d)) => d,
+        _ => core.today(),
+    };
+    let section = super::statement::attach(core, &m.actor(), m.member_id, on).await?;
+    Ok(Redirect::to(&format!("/kabinet/reports/sections/{section}")).into_response())
 }
