@@ -254,6 +254,9 @@ pub struct Standing {
     pub over_limit: bool,
     /// When over the limit: the level needed and the additional contribution it means.
     pub advice: Option<Advice>,
+    /// When near the limit (over the threshold, not over it): the next level and what moving
+    /// to it would cost, so the member can plan before taking the next contract.
+    pub next: Option<Advice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,7 +287,17 @@ pub fn standing(
             level: needed,
         }),
     };
+    let next = match &current {
+        Some(cur) if over_threshold && !over_limit => {
+            levels::level(kind, Fund::Odo, cur.number + 1, on).map(|l| Advice {
+                additional_rub: l.min_contribution_rub - cur.min_contribution_rub,
+                level: l,
+            })
+        }
+        _ => None,
+    };
     Standing {
+        next,
         level: current,
         limit,
         total,
@@ -415,6 +428,11 @@ mod tests {
         assert_eq!(s.limit, Some(90_000_000_00));
         assert_eq!(s.share, Some(83));
         assert!(s.over_threshold && !s.over_limit && s.advice.is_none());
+        let next = s.next.unwrap();
+        assert_eq!(
+            (next.level.number, next.additional_rub),
+            (2, 2_500_000 - 200_000)
+        );
         let s = standing(SroKind::Builders, Some(1), 120_000_000_00, 80, on);
         assert!(s.over_limit);
         let a = s.advice.unwrap();

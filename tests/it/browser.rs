@@ -991,3 +991,99 @@ async fn staff_send_a_message_and_see_the_acknowledgement() {
     b.assert_accessible("the receipts").await;
     b.quit().await;
 }
+
+/// Issue 18: the member adds a contract that crosses the warning threshold, sends its notice
+/// with a signed file and sees the next level's advice; the expert finds the member among those
+/// over the threshold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_notifies_a_contract_and_the_expert_sees_the_position() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    log_in(&b, &app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    b.wait_for_url("/kabinet").await;
+    let menu = b.by_text("nav//a", "Договоры").await;
+    b.click(&menu).await;
+    b.wait_for_url("/kabinet/contracts").await;
+    b.assert_accessible("the contracts page").await;
+    let add = b.by_text("main//a", "Добавить договор").await;
+    b.click(&add).await;
+    b.wait_for_url("/kabinet/contracts/new").await;
+    b.assert_accessible("the contract form").await;
+    let today = app.clock.today().format("%Y-%m-%d").to_string();
+    b.type_into("#number", "ПД-5/2026").await;
+    b.run(&format!(
+        "document.getElementById('signed_on').value = '{today}'; document.getElementById('method').value = '44fz';"
+    ))
+    .await;
+    b.type_into(
+        "#customer_name",
+        "ГКУ «Дирекция капитального строительства»",
+    )
+    .await;
+    b.type_into("#customer_inn", "7701234560").await;
+    b.type_into("#subject", "Проектная документация поликлиники")
+        .await;
+    b.type_into("#price", "21 000 000").await;
+    b.type_into("#procurement_id", "0373200001226000099").await;
+    let save = b.by_text("button", "Сохранить").await;
+    b.click(&save).await;
+    b.wait_for_url("done=added").await;
+    let text = b.text().await;
+    assert!(text.contains("Договор № ПД-5/2026"), "{text}");
+    b.assert_accessible("the contract card").await;
+    let prepare = b.by_text("button", "Подготовить уведомление").await;
+    b.click(&prepare).await;
+    b.wait_for_url("/kabinet/items/").await;
+    b.wait_for_text("Уведомление о заключении договора № ПД-5/2026")
+        .await;
+    let fixtures = repo_path("tests/fixtures/signatures");
+    b.attach("#file_1", &fixtures.join("otchet.pdf")).await;
+    b.attach("#sig_1", &fixtures.join("otchet.pdf.sig")).await;
+    let send = b.by_text("button", "Сохранить и отправить").await;
+    b.click(&send).await;
+    b.wait_for_url("done=sent").await;
+    let menu = b.by_text("nav//a", "Договоры").await;
+    b.click(&menu).await;
+    b.wait_for_url("/kabinet/contracts").await;
+    let text = b.text().await.replace('\u{a0}', " ");
+    assert!(text.contains("Использовано 84 %"), "{text}");
+    assert!(
+        text.contains("потребуется второй уровень ответственности по КФ ОДО")
+            && text.contains("дополнительный взнос — 200 000 ₽"),
+        "{text}"
+    );
+    b.goto(&app.url("/kabinet/contracts")).await;
+    let text = b.text().await;
+    assert!(
+        !text.contains("Ждут уведомления"),
+        "the notice was sent: {text}"
+    );
+    let logout = b.by_text("button", "Выход").await;
+    b.click(&logout).await;
+    b.wait_for_url("/login").await;
+
+    log_in(&b, &app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    b.wait_for_url("/office").await;
+    let menu = b.by_text("nav//a", "Договоры").await;
+    b.click(&menu).await;
+    b.wait_for_url("/office/contracts").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("ПД-5/2026") && text.contains("уведомление отправлено в срок"),
+        "{text}"
+    );
+    b.assert_accessible("the journal of notices").await;
+    b.goto(&app.url("/office/contracts/odo")).await;
+    b.run("document.getElementById('filter').value = 'threshold'; document.getElementById('filter').form.submit();")
+        .await;
+    b.wait_for_url("filter=threshold").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Ромашка") && text.contains("близко к лимиту"),
+        "{text}"
+    );
+    b.assert_accessible("the КФ ОДО list").await;
+    b.quit().await;
+}

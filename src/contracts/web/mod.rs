@@ -62,6 +62,7 @@ pub struct StandingView {
     pub warn: bool,
     pub over: bool,
     pub advice: Option<String>,
+    pub next: Option<String>,
 }
 
 fn standing_view(s: &Standing) -> StandingView {
@@ -80,6 +81,14 @@ fn standing_view(s: &Standing) -> StandingView {
         share: s.share.map(|p| format!("{p} %")).unwrap_or_else(|| "—".into()),
         warn: s.over_threshold,
         over: s.over_limit,
+        next: s.next.as_ref().map(|a| {
+            format!(
+                "Если обязательства превысят предельный размер, потребуется {} уровень ответственности по КФ ОДО ({}): дополнительный взнос — {} ₽.",
+                a.level.ordinal,
+                a.level.limit_text(),
+                fmt::group_digits(a.additional_rub)
+            )
+        }),
         advice: s.advice.as_ref().map(|a| {
             format!(
                 "Нужен {} уровень ответственности по КФ ОДО (предельный размер обязательств {}); дополнительный взнос в компенсационный фонд — {} ₽.",
@@ -161,6 +170,8 @@ struct ListPage {
     chrome: Chrome,
     standing: StandingView,
     on: String,
+    /// The same date as people read it.
+    on_label: String,
     count_direct: bool,
     contracts: Vec<ContractLine>,
     due: Vec<EventView>,
@@ -206,6 +217,7 @@ async fn show_list(m: Member<Contracts>, Query(q): Query<OnQuery>) -> Result<Res
         chrome: m.ctx.chrome("Договоры"),
         standing: standing_view(&o.standing),
         on: o.on.format("%Y-%m-%d").to_string(),
+        on_label: fmt::date(&o.on),
         count_direct: o.count_direct,
         contracts: o
             .contracts
