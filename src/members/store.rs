@@ -1,6 +1,7 @@
 //! The cabinet's read model: the dashboard's one query, which reads the member's row (the
 //! register's), its expert (auth's `users`) and the user's unread notes (`notices`'
-//! `notifications` and `notification_reads`) together. Listed as an allowed read model in ARCHITECTURE.md.
+//! `notifications` and `notification_reads`), its debt (`charges`, `allocations`), the SRO's
+//! messages waiting for it and its drafts not sent (the exchange's `items`) together. Listed as an allowed read model in ARCHITECTURE.md.
 
 use crate::db::{Db, DbResult, placeholders};
 use crate::on_db;
@@ -24,6 +25,8 @@ pub struct MemberWithExpert {
     /// waiting for «Ознакомлен».
     pub unread_messages: i64,
     pub to_acknowledge: i64,
+    /// The company's drafts not sent to the SRO (the exchange's `items`).
+    pub drafts: i64,
 }
 
 /// The member `id` as user `user_id` sees it, counting the unread notes of `areas`.
@@ -63,7 +66,8 @@ pub async fn dashboard(
           WHERE sr.member_id = m.id AND sr.opened_at IS NULL AND s.category IN ({cats_in})) AS unread_messages, \
          (SELECT COUNT(*) FROM sro_message_recipients sr JOIN sro_messages s ON s.id = sr.message_id \
           WHERE sr.member_id = m.id AND s.requires_ack AND sr.acked_at IS NULL AND s.category IN ({cats_in})) \
-          AS to_acknowledge \
+          AS to_acknowledge, \
+         (SELECT COUNT(*) FROM items i WHERE i.member_id = m.id AND i.status = 'draft') AS drafts \
          FROM members m LEFT JOIN users e ON e.id = m.expert_id WHERE m.id = $1"
     );
     Ok(on_db!(db, p => {

@@ -35,6 +35,8 @@ struct DashboardPage {
     deadlines: Vec<(String, String, String, String, String, &'static str)>,
     /// The annual report: (title, link, «сдано 3 из 9 разделов», deadline, all sent).
     report: Option<(String, String, String, String, bool)>,
+    /// Drafts not sent to the SRO, for those who send.
+    drafts: Option<i64>,
     notice: Option<&'static str>,
 }
 
@@ -95,6 +97,7 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
         expert,
         user_name: m.user.full_name.clone(),
         unread_notes: m.may(Permission::Reports).then_some(found.unread_notes),
+        drafts: m.may(Permission::Reports).then_some(found.drafts),
         notice: (q.done == "welcome")
             .then_some("Пароль сохранён. Добро пожаловать в личный кабинет: входите по адресу электронной почты (или ИНН организации) и этому паролю."),
     })

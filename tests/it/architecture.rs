@@ -140,6 +140,7 @@ const READ_MODELS: &[(&str, &str)] = &[
     ("members", "allocations"),
     ("members", "sro_message_recipients"),
     ("members", "sro_messages"),
+    ("members", "items"),
     ("register", "users"),
     ("register", "charges"),
     ("register", "allocations"),

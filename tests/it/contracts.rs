@@ -140,6 +140,12 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
         .post_with_token_from(&format!("/kabinet/contracts/{a}"), &notice_path, &[])
         .await;
     assert_eq!(location(&r), item_page);
+    // The home page says a draft waits to be sent.
+    let home = text(&head, "/kabinet").await;
+    assert!(
+        home.contains("Черновики, не отправленные в СРО: <strong>1</strong>"),
+        "{home}"
+    );
     let html = text(&head, &item_page).await;
     assert!(
         html.contains("Уведомление о заключении договора № П-17/2026 от 06.03.2026"),
@@ -189,6 +195,11 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
         StatusCode::SEE_OTHER,
         "{}",
         r.text().await.unwrap()
+    );
+    let home = text(&head, "/kabinet").await;
+    assert!(
+        home.contains("Ближайшие сроки") && !home.contains("Черновики, не отправленные"),
+        "{home}"
     );
     let card = text(&head, &format!("/kabinet/contracts/{a}")).await;
     assert!(
