@@ -668,6 +668,14 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
     );
     let html = admin.page(&page).await;
     let first = first_id(&html, "/office/sections/");
+    // Each section's forms open on demand (the page was over 6,000 px): one collapsed block per
+    // section, its summary line visible.
+    assert_eq!(
+        html.matches("<summary>Изменить раздел и шаблоны</summary>").count(),
+        html.matches("<h3>").count(),
+        "{html}"
+    );
+    assert!(html.contains("Срок: срок отчета · шаблонов: 0"), "{html}");
     // Rename, add, move, retire.
     let r = admin
         .post_with_token_from(
