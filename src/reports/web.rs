@@ -188,7 +188,6 @@ struct CampaignAdminPage {
     errors: FieldErrors,
     accept: String,
     max_template_mb: u64,
-    template_action_suffix: String,
 }
 
 async fn campaign_admin_page<R: Rule>(
@@ -241,7 +240,6 @@ async fn campaign_admin_page<R: Rule>(
         errors: FieldErrors::new(),
         accept: u.accept(),
         max_template_mb: u.max_file_mb,
-        template_action_suffix: format!("?csrf_token={}", s.ctx.csrf),
     })
 }
 

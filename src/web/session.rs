@@ -182,15 +182,32 @@ pub async fn csrf_layer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type.starts_with("multipart/form-data") {
-        // Uploads are streamed to storage, so the token cannot wait at the end of the body:
-        // multipart forms carry it in the action URL's query, checked before the body is read.
-        let token = req.uri().query().and_then(|q| {
+        // Uploads are streamed to storage, so the token cannot wait at the end of the body.
+        // Forms put it in their first field (browsers send fields in document order): only
+        // that part is read here, and the body goes on streaming behind it. Scripts may still
+        // put it in the query. (Issue 17: a token in the action URL showed in the address bar
+        // when the page came back with errors.)
+        let query_token = req.uri().query().and_then(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v.into_owned())
         });
+        if let Some(t) = query_token {
+            return if csrf_valid(&state.secret, &binding, &t) {
+                Ok(next.run(req).await)
+            } else {
+                Err(AppError::Csrf)
+            };
+        }
+        let Some(boundary) = multipart_boundary(content_type) else {
+            return Err(AppError::Csrf);
+        };
+        let (parts, body) = req.into_parts();
+        let (token, body) = first_field(body, &boundary).await;
         return match token {
-            Some(t) if csrf_valid(&state.secret, &binding, &t) => Ok(next.run(req).await),
+            Some(t) if csrf_valid(&state.secret, &binding, &t) => {
+                Ok(next.run(Request::from_parts(parts, body)).await)
+            }
             _ => Err(AppError::Csrf),
         };
     }
@@ -218,6 +235,74 @@ pub async fn csrf_layer(
         }
         _ => Err(AppError::Csrf),
     }
+}
+
+/// The `boundary` parameter of a multipart content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+}
+
+/// The most read of a multipart body to find its first field.
+const FIRST_FIELD_MAX: usize = 16 * 1024;
+
+/// The value of the body's first part when it is the field `csrf_token`, and the body whole
+/// again (what was read, then the rest as it streams).
+async fn first_field(body: Body, boundary: &str) -> (Option<String>, Body) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let end = format!("\r\n--{boundary}");
+    let mut token = None;
+    while head.len() < FIRST_FIELD_MAX {
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break,
+        }
+        if let Some(t) = parse_first_field(&head, boundary, &end) {
+            token = t;
+            break;
+        }
+    }
+    let prefix =
+        futures_util::stream::once(async move { Ok::<_, axum::Error>(bytes::Bytes::from(head)) });
+    (token, Body::from_stream(prefix.chain(stream)))
+}
+
+/// `Some(Some(token))` when the first part is complete and is `csrf_token`, `Some(None)` when
+/// it is complete and is not, `None` when more bytes are needed.
+fn parse_first_field(head: &[u8], boundary: &str, end: &str) -> Option<Option<String>> {
+    let opening = format!("--{boundary}\r\n");
+    if head.len() < opening.len() {
+        return None;
+    }
+    if !head.starts_with(opening.as_bytes()) {
+        return Some(None);
+    }
+    let rest = &head[opening.len()..];
+    let headers_end = find(rest, b"\r\n\r\n")?;
+    let headers = String::from_utf8_lossy(&rest[..headers_end]).to_lowercase();
+    let value = &rest[headers_end + 4..];
+    let value_end = find(value, end.as_bytes())?;
+    let named = headers
+        .lines()
+        .any(|l| l.starts_with("content-disposition:") && l.contains("name=\"csrf_token\""));
+    if !named {
+        return Some(None);
+    }
+    Some(
+        std::str::from_utf8(&value[..value_end])
+            .ok()
+            .map(str::to_owned),
+    )
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn origin_allowed(origin: &str, headers: &HeaderMap, base_url: &str) -> bool {

@@ -671,7 +671,8 @@ async fn staff_prepare_the_report_and_members_get_the_current_template(app: Test
     // Each section's forms open on demand (the page was over 6,000 px): one collapsed block per
     // section, its summary line visible.
     assert_eq!(
-        html.matches("<summary>Изменить раздел и шаблоны</summary>").count(),
+        html.matches("<summary>Изменить раздел и шаблоны</summary>")
+            .count(),
         html.matches("<h3>").count(),
         "{html}"
     );
@@ -1063,3 +1064,66 @@ async fn an_unreadable_file_shows_an_unknown_digest(app: TestApp) {
 }
 
 both_dbs!(an_unreadable_file_shows_an_unknown_digest);
+
+/// Issue 17: the upload forms carry the CSRF token as their first field, not in the action URL
+/// (where it showed in the address bar when the page came back with errors); only that first
+/// part is read before the body streams on.
+async fn the_upload_token_is_the_first_field_not_in_the_address(app: TestApp) {
+    let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let html = c.page("/kabinet/letters/new").await;
+    assert!(
+        !html.contains("csrf_token="),
+        "no token in any address: {html}"
+    );
+    let token = csrf_in(&html).unwrap();
+    let post = |form: Form| {
+        c.client
+            .post(c.app.url("/kabinet/letters"))
+            .header("Origin", &c.app.address)
+            .multipart(form)
+            .send()
+    };
+    let file = || Part::bytes(pdf("письмо")).file_name("Письмо.pdf");
+    // The token first: accepted, the file streamed behind it.
+    let r = post(
+        Form::new()
+            .text("csrf_token", token.clone())
+            .text("subject", "Письмо без токена в адресе")
+            .text("action", "send")
+            .part("file_1", file()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Anywhere else, missing or wrong: refused before the body is read.
+    for form in [
+        Form::new()
+            .text("subject", "Токен вторым полем")
+            .text("csrf_token", token.clone())
+            .part("file_1", file()),
+        Form::new()
+            .text("subject", "Без токена")
+            .part("file_1", file()),
+        Form::new()
+            .text("csrf_token", "not-the-token")
+            .part("file_1", file()),
+    ] {
+        let r = post(form).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    // A form that comes back with errors keeps a clean address and a token to send again.
+    let r = post(
+        Form::new()
+            .text("csrf_token", token.clone())
+            .text("subject", "")
+            .text("action", "send")
+            .part("file_1", file()),
+    )
+    .await
+    .unwrap();
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(!html.contains("csrf_token="), "{html}");
+    assert!(csrf_in(&html).is_some());
+}
+
+both_dbs!(the_upload_token_is_the_first_field_not_in_the_address);

@@ -48,7 +48,7 @@ async fn change_page(
     let current = changes::current(&state.core, m.member_id).await?;
     Ok(ChangePage {
         chrome: m.ctx.chrome(changes::SUBJECT),
-        action: format!("/kabinet/company/changes?csrf_token={}", m.ctx.csrf),
+        action: "/kabinet/company/changes".to_owned(),
         fields: current
             .into_iter()
             .map(|(name, label, value)| FieldView {

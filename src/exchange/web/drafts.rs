@@ -22,10 +22,10 @@ use crate::web::upload::{self, FormRules};
 use crate::web::views::Chrome;
 use crate::web::{AppError, Member, invalid, page};
 
-/// Multipart bodies are streamed, so the CSRF token travels in the URL (checked before the
-/// body is read); see `web::session::csrf_layer`.
-fn multipart_action(path: &str, csrf: &str) -> String {
-    format!("{path}?csrf_token={csrf}")
+/// The form's action: the CSRF token is the form's first field (see `web::session::csrf_layer`),
+/// not in the URL, where it showed in the address bar when the page came back with errors.
+fn multipart_action(path: &str, _csrf: &str) -> String {
+    path.to_owned()
 }
 
 /// The form of a draft (or of a new item when `item` is None) with `files` attached.
