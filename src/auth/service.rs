@@ -486,7 +486,8 @@ pub async fn recent_logins(
 }
 
 pub async fn sweep_sessions(db: &Db) -> Result<u64, DbError> {
-    store::delete_expired_sessions(db, db.now()).await
+    let n = store::delete_expired_sessions(db, db.now()).await?;
+    Ok(n + super::replays::sweep(db).await?)
 }
 
 #[cfg(test)]

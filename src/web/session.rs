@@ -165,13 +165,20 @@ pub async fn csrf_layer(
     let Some(rs) = req.extensions().get::<RequestSession>().cloned() else {
         return Err(AppError::Csrf);
     };
+    // What the page's token was bound to: the live session, or the visitor's pre-session cookie.
+    // None: the session ended (or there never was one); a form is then kept, see below.
     let binding = match (&rs.token, cookie(headers, PRE_COOKIE)) {
-        (Some(t), _) => t.clone(),
-        (None, Some(p)) => p,
-        (None, None) => return Err(AppError::Csrf),
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(p)) => Some(p),
+        (None, None) => None,
+    };
+    let valid = |t: &str| {
+        binding
+            .as_deref()
+            .is_some_and(|b| csrf_valid(&state.secret, b, t))
     };
     if let Some(t) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return if csrf_valid(&state.secret, &binding, t) {
+        return if valid(t) {
             Ok(next.run(req).await)
         } else {
             Err(AppError::Csrf)
@@ -193,7 +200,7 @@ pub async fn csrf_layer(
                 .map(|(_, v)| v.into_owned())
         });
         if let Some(t) = query_token {
-            return if csrf_valid(&state.secret, &binding, &t) {
+            return if valid(&t) {
                 Ok(next.run(req).await)
             } else {
                 Err(AppError::Csrf)
@@ -205,9 +212,7 @@ pub async fn csrf_layer(
         let (parts, body) = req.into_parts();
         let (token, body) = first_field(body, &boundary).await;
         return match token {
-            Some(t) if csrf_valid(&state.secret, &binding, &t) => {
-                Ok(next.run(Request::from_parts(parts, body)).await)
-            }
+            Some(t) if valid(&t) => Ok(next.run(Request::from_parts(parts, body)).await),
             _ => Err(AppError::Csrf),
         };
     }
@@ -226,12 +231,28 @@ pub async fn csrf_layer(
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.into_owned());
     match token {
-        Some(t) if csrf_valid(&state.secret, &binding, &t) => {
+        Some(t) if valid(&t) => {
             // The body is in hand here: its fields are checked once, for every form.
             crate::web::input::check_pairs(&bytes)?;
             Ok(next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await)
+        }
+        // The same site's form with a token of an ended session or an older page (the origin
+        // checks above passed): what was typed is kept, the user logs in (again) and sends it
+        // with one click. Never a bare refusal that loses the work.
+        _ if crate::auth::replays::keepable(parts.uri.path(), &bytes) => {
+            let key = crate::auth::replays::keep(&state.db, parts.uri.path(), &bytes).await?;
+            let replay = format!("/replay/{key}");
+            let to = if rs.user.is_some() {
+                replay
+            } else {
+                format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(replay.as_bytes()).collect::<String>()
+                )
+            };
+            Ok(axum::response::Redirect::to(&to).into_response())
         }
         _ => Err(AppError::Csrf),
     }

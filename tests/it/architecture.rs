@@ -124,6 +124,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("sessions", "auth"),
     ("user_tokens", "auth"),
     ("users", "auth"),
+    ("form_replays", "auth"),
 ];
 
 /// Read models: a module reading another's table, each with its reason in ARCHITECTURE.md.

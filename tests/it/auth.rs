@@ -15,6 +15,7 @@ both_dbs!(
     logout_ends_the_session,
     session_id_changes_at_login,
     blocked_and_expired_sessions_do_not_open_pages,
+    a_form_sent_after_the_session_ended_is_kept,
 );
 
 async fn member_logs_in_by_email_and_sees_the_company(app: TestApp) {
@@ -32,7 +33,6 @@ async fn member_logs_in_by_email_and_sees_the_company(app: TestApp) {
     for expected in [
         "ООО «Ромашка-Строй»",
         "7700123459",
-        "1027700123450",
         "Член СРО",
         "Лебедев Андрей Николаевич",
         "Выход",
@@ -44,6 +44,9 @@ async fn member_logs_in_by_email_and_sees_the_company(app: TestApp) {
     assert!(html.contains("href=\"/kabinet/company\""));
     let (status, company) = app.get_html("/kabinet/company").await;
     assert_eq!(status, StatusCode::OK);
+    // the requisites are on «Организация», the home page opens on what to do (issue 17)
+    assert!(company.contains("1027700123450"));
+    assert!(!html.contains("1027700123450"));
     assert!(
         company.contains("Зайцева Ольга Михайловна"),
         "colleagues are listed"
@@ -419,4 +422,92 @@ impl Browserless<'_> {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         location(&r)
     }
+}
+
+/// Issue 17: «never lose the user's work». A form sent after the session ended is kept; the
+/// user logs in again and sends it with one click. A form with a password is never kept.
+async fn a_form_sent_after_the_session_ended_is_kept(app: TestApp) {
+    let c = TestApp::client_for(&app);
+    c.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let form = c.page("/kabinet/contracts/new").await;
+    let password_form = c.page("/profile").await;
+    let fields = [
+        ("number", "П-9/2026"),
+        ("signed_on", "2026-03-06"),
+        ("customer_name", "ГКУ «Заказчик»"),
+        ("customer_inn", "7701234560"),
+        ("subject", "Проект, набранный до конца сеанса"),
+        ("kind", "design"),
+        ("price", "1 000 000"),
+        ("method", "direct"),
+    ];
+    // The working day ends: the session expires while the form is open.
+    app.clock.advance(chrono::Duration::hours(9));
+    let r = c.get("/kabinet").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the session has ended");
+    let r = c
+        .post_with_page_token(&form, "/kabinet/contracts", &fields)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(to.starts_with("/login?next=%2Freplay%2F"), "{to}");
+    let next: String = url::form_urlencoded::parse(to.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let login = c.page(&to).await;
+    assert!(login.contains("Сеанс завершился"), "{login}");
+    let r = c
+        .client
+        .post(app.url("/login"))
+        .header("Origin", &app.address)
+        .form(&[
+            ("csrf_token", csrf_in(&login).unwrap().as_str()),
+            ("login", MEMBER_EMAIL),
+            ("password", MEMBER_PASSWORD),
+            ("next", next.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), next);
+    let replay = c.page(&next).await;
+    assert!(replay.contains("Отправить еще раз"), "{replay}");
+    assert!(
+        replay.contains(r#"name="subject" value="Проект, набранный до конца сеанса""#),
+        "{replay}"
+    );
+    assert!(!replay.contains(r#"name="csrf_token" value="" "#));
+    let r = c
+        .post_with_page_token(&replay, "/kabinet/contracts", &fields)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).contains("done=added"), "{}", location(&r));
+    // Another user cannot see it without its key; a wrong key is 404.
+    let (s, _) = c.get_html("/replay/not-a-key").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A stale password form is refused, never kept.
+    let before: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM form_replays").fetch_one(p).await.unwrap());
+    let r = c
+        .post_with_page_token(
+            &password_form,
+            "/profile/password",
+            &[
+                ("current_password", MEMBER_PASSWORD),
+                ("password", "Another-Pass-2026!"),
+                ("password2", "Another-Pass-2026!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let after: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM form_replays").fetch_one(p).await.unwrap());
+    assert_eq!(before, after);
+    // Kept forms go after an hour (the sessions' sweep).
+    app.clock.advance(chrono::Duration::minutes(61));
+    kabinet::auth::service::sweep_sessions(&app.db)
+        .await
+        .unwrap();
+    let left: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM form_replays").fetch_one(p).await.unwrap());
+    assert_eq!(left, 0);
 }

@@ -80,7 +80,13 @@ pub(super) async fn show_login(
         login: String::new(),
         next: safe_next(&q.next),
         errors: FieldErrors::new(),
-        notice: q.vyhod.map(|_| "Вы вышли из личного кабинета."),
+        notice: if q.next.starts_with("/replay/") {
+            Some(
+                "Сеанс завершился. Войдите снова: то, что вы ввели в форму, сохранено, и после входа его можно будет отправить одной кнопкой.",
+            )
+        } else {
+            q.vyhod.map(|_| "Вы вышли из личного кабинета.")
+        },
     })
 }
 

@@ -7,6 +7,7 @@ mod login;
 mod onboarding;
 mod profile;
 mod recovery;
+mod replay;
 mod support;
 mod users;
 
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(login::home))
         .route("/login", get(login::show_login).post(login::login))
         .route("/logout", post(login::logout))
+        .route("/replay/{key}", get(replay::show))
         .route(
             "/user/request-password-reset",
             get(recovery::show_reset_request).post(recovery::request_reset),

@@ -1,0 +1,12 @@
+-- A form sent after its session ended, or from a page older than the session (issue 17): the
+-- typed fields are kept for an hour under a random key (only its hash here), so the user logs
+-- in again and sends them with one click instead of typing them again. Forms with a password
+-- are never kept.
+CREATE TABLE form_replays (
+    token_hash TEXT PRIMARY KEY,
+    path       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX form_replays_expires ON form_replays (expires_at);
