@@ -510,7 +510,7 @@ fn print_logins(logins: &[kabinet::demo::DemoLogin]) {
 fn read_password() -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
         let a = rpassword::prompt_password("Пароль: ")?;
-        let b = rpassword::prompt_password("Пароль ещё раз: ")?;
+        let b = rpassword::prompt_password("Пароль еще раз: ")?;
         anyhow::ensure!(a == b, "пароли не совпадают");
         Ok(a)
     } else {

@@ -200,7 +200,7 @@ pub fn check_invitee(
 
 /// The rule as the forms' hint says it: the same as [`password_problem`] checks (a test holds
 /// the two together).
-pub const PASSWORD_RULE: &str = "От 10 до 256 символов; без адреса почты и ИНН; не из распространённых паролей и не один повторяющийся символ.";
+pub const PASSWORD_RULE: &str = "От 10 до 256 символов; без адреса почты и ИНН; не из распространенных паролей и не один повторяющийся символ.";
 
 pub fn password_problem(password: &str, personal: &[&str]) -> Option<&'static str> {
     const COMMON: &[&str] = &[
@@ -234,7 +234,7 @@ pub fn password_problem(password: &str, personal: &[&str]) -> Option<&'static st
     }
     let lower = password.to_lowercase();
     if COMMON.contains(&lower.as_str()) {
-        return Some("Этот пароль слишком распространён, придумайте другой");
+        return Some("Этот пароль слишком распространен, придумайте другой");
     }
     if personal
         .iter()
@@ -281,6 +281,6 @@ mod tests {
         assert!(password_problem("ivanov@firm.ru!", &["ivanov@firm.ru"]).is_some());
         assert!(password_problem("x7700123459x", &["7700123459"]).is_some());
         assert!(password_problem("aaaaaaaaaaaa", &[]).is_some());
-        assert!(password_problem("Сосна-Берёза-2026", &["ivanov@firm.ru", "7700123459"]).is_none());
+        assert!(password_problem("Сосна-Береза-2026", &["ivanov@firm.ru", "7700123459"]).is_none());
     }
 }

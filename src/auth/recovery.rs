@@ -143,7 +143,7 @@ pub async fn request_reset(
             ),
         );
         letter.paragraphs.push(format!(
-            "Для вашей учётной записи ({}) в личном кабинете {} запрошено восстановление пароля.",
+            "Для вашей учетной записи ({}) в личном кабинете {} запрошено восстановление пароля.",
             u.email, settings.sro.short_name
         ));
         attach_link(&mut letter, settings, Purpose::Reset, token_id);

@@ -71,12 +71,12 @@ pub async fn change_member_user_email(
         "email_changed_old",
         &user.email,
         format!(
-            "Изменён адрес для входа в личный кабинет {}",
+            "Изменен адрес для входа в личный кабинет {}",
             settings.sro.short_name
         ),
     );
     to_old.paragraphs.push(format!(
-        "Адрес электронной почты для входа в личный кабинет {} ({}) изменён: теперь это {}. Изменение внёс сотрудник СРО {}.",
+        "Адрес электронной почты для входа в личный кабинет {} ({}) изменен: теперь это {}. Изменение внес сотрудник СРО {}.",
         member.short_name, user.full_name, new_email.masked(), staff.full_name
     ));
     to_old.paragraphs.push(format!(
@@ -94,7 +94,7 @@ pub async fn change_member_user_email(
         format!("Доступ к личному кабинету {}", settings.sro.short_name),
     );
     to_new.paragraphs.push(format!(
-        "Этот адрес указан для входа в личный кабинет {} ({}) вместо прежнего. Изменение внёс сотрудник СРО {}.",
+        "Этот адрес указан для входа в личный кабинет {} ({}) вместо прежнего. Изменение внес сотрудник СРО {}.",
         member.short_name, user.full_name, staff.full_name
     ));
     attach_link(&mut to_new, settings, Purpose::Invite, token_id);
@@ -233,7 +233,7 @@ async fn notify_taken_address(
         format!("Приглашение в личный кабинет {}", settings.sro.short_name),
     );
     letter.paragraphs.push(format!(
-        "{} приглашает вас в личный кабинет {} в {}. Этот адрес уже используется для входа в личный кабинет, поэтому новая учётная запись не создана.",
+        "{} приглашает вас в личный кабинет {} в {}. Этот адрес уже используется для входа в личный кабинет, поэтому новая учетная запись не создана.",
         head.full_name, company, settings.sro.short_name
     ));
     letter.paragraphs.push(format!(

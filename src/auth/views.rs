@@ -35,7 +35,7 @@ impl From<&User> for UserView {
                 .last_login_at
                 .as_ref()
                 .map(fmt::datetime)
-                .unwrap_or_else(|| "ещё не входил".into()),
+                .unwrap_or_else(|| "еще не входил".into()),
             invitation: String::new(),
         }
     }

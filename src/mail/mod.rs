@@ -245,7 +245,7 @@ impl Mail {
             let expired = m.token_expires_at.is_some_and(|t| t <= db.now());
             if m.token_used_at.is_some() || expired {
                 // A newer request replaced the link, or it expired while SMTP was down.
-                return fail("не отправлено: ссылка в письме уже недействительна (запрошена новая или истёк срок)".into());
+                return fail("не отправлено: ссылка в письме уже недействительна (запрошена новая или истек срок)".into());
             }
             let token = crate::tokens::derive_token(secret, nonce);
             text = text.replace(TOKEN_PLACEHOLDER, &token);

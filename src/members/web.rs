@@ -99,7 +99,7 @@ async fn show_dashboard(m: Member, Query(q): Query<DoneQuery>) -> Result<Respons
         unread_notes: m.may(Permission::Reports).then_some(found.unread_notes),
         drafts: m.may(Permission::Reports).then_some(found.drafts),
         notice: (q.done == "welcome")
-            .then_some("Пароль сохранён. Добро пожаловать в личный кабинет: входите по адресу электронной почты (или ИНН организации) и этому паролю."),
+            .then_some("Пароль сохранен. Добро пожаловать в личный кабинет: входите по адресу электронной почты (или ИНН организации) и этому паролю."),
     })
 }
 

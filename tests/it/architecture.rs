@@ -406,3 +406,49 @@ fn the_checks_see_what_they_check() {
     let (w, _) = tables("UPDATE outbox SET status = 'sent'");
     assert!(w.contains("outbox"));
 }
+
+/// One spelling (issue 17): the interface writes «е», never «ё», as the manuals do («Добавить
+/// еще один документ»). The lines that accept «ё» typed by a user (it is folded into «е») are
+/// the only exception; test data (names such as «Пётр») is not interface.
+#[test]
+fn the_interface_writes_e_not_yo() {
+    let mut found = Vec::new();
+    let mut check = |path: &str, text: &str| {
+        for (i, line) in text.lines().enumerate() {
+            if (line.contains('ё') || line.contains('Ё'))
+                && !line.contains("'ё'")
+                && !line.contains("«ё»")
+                && !line.contains("исключён")
+            {
+                found.push(format!("{path}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    };
+    for s in sources() {
+        if s.path.ends_with("tests.rs") || s.top == "signatures" {
+            continue;
+        }
+        check(&format!("src/{}", s.path), &s.code);
+    }
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut templates = Vec::new();
+    walk(&crate::helpers::repo_path("templates"), &mut templates);
+    walk(&crate::helpers::repo_path("documents"), &mut templates);
+    assert!(templates.len() > 20, "the templates were found");
+    for p in templates {
+        check(
+            &p.display().to_string(),
+            &std::fs::read_to_string(&p).unwrap(),
+        );
+    }
+    assert!(found.is_empty(), "\n{}\n", found.join("\n"));
+}

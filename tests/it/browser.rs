@@ -502,7 +502,7 @@ async fn member_recovers_the_password_by_inn_as_the_manual_says() {
     let save = b.by_text("button", "Сохранить пароль и войти").await;
     b.click(&save).await;
     b.wait_for_url("/profile").await;
-    assert!(b.text().await.contains("Пароль сохранён"));
+    assert!(b.text().await.contains("Пароль сохранен"));
     b.assert_accessible("the profile").await;
     b.quit().await;
 }

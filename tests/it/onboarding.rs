@@ -121,7 +121,7 @@ async fn an_admitted_member_is_invited_and_its_head_gets_in(app: TestApp) {
     );
     assert!(card.contains("Руководитель"));
     let audit = admin.page("/office/audit").await;
-    assert!(audit.contains("Приглашён пользователь"));
+    assert!(audit.contains("Приглашен пользователь"));
 }
 
 async fn invite(admin: &crate::auth::Browserless<'_>, id: i64, email: &str) {
@@ -148,7 +148,7 @@ async fn invitations_expire_are_resent_withdrawn_and_users_blocked_by_staff(app:
     app.clock.advance(chrono::Duration::hours(73));
     let admin = member(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let card = admin.page(&format!("/office/members/{id}")).await;
-    assert!(card.contains("Срок приглашения истёк"), "{card}");
+    assert!(card.contains("Срок приглашения истек"), "{card}");
     let uid = user_id(&app, "buh@new-project.example").await;
     let r = admin
         .post_with_token_from(
@@ -380,7 +380,7 @@ async fn administrators_manage_staff_and_one_administrator_always_remains(app: T
     assert!(card.contains("Разблокировать") && card.contains("Последние входы"));
     let audit = winner.page("/office/audit").await;
     assert!(
-        audit.contains("Приглашён сотрудник СРО")
+        audit.contains("Приглашен сотрудник СРО")
             && audit.contains("Изменены роль или доступ сотрудника СРО")
     );
 }

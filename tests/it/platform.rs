@@ -207,7 +207,7 @@ async fn error_pages_are_russian(app: TestApp) {
     assert!(
         expect(r, StatusCode::PAYLOAD_TOO_LARGE)
             .await
-            .contains("Слишком большой объём данных")
+            .contains("Слишком большой объем данных")
     );
 }
 

@@ -158,7 +158,7 @@ async fn reset_by_email_as_in_the_manual(app: TestApp) {
     assert_eq!(location(&r), "/profile?done=password");
     let (status, profile) = me.get_html("/profile?done=password").await;
     assert_eq!(status, StatusCode::OK, "logged in right away");
-    assert!(profile.contains("Пароль сохранён"));
+    assert!(profile.contains("Пароль сохранен"));
 
     assert_eq!(
         other.get("/kabinet").await.status(),
@@ -377,7 +377,7 @@ async fn expert_changes_the_email_and_the_member_gets_back_in(app: TestApp) {
 
     let old = app.wait_for_mail(MEMBER_EMAIL).await;
     assert!(
-        old.text.contains("изменён") && !old.text.contains("token="),
+        old.text.contains("изменен") && !old.text.contains("token="),
         "the old address is told, without a link"
     );
     let new = app.wait_for_mail("lebedev@new-mail.example").await;

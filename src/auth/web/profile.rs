@@ -72,8 +72,8 @@ pub(super) async fn show_profile(
 ) -> Result<Response, AppError> {
     let state = &u.ctx.state;
     let notice = match q.done.as_str() {
-        "password" => Some("Пароль сохранён. Остальные сеансы входа завершены.".to_string()),
-        "mail" => Some("Выбор писем сохранён.".to_string()),
+        "password" => Some("Пароль сохранен. Остальные сеансы входа завершены.".to_string()),
+        "mail" => Some("Выбор писем сохранен.".to_string()),
         _ => None,
     };
     page(&profile_page(&u, state, notice, FieldErrors::new()).await?)

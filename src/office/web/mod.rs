@@ -90,7 +90,7 @@ async fn show_dashboard(
         demo_mail: state.settings.demo.enabled && s.may(Permission::Administer),
         tasks,
         notice: (q.done == "welcome")
-            .then_some("Пароль сохранён. Добро пожаловать в рабочий кабинет сотрудника СРО."),
+            .then_some("Пароль сохранен. Добро пожаловать в рабочий кабинет сотрудника СРО."),
         chrome: s.ctx.chrome("Рабочий стол"),
         user_name: s.user.full_name.clone(),
         role: s.role.label(),

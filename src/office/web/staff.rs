@@ -46,7 +46,7 @@ impl From<&StaffRow> for StaffView {
                 .last_login_at
                 .as_ref()
                 .map(fmt::datetime)
-                .unwrap_or_else(|| "ещё не входил".into()),
+                .unwrap_or_else(|| "еще не входил".into()),
             members: r.members.map(|n| n.to_string()).unwrap_or_default(),
         }
     }
