@@ -16,6 +16,7 @@ pub mod member;
 pub mod model;
 pub mod requests;
 pub mod service;
+pub mod sheet;
 pub mod staging;
 pub mod store;
 pub mod table;

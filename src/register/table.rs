@@ -409,26 +409,6 @@ pub fn csv_line(cells: &[String]) -> String {
     crate::csvout::line(cells)
 }
 
-/// The whole table as an XLSX workbook.
-pub fn xlsx(headers: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("Реестр")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold().set_text_wrap();
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, h, &bold)?;
-        sheet.set_column_width(c as u16, 18)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            // text cells: INNs and OGRNs must not become numbers with lost zeros
-            sheet.write_string(r as u32 + 1, c as u16, v)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    Ok(book.save_to_buffer()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,7 +524,23 @@ mod tests {
     #[test]
     fn xlsx_round_trip() {
         let s = full();
-        let bytes = xlsx(&headers(false), &[row(&s, &chrono::Utc::now(), false)]).unwrap();
+        let bytes =
+            super::super::sheet::xlsx(&[row(&s, &chrono::Utc::now(), false)], false).unwrap();
+        {
+            // dates and money are typed cells, the ИНН stays text
+            use calamine::Reader;
+            let mut book: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+            let range = book.worksheet_range("Реестр").unwrap();
+            let cells: Vec<&calamine::Data> = range.rows().nth(1).unwrap().iter().collect();
+            assert!(
+                cells
+                    .iter()
+                    .any(|c| matches!(c, calamine::Data::DateTime(_)))
+            );
+            assert!(cells.iter().any(|c| matches!(c, calamine::Data::Float(_))));
+            assert!(cells.contains(&&calamine::Data::String(s.entry.inn.clone())));
+        }
         let sheet = read("r.xlsx", &bytes).unwrap();
         let checked = check(&sheet, SroKind::Builders, today(), &mut |_| {});
         assert_eq!(checked.errors, vec![]);

@@ -56,7 +56,7 @@ pub(super) async fn export_csv(s: Staff) -> Result<Response, AppError> {
 pub(super) async fn export_xlsx(s: Staff) -> Result<Response, AppError> {
     let state = &s.ctx.state;
     let rows = all_rows(state, false).await?;
-    let bytes = tokio::task::spawn_blocking(move || table::xlsx(&table::headers(false), &rows))
+    let bytes = tokio::task::spawn_blocking(move || crate::register::sheet::xlsx(&rows, false))
         .await
         .map_err(|e| AppError::Unexpected(anyhow::Error::new(e)))?
         .map_err(AppError::Unexpected)?;
