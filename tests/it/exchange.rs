@@ -1000,6 +1000,29 @@ async fn demo_sections_carry_printable_forms(app: TestApp) {
     let c = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
     let cards = c.page("/kabinet/reports/current").await;
     assert_eq!(cards.matches("— форма.pdf").count(), 9, "{cards}");
+    // and a workbook to fill in, with the columns its section asks for (issue 17)
+    assert_eq!(
+        cards.matches("— форма для заполнения.xlsx").count(),
+        9,
+        "{cards}"
+    );
+    let before = &cards[..cards.find("Раздел 2 — форма для заполнения.xlsx").unwrap()];
+    let book = first_id(&before[before.rfind("/files/").unwrap()..], "/files/");
+    let r = c.get(&format!("/files/{book}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("Раздел 2").unwrap();
+        assert_eq!(
+            range.get((4, 3)),
+            Some(&calamine::Data::String(
+                "Идентификационный номер в НРС".into()
+            ))
+        );
+    }
     let before = &cards[..cards.find("Раздел 1 — форма.pdf").unwrap()];
     let file = first_id(&before[before.rfind("/files/").unwrap()..], "/files/");
     let pdf = c
