@@ -268,6 +268,30 @@ impl Browser {
         );
     }
 
+    /// Saves the page as `target/screenshots/{name}.png` (to look at before finishing, issue
+    /// 17), and checks that nothing runs off the side: the page is no wider than the window.
+    async fn screenshot(&self, name: &str) {
+        use base64::Engine as _;
+        let png = self.cmd("GET", "screenshot", Value::Null).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let dir = repo_path("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+        let wide = self
+            .cmd(
+                "POST",
+                "execute/sync",
+                json!({"script": "return document.documentElement.scrollWidth - window.innerWidth", "args": []}),
+            )
+            .await;
+        assert!(
+            wide.as_i64().unwrap() <= 0,
+            "{name}: the page is {wide} px wider than the window"
+        );
+    }
+
     async fn set_window(&self, width: u32, height: u32) {
         self.cmd(
             "POST",
@@ -1085,5 +1109,69 @@ async fn a_member_notifies_a_contract_and_the_expert_sees_the_position() {
         "{text}"
     );
     b.assert_accessible("the КФ ОДО list").await;
+    b.quit().await;
+}
+
+/// Issue 17: every main page at a desktop width (1366) and a phone's (390), saved as screenshots
+/// under target/screenshots and checked not to run off the side; axe on each at the phone width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_main_pages_fit_a_desktop_and_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    kabinet::demo::attach_templates(&app.state.core)
+        .await
+        .unwrap();
+    let member_pages = [
+        ("member-home", "/kabinet"),
+        ("member-report", "/kabinet/reports/current"),
+        ("member-letter", "/kabinet/letters/new"),
+        ("member-journal", "/kabinet/journal"),
+        ("member-contracts", "/kabinet/contracts"),
+        ("member-contract-new", "/kabinet/contracts/new"),
+        ("member-payments", "/kabinet/payments"),
+        ("member-messages", "/kabinet/messages"),
+        ("member-calendar", "/kabinet/calendar"),
+        ("member-company", "/kabinet/company"),
+    ];
+    let staff_pages = [
+        ("staff-home", "/office"),
+        ("staff-inbox", "/office/inbox"),
+        ("staff-members", "/office/members"),
+        ("staff-reports", "/office/reports"),
+        ("staff-contracts", "/office/contracts"),
+        ("staff-odo", "/office/contracts/odo"),
+        ("staff-trust", "/office/trust"),
+        ("staff-billing", "/office/billing"),
+    ];
+    for (who, password, pages) in [
+        (MEMBER_EMAIL, MEMBER_PASSWORD, &member_pages[..]),
+        (ADMIN_EMAIL, ADMIN_PASSWORD, &staff_pages[..]),
+    ] {
+        b.set_window(1366, 900).await;
+        log_in(&b, &app, who, password).await;
+        b.wait_for_url(if who == ADMIN_EMAIL {
+            "/office"
+        } else {
+            "/kabinet"
+        })
+        .await;
+        for (width, suffix) in [(1366, "desktop"), (390, "phone")] {
+            b.set_window(width, 900).await;
+            for (name, path) in pages {
+                b.goto(&app.url(path)).await;
+                b.wait_for_url(path).await;
+                b.screenshot(&format!("{name}-{suffix}")).await;
+                if width == 390 {
+                    b.assert_accessible(&format!("{name} on a phone")).await;
+                }
+            }
+        }
+        b.set_window(1366, 900).await;
+        let logout = b.by_text("button", "Выход").await;
+        b.click(&logout).await;
+        b.wait_for_url("/login").await;
+    }
     b.quit().await;
 }
