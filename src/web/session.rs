@@ -254,6 +254,16 @@ pub async fn csrf_layer(
             };
             Ok(axum::response::Redirect::to(&to).into_response())
         }
+        // Nothing to keep (or a password form) and the session is gone: to the login page with
+        // the reason, not a bare refusal. «Выход» from an ended session is simply done.
+        _ if rs.user.is_none() && parts.uri.path() != "/login" => {
+            let to = if parts.uri.path() == "/logout" {
+                "/login?vyhod=1"
+            } else {
+                "/login?istek=1"
+            };
+            Ok(axum::response::Redirect::to(to).into_response())
+        }
         _ => Err(AppError::Csrf),
     }
 }

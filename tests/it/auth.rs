@@ -503,6 +503,15 @@ async fn a_form_sent_after_the_session_ended_is_kept(app: TestApp) {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let after: i64 = kabinet::on_db!(&app.db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM form_replays").fetch_one(p).await.unwrap());
     assert_eq!(before, after);
+    // With the session gone, a form with nothing to keep leads to the login page, not a 403.
+    let ack_page = c.page("/profile").await;
+    app.clock.advance(chrono::Duration::hours(9));
+    let r = c
+        .post_with_page_token(&ack_page, "/profile/password", &[("password", "x")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?istek=1");
+    assert!(c.page("/login?istek=1").await.contains("Сеанс завершился"));
     // Kept forms go after an hour (the sessions' sweep).
     app.clock.advance(chrono::Duration::minutes(61));
     kabinet::auth::service::sweep_sessions(&app.db)

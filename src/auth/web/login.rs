@@ -43,6 +43,9 @@ pub(super) struct LoginQuery {
     next: String,
     #[serde(default)]
     vyhod: Option<String>,
+    /// The session ended while a form was open (the CSRF layer sends the user here).
+    #[serde(default)]
+    istek: Option<String>,
 }
 
 /// Only paths of this site: never an open redirect. One leading `/`, not `//`, no backslash,
@@ -84,6 +87,8 @@ pub(super) async fn show_login(
             Some(
                 "Сеанс завершился. Войдите снова: то, что вы ввели в форму, сохранено, и после входа его можно будет отправить одной кнопкой.",
             )
+        } else if q.istek.is_some() {
+            Some("Сеанс завершился. Войдите снова и повторите действие.")
         } else {
             q.vyhod.map(|_| "Вы вышли из личного кабинета.")
         },
