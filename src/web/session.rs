@@ -199,11 +199,20 @@ pub async fn csrf_layer(
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v.into_owned())
         });
+        // The session ended while the upload form was open: to the login page with the reason
+        // (the files cannot be kept: they were never read).
+        let ended = || -> Result<Response, AppError> {
+            if rs.user.is_none() {
+                Ok(axum::response::Redirect::to("/login?istek=1").into_response())
+            } else {
+                Err(AppError::Csrf)
+            }
+        };
         if let Some(t) = query_token {
             return if valid(&t) {
                 Ok(next.run(req).await)
             } else {
-                Err(AppError::Csrf)
+                ended()
             };
         }
         let Some(boundary) = multipart_boundary(content_type) else {
@@ -213,7 +222,7 @@ pub async fn csrf_layer(
         let (token, body) = first_field(body, &boundary).await;
         return match token {
             Some(t) if valid(&t) => Ok(next.run(Request::from_parts(parts, body)).await),
-            _ => Err(AppError::Csrf),
+            _ => ended(),
         };
     }
     let is_form = headers

@@ -1147,6 +1147,18 @@ async fn the_upload_token_is_the_first_field_not_in_the_address(app: TestApp) {
     let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(!html.contains("csrf_token="), "{html}");
     assert!(csrf_in(&html).is_some());
+    // The session ends while the form is open: the login page with the reason, not a 403.
+    app.clock.advance(chrono::Duration::hours(9));
+    let r = post(
+        Form::new()
+            .text("csrf_token", token.clone())
+            .text("subject", "После конца сеанса")
+            .part("file_1", file()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?istek=1");
 }
 
 both_dbs!(the_upload_token_is_the_first_field_not_in_the_address);
