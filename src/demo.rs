@@ -538,42 +538,38 @@ pub async fn attach_templates(state: &Core) -> anyhow::Result<()> {
             docs.render(crate::documents::Template::SectionForm, &form)
         })
         .await??;
-        let staged = state.storage.put_small(bytes::Bytes::from(pdf)).await?;
-        let upload = crate::files::Upload {
-            staged,
-            name: format!("Раздел {} — форма.pdf", i + 1),
-            media_type: "application/pdf".into(),
-            lease: None,
-        };
-        crate::reports::service::add_template(
-            &state.db,
-            &state.storage,
-            &actor,
-            section.id,
-            &upload,
-            None,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("attaching a demo template: {e}"))?;
         // «заполнить недостающие сведения»: a workbook to fill in, beside the printable form.
         let book = crate::reports::forms::fillable(i + 1, &section.title, &section.description)?;
-        let staged = state.storage.put_small(bytes::Bytes::from(book)).await?;
-        let upload = crate::files::Upload {
-            staged,
-            name: format!("Раздел {} — форма для заполнения.xlsx", i + 1),
-            media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
-            lease: None,
-        };
-        crate::reports::service::add_template(
-            &state.db,
-            &state.storage,
-            &actor,
-            section.id,
-            &upload,
-            None,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("attaching a demo template: {e}"))?;
+        for (bytes, name, media) in [
+            (
+                pdf,
+                format!("Раздел {} — форма.pdf", i + 1),
+                "application/pdf",
+            ),
+            (
+                book,
+                format!("Раздел {} — форма для заполнения.xlsx", i + 1),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        ] {
+            let staged = state.storage.put_small(bytes::Bytes::from(bytes)).await?;
+            let upload = crate::files::Upload {
+                staged,
+                name,
+                media_type: media.into(),
+                lease: None,
+            };
+            crate::reports::service::add_template(
+                &state.db,
+                &state.storage,
+                &actor,
+                section.id,
+                &upload,
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("attaching a demo template: {e}"))?;
+        }
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::model::{self, Kind, Standing};
 use super::service::{ContractError, date_field};
-use super::store::{self, JournalRow, OdoRow};
+use super::store;
+pub use super::store::{JournalRow, OdoRow};
 use crate::audit::{self, Actor, Event as AuditEvent};
 use crate::core::Core;
 use crate::validation::FieldErrors;

@@ -168,40 +168,27 @@ pub struct Report {
 impl Report {
     /// Reasons and remarks of every signer, in order, for a form message or a list.
     pub fn findings(&self) -> Vec<String> {
-        let many = self.signers.len() > 1;
-        self.signers
-            .iter()
-            .flat_map(|s| {
-                let who = s.person.clone();
-                s.reasons
-                    .iter()
-                    .chain(&s.remarks)
-                    .map(move |r| {
-                        if many {
-                            format!("{who}: {r}")
-                        } else {
-                            r.clone()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        self.collect(|s| s.reasons.iter().chain(&s.remarks).cloned().collect())
     }
 
     /// Why the signature is «Недействительна» (every signer's reasons), for the refusal.
     pub fn reasons(&self) -> Vec<String> {
+        self.collect(|s| s.reasons.clone())
+    }
+
+    /// What `pick` takes of each signer, prefixed with the signer's name when there are several.
+    fn collect(&self, pick: impl Fn(&SignerReport) -> Vec<String>) -> Vec<String> {
         let many = self.signers.len() > 1;
         self.signers
             .iter()
             .flat_map(|s| {
-                let who = s.person.clone();
-                s.reasons
-                    .iter()
-                    .map(move |r| {
+                pick(s)
+                    .into_iter()
+                    .map(|r| {
                         if many {
-                            format!("{who}: {r}")
+                            format!("{}: {r}", s.person)
                         } else {
-                            r.clone()
+                            r
                         }
                     })
                     .collect::<Vec<_>>()

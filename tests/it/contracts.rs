@@ -155,14 +155,7 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
     let r = head.get(&format!("/files/{pdf_id}")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let pdf = r.bytes().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("n.pdf"), &pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(dir.path().join("n.pdf"))
-        .arg("-")
-        .output()
-        .unwrap();
-    let pdf_text = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    let pdf_text = crate::trust::pdf_text(&pdf);
     for m in [
         "Уведомление о заключении договора",
         "П-17/2026",
@@ -260,14 +253,7 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
     let file = first_id(&html[html[..at].rfind("/files/").unwrap()..], "/files/");
     let r = head.get(&format!("/files/{file}")).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.pdf"), r.bytes().await.unwrap()).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(dir.path().join("s.pdf"))
-        .arg("-")
-        .output()
-        .unwrap();
-    let statement = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    let statement = crate::trust::pdf_text(&r.bytes().await.unwrap());
     assert!(
         statement.contains("П-17/2026") && statement.contains("15 000 000"),
         "{statement}"

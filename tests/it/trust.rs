@@ -49,7 +49,7 @@ async fn send(c: &Browserless<'_>, files: Vec<Attach<'_>>) -> reqwest::Response 
     .await
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.pdf");

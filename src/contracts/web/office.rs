@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Days;
+use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 
 use super::super::model::{EventKind, Kind};
@@ -59,19 +59,25 @@ pub(super) struct JournalQuery {
     member: String,
 }
 
-/// The journal with the page's filters, as XLSX.
-pub(super) async fn export_journal(
-    s: Staff,
-    Query(q): Query<JournalQuery>,
-) -> Result<Response, AppError> {
-    let core = &s.ctx.state.core;
+/// The journal's rows for the page's filters (the page and its XLSX alike), and the period.
+async fn filtered(
+    core: &crate::core::Core,
+    q: &JournalQuery,
+) -> Result<
+    (
+        Vec<(office::JournalRow, office::NoticeState)>,
+        NaiveDate,
+        NaiveDate,
+    ),
+    AppError,
+> {
     let today = core.today();
     let from = fmt::parse_date(&q.from)
         .ok()
         .flatten()
         .unwrap_or(today - Days::new(365));
     let to = fmt::parse_date(&q.to).ok().flatten().unwrap_or(today);
-    let rows: Vec<_> = office::journal(
+    let rows = office::journal(
         core,
         q.member.trim().parse().ok(),
         Kind::from_code(&q.kind),
@@ -82,6 +88,15 @@ pub(super) async fn export_journal(
     .into_iter()
     .filter(|(_, st)| q.state.is_empty() || st.code() == q.state)
     .collect();
+    Ok((rows, from, to))
+}
+
+/// The journal with the page's filters, as XLSX.
+pub(super) async fn export_journal(
+    s: Staff,
+    Query(q): Query<JournalQuery>,
+) -> Result<Response, AppError> {
+    let (rows, _, _) = filtered(&s.ctx.state.core, &q).await?;
     let bytes = office::journal_xlsx(&rows).map_err(AppError::Unexpected)?;
     Ok(crate::web::file_response(
         bytes,
@@ -95,21 +110,11 @@ pub(super) async fn show_journal(
     s: Staff,
     Query(q): Query<JournalQuery>,
 ) -> Result<Response, AppError> {
-    let core = &s.ctx.state.core;
-    let today = core.today();
-    let from = fmt::parse_date(&q.from)
-        .ok()
-        .flatten()
-        .unwrap_or(today - Days::new(365));
-    let to = fmt::parse_date(&q.to).ok().flatten().unwrap_or(today);
-    let kind = Kind::from_code(&q.kind);
-    let member = q.member.trim().parse::<i64>().ok();
-    let rows = office::journal(core, member, kind, from, to).await?;
+    let (rows, from, to) = filtered(&s.ctx.state.core, &q).await?;
     page(&JournalPage {
         chrome: s.ctx.chrome("Уведомления о договорах"),
         rows: rows
             .into_iter()
-            .filter(|(_, st)| q.state.is_empty() || st.code() == q.state)
             .map(|(r, st)| JournalLine {
                 member_id: r.member_id,
                 member: r.short_name,
@@ -136,7 +141,7 @@ pub(super) async fn show_journal(
         kind: q.kind,
         state: q.state,
         member: q.member,
-        kinds: Kind::of_sro(core.settings.sro.kind)
+        kinds: Kind::of_sro(s.ctx.state.core.settings.sro.kind)
             .into_iter()
             .map(|k| (k.code(), k.label()))
             .collect(),
