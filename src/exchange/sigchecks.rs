@@ -81,15 +81,41 @@ pub async fn recheck(
         .read_small(&sig.storage_key)
         .await
         .map_err(ExchangeError::Unexpected)?;
+    let who = Member {
+        inn: member.entry.inn.clone(),
+        ogrn: member.entry.ogrn.clone(),
+    };
     let mut xml = Vec::new();
     for f in super::store::item_files(&core.db, item_id).await? {
-        if f.name.to_lowercase().ends_with(".xml")
-            && let Some(row) = crate::files::get(&core.db, f.file_id).await?
-        {
-            xml.push((f.name, row.storage_key));
+        if !f.name.to_lowercase().ends_with(".xml") {
+            continue;
         }
+        let Some(row) = crate::files::get(&core.db, f.file_id).await? else {
+            continue;
+        };
+        let signature = match f.signature_file_id {
+            Some(sid) => match crate::files::get(&core.db, sid).await? {
+                Some(s) => Some(
+                    core.storage
+                        .read_small(&s.storage_key)
+                        .await
+                        .map_err(ExchangeError::Unexpected)?,
+                ),
+                None => None,
+            },
+            None => None,
+        };
+        xml.push(trust::PoaFile {
+            name: f.name,
+            key: row.storage_key,
+            sha256: row.sha256,
+            streebog256: row.streebog256,
+            signature,
+        });
     }
-    let powers = trust::powers_in(core, &xml).await.map_err(unexpected)?;
+    let powers = trust::powers_in(core, &who, &xml)
+        .await
+        .map_err(unexpected)?;
     let report = trust::verify(
         core,
         &trust::policy(core),

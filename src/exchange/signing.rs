@@ -112,7 +112,7 @@ pub async fn pair(
     let powers = if signatures.is_empty() {
         Vec::new()
     } else {
-        powers_of(core, existing, removed, &files).await?
+        powers_of(core, member, existing, removed, &files, &signatures).await?
     };
     let ctx = Ctx {
         core,
@@ -208,25 +208,57 @@ struct Ctx<'a> {
     powers: &'a [PowerOfAttorney],
 }
 
-/// The МЧД among the draft's files and the new ones (XML files that parse as one).
+/// The МЧД among the draft's files and the new ones (XML files that parse as one), each with
+/// the signature sent for it now or kept with it: only a signed one counts.
 async fn powers_of(
     core: &Core,
+    member: &Member,
     existing: &[ItemFile],
     removed: &[i64],
     new: &[(String, Upload)],
+    signatures: &[SignatureInput],
 ) -> anyhow::Result<Vec<PowerOfAttorney>> {
-    let mut keys = Vec::new();
+    let mut files = Vec::new();
     for f in existing.iter().filter(|f| !removed.contains(&f.id)) {
-        if f.name.to_lowercase().ends_with(".xml")
-            && let Some(row) = crate::files::get(&core.db, f.file_id).await?
-        {
-            keys.push((f.name.clone(), row.storage_key));
+        if !f.name.to_lowercase().ends_with(".xml") {
+            continue;
         }
+        let Some(row) = crate::files::get(&core.db, f.file_id).await? else {
+            continue;
+        };
+        let sent = signatures
+            .iter()
+            .find(|s| s.target == SigTarget::Attached(f.id))
+            .map(|s| s.bytes.clone());
+        let kept = match (sent.is_none(), f.signature_file_id) {
+            (true, Some(sid)) => match crate::files::get(&core.db, sid).await? {
+                Some(s) => Some(core.storage.read_small(&s.storage_key).await?),
+                None => None,
+            },
+            _ => None,
+        };
+        files.push(trust::PoaFile {
+            name: f.name.clone(),
+            key: row.storage_key,
+            sha256: row.sha256,
+            streebog256: row.streebog256,
+            signature: sent.or(kept),
+        });
     }
-    for (_, u) in new {
-        keys.push((u.name.clone(), u.staged.tmp_key.clone()));
+    for (field, u) in new {
+        let row = field.strip_prefix("file_").unwrap_or("").to_string();
+        files.push(trust::PoaFile {
+            name: u.name.clone(),
+            key: u.staged.tmp_key.clone(),
+            sha256: u.staged.sha256.clone(),
+            streebog256: u.staged.streebog256.clone(),
+            signature: signatures
+                .iter()
+                .find(|s| s.target == SigTarget::Row(row.clone()))
+                .map(|s| s.bytes.clone()),
+        });
     }
-    trust::powers_in(core, &keys)
+    trust::powers_in(core, member, &files)
         .await
         .map_err(anyhow::Error::new)
 }

@@ -54,6 +54,16 @@ pub(super) fn build_chain(
             }
             break;
         };
+        // Only a CA may issue: a person's own certificate signing another one is a forged chain
+        // (basicConstraints cA and, when stated, keyUsage keyCertSign).
+        if !issuer.may_issue() {
+            reasons.push(format!(
+                "Сертификат «{}» выдан не удостоверяющим центром: его издатель «{}» не имеет права выдавать сертификаты",
+                current.name(),
+                issuer.name()
+            ));
+            break;
+        }
         if !issuer.valid_at(time) {
             reasons.push(format!(
                 "Сертификат удостоверяющего центра «{}» не действовал на момент подписания (действует с {} по {})",
@@ -87,6 +97,8 @@ pub(super) fn revocation_of(
         .crls
         .iter()
         .filter(|c| c.verify_by(issuer).is_ok())
+        // a CRL «issued» in the future is not believed: it would hide the ones before it
+        .filter(|c| c.this_update <= input.checked_at + Duration::days(1))
         .max_by_key(|c| c.this_update);
     let Some(crl) = crl else {
         return (

@@ -291,6 +291,14 @@ fn check_signer(sig: &Signature, carried: &[Cert], input: &Input<'_>) -> SignerR
             date(s.not_before),
             date(time)
         ));
+    } else if s.signing_time.is_some() && input.uploaded_at > s.not_after {
+        // signingTime is the signer's own statement (no trusted timestamp): say so when only
+        // it keeps the certificate in its dates.
+        remarks.push(format!(
+            "Срок действия сертификата истек {} — до загрузки файла; время подписания {} указано самим подписантом",
+            date(s.not_after),
+            date(time)
+        ));
     }
 
     // 3. The chain up to a trusted CA.
@@ -327,7 +335,8 @@ fn check_signer(sig: &Signature, carried: &[Cert], input: &Input<'_>) -> SignerR
                         s.issuer.clone().unwrap_or_default()
                     )
                 };
-                if input.trust.loaded && input.policy.untrusted == Decision::Refuse {
+                // `refuse` holds even before a list is loaded: the configuration asked for it.
+                if input.policy.untrusted == Decision::Refuse {
                     reasons.push(why);
                 } else {
                     remarks.push(why);
@@ -450,6 +459,13 @@ fn authority(s: &super::Signer, input: &Input<'_>) -> Result<String, (String, Ve
                 p.title(),
                 p.principal_name,
                 p.principal_inn
+            ));
+            continue;
+        }
+        if !p.signed {
+            problems.push(format!(
+                "доверенность {} не подписана доверителем: приложите к файлу доверенности подпись руководителя участника",
+                p.title()
             ));
             continue;
         }

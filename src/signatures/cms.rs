@@ -22,6 +22,10 @@ const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
 const ID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
+/// The most signers and carried certificates one signature file may have.
+const MAX_SIGNERS: usize = 8;
+const MAX_CERTS: usize = 32;
+
 fn malformed(detail: impl std::fmt::Display) -> SignatureError {
     SignatureError::Malformed {
         detail: detail.to_string(),
@@ -64,6 +68,16 @@ pub(super) fn parse(der: &[u8]) -> Result<(Vec<Signature>, Vec<Cert>), Signature
     let raw_signers = signer_infos(der).ok_or(SignatureError::NoSigner)?;
     if raw_signers.is_empty() {
         return Err(SignatureError::NoSigner);
+    }
+    // Real files carry one or two signers and a few certificates; thousands of them would cost
+    // a GOST verification each (a cheap way to stall the server).
+    if raw_signers.len() > MAX_SIGNERS
+        || signed
+            .certificates
+            .as_ref()
+            .is_some_and(|c| c.0.len() > MAX_CERTS)
+    {
+        return Err(malformed("too many signers or certificates"));
     }
     let mut signatures = Vec::with_capacity(raw_signers.len());
     for raw in raw_signers {

@@ -50,7 +50,8 @@ impl Crl {
             .filter_map(|r| {
                 Some(Revoked {
                     serial_hex: serial_hex(r.serial_number.as_bytes()),
-                    date: to_chrono(r.revocation_date)?,
+                    // an unreadable date must not hide the entry: revoked since ever
+                    date: to_chrono(r.revocation_date).unwrap_or(DateTime::UNIX_EPOCH),
                     reason: r
                         .crl_entry_extensions
                         .iter()

@@ -17,6 +17,10 @@ pub struct PowerOfAttorney {
     pub representative_inn: String,
     /// Digits only.
     pub representative_snils: String,
+    /// Whether the МЧД's own signature holds and is the principal's (set by whoever checked it;
+    /// an unsigned МЧД makes nobody a representative).
+    #[serde(default)]
+    pub signed: bool,
 }
 
 /// Whether the bytes look like an МЧД (so other XML files are left alone).
@@ -44,9 +48,16 @@ pub fn parse(bytes: &[u8]) -> Result<PowerOfAttorney, String> {
     let date = |v: String| NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
     let issued = date(attr("СвДов", "ДатаВыдДов"))
         .ok_or_else(|| "в доверенности нет даты выдачи".to_owned())?;
-    let principal = find("СвРосОрг")
-        .or_else(|| find("СвИП"))
-        .or_else(|| find("СведИП"));
+    // The principal is under «СвДоверит», the representative under «СвУпПред»: the file also
+    // names the principal's head («ЛицоБезДов»), who must not be taken for the representative.
+    let within = |scope: &str, name: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name(scope))
+            .and_then(|s| s.descendants().find(|n| n.has_tag_name(name)))
+    };
+    let principal = within("СвДоверит", "СвРосОрг")
+        .or_else(|| within("СвДоверит", "СвИП"))
+        .or_else(|| within("СвДоверит", "СведИП"));
     let principal_attr = |a: &str| {
         principal
             .and_then(|n| n.attribute(a))
@@ -64,7 +75,8 @@ pub fn parse(bytes: &[u8]) -> Result<PowerOfAttorney, String> {
     if principal_inn.is_empty() {
         return Err("в доверенности не указан ИНН доверителя".to_owned());
     }
-    let rep = find("СведФизЛ").ok_or("в доверенности нет сведений о представителе")?;
+    let rep =
+        within("СвУпПред", "СведФизЛ").ok_or("в доверенности нет сведений о представителе")?;
     let fio = rep
         .descendants()
         .find(|n| n.has_tag_name("ФИО"))
@@ -110,6 +122,7 @@ pub fn parse(bytes: &[u8]) -> Result<PowerOfAttorney, String> {
         representative_name: fio,
         representative_inn,
         representative_snils,
+        signed: false,
     })
 }
 

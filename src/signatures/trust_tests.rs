@@ -19,6 +19,13 @@ fn t(fx: &str) -> Vec<u8> {
     fixture("trust", fx)
 }
 
+/// An МЧД as its signature's check leaves it: signed by the principal.
+fn signed_poa(fx: &str) -> PowerOfAttorney {
+    let mut p = poa::parse(&t(fx)).expect("mchd");
+    p.signed = true;
+    p
+}
+
 fn company() -> Member {
     Member {
         inn: "7700123459".into(),
@@ -206,7 +213,13 @@ fn a_person_outside_the_company_signs_under_a_power_of_attorney() {
         "физическому лицу (ИНН 500100732259): приложите машиночитаемую доверенность"
     ));
 
+    // Not signed by the principal: it makes nobody a representative.
     c.powers = vec![poa::parse(&t("mchd.xml")).expect("mchd")];
+    let r = c.sig("representative.sig");
+    assert_eq!(r.status, Status::Invalid);
+    assert!(has(&r, "не подписана доверителем"), "{:?}", r.findings());
+
+    c.powers = vec![signed_poa("mchd.xml")];
     let r = c.sig("representative.sig");
     assert_eq!(r.status, Status::Valid, "{:?}", r.findings());
     assert!(
@@ -217,7 +230,7 @@ fn a_person_outside_the_company_signs_under_a_power_of_attorney() {
         r.signers[0].authority
     );
 
-    c.powers = vec![poa::parse(&t("mchd-expired.xml")).expect("mchd")];
+    c.powers = vec![signed_poa("mchd-expired.xml")];
     let r = c.sig("representative.sig");
     assert_eq!(r.status, Status::Invalid);
     assert!(
@@ -226,7 +239,7 @@ fn a_person_outside_the_company_signs_under_a_power_of_attorney() {
         r.findings()
     );
 
-    c.powers = vec![poa::parse(&t("mchd-other.xml")).expect("mchd")];
+    c.powers = vec![signed_poa("mchd-other.xml")];
     let r = c.sig("representative.sig");
     assert_eq!(r.status, Status::Invalid);
     assert!(has(
@@ -247,7 +260,7 @@ fn two_signers_are_both_checked_and_named() {
         &r,
         "Смирнова Анна Олеговна: Сертификат выдан не участнику"
     ));
-    c.powers = vec![poa::parse(&t("mchd.xml")).expect("mchd")];
+    c.powers = vec![signed_poa("mchd.xml")];
     let r = c.sig("two-signers.sig");
     assert_eq!(r.status, Status::Valid, "{:?}", r.findings());
     assert_eq!(
@@ -341,10 +354,36 @@ fn a_self_signed_certificate_is_never_valid() {
 fn without_a_list_the_issuer_is_not_judged_but_said_so() {
     let mut c = Case::new();
     c.trust = Trust::default();
-    c.policy.untrusted = Decision::Refuse;
     let r = c.sig("director.sig");
     assert_eq!(r.status, Status::Remarks);
     assert!(has(&r, "Перечень аккредитованных УЦ не загружен"));
+    // `refuse` holds before any list is loaded: the configuration asked for it.
+    c.policy.untrusted = Decision::Refuse;
+    assert_eq!(c.sig("director.sig").status, Status::Invalid);
+}
+
+#[test]
+fn a_persons_certificate_cannot_issue_one() {
+    // The director's own certificate «issued» one with the member's requisites: the chain
+    // reaches the accredited CA only through a certificate that is not a CA's.
+    let r = Case::new().sig("forged.sig");
+    assert_eq!(r.status, Status::Invalid, "{:?}", r.findings());
+    assert!(
+        has(&r, "выдан не удостоверяющим центром"),
+        "{:?}",
+        r.findings()
+    );
+}
+
+#[test]
+fn a_crl_from_the_future_is_not_believed() {
+    // A stale CRL «dated» after the check would hide the revocation in the real one.
+    let mut c = Case::new();
+    let mut future = Crl::parse(&t("test-ca-stale.crl")).unwrap();
+    future.this_update = checked_at() + chrono::Duration::days(30);
+    future.revoked.clear();
+    c.trust.crls.push(future);
+    assert_eq!(c.sig("revoked.sig").status, Status::Invalid);
 }
 
 #[test]

@@ -19,6 +19,7 @@ const ID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 const ID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 const ID_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
 const ID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
+const ID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 
 /// One certificate, parsed once, with the raw parts its issuer's signature covers.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub struct Cert {
     pub ski: Option<Vec<u8>>,
     pub aki: Option<Vec<u8>>,
     pub is_ca: bool,
+    /// keyUsage allows keyCertSign (true when the extension is absent).
+    pub cert_sign: bool,
     /// HTTP(S) addresses of the issuer's CRL (crlDistributionPoints).
     pub crl_urls: Vec<String>,
     key_alg_oid: String,
@@ -67,6 +70,9 @@ impl Cert {
         let is_ca = ext(ID_BASIC)
             .and_then(|v| BasicConstraints::from_der(&v).ok())
             .is_some_and(|b| b.ca);
+        let cert_sign = ext(ID_KEY_USAGE)
+            .and_then(|v| x509_cert::ext::pkix::KeyUsage::from_der(&v).ok())
+            .is_none_or(|k| k.key_cert_sign());
         let crl_urls = ext(ID_CRL_DP)
             .and_then(|v| CrlDistributionPoints::from_der(&v).ok())
             .map(|dps| {
@@ -102,6 +108,7 @@ impl Cert {
             ski,
             aki,
             is_ca,
+            cert_sign,
             crl_urls,
             key_alg_oid: spki.algorithm.oid.to_string(),
             key_params_oid: spki
@@ -116,6 +123,11 @@ impl Cert {
             sig_alg_oid: cert.signature_algorithm.oid.to_string(),
             signature: cert.signature.raw_bytes().to_vec(),
         })
+    }
+
+    /// May this certificate's key sign other certificates (a CA's)?
+    pub fn may_issue(&self) -> bool {
+        self.is_ca && self.cert_sign
     }
 
     /// Subject and issuer are the same name: the certificate vouches for itself.

@@ -398,22 +398,59 @@ pub async fn latest(core: &Core, signature_file_ids: &[i64]) -> Result<Vec<Check
         .collect())
 }
 
-/// The МЧД among these stored files (XML files that parse as one; others are skipped).
+/// A stored XML file that may be an МЧД, with the signature sent for it (if any).
+pub struct PoaFile {
+    pub name: String,
+    pub key: String,
+    pub sha256: String,
+    pub streebog256: Option<String>,
+    pub signature: Option<bytes::Bytes>,
+}
+
+/// The МЧД among these files (XML files that parse as one). An МЧД counts as signed only when
+/// its own signature holds and is the member's: by its ИНН ЮЛ/ОГРН (or an entrepreneur's
+/// own), never through another МЧД.
 pub async fn powers_in(
     core: &Core,
-    files: &[(String, String)],
+    member: &Member,
+    files: &[PoaFile],
 ) -> Result<Vec<PowerOfAttorney>, TrustError> {
     let mut out = Vec::new();
-    for (name, key) in files {
-        if !name.to_lowercase().ends_with(".xml") {
+    for f in files {
+        if !f.name.to_lowercase().ends_with(".xml") {
             continue;
         }
-        let bytes = core.storage.read_small(key).await?;
-        if signatures::poa::looks_like(&bytes)
-            && let Ok(p) = signatures::poa::parse(&bytes)
-        {
-            out.push(p);
+        let bytes = core.storage.read_small(&f.key).await?;
+        if !signatures::poa::looks_like(&bytes) {
+            continue;
         }
+        let Ok(mut p) = signatures::poa::parse(&bytes) else {
+            continue;
+        };
+        if let Some(sig) = &f.signature {
+            let policy = Policy {
+                foreign: check::Decision::Refuse,
+                ..policy(core)
+            };
+            let report = verify(
+                core,
+                &policy,
+                sig,
+                &f.name,
+                member,
+                &SignedFile {
+                    name: &f.name,
+                    key: &f.key,
+                    sha256: &f.sha256,
+                    streebog256: f.streebog256.as_deref(),
+                },
+                &[],
+                core.now(),
+            )
+            .await?;
+            p.signed = matches!(report, Ok(r) if r.status != check::Status::Invalid);
+        }
+        out.push(p);
     }
     Ok(out)
 }

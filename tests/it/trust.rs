@@ -328,6 +328,7 @@ async fn a_representative_signs_under_a_power_of_attorney(app: TestApp) {
             ("file_1", "Отчет.pdf", otchet()),
             ("sig_1", "Отчет.pdf.sig", tf("representative.sig")),
             ("file_2", "Доверенность.xml", tf("mchd-other.xml")),
+            ("sig_2", "Доверенность.xml.sig", tf("mchd-other.xml.sig")),
         ],
     )
     .await;
@@ -336,6 +337,18 @@ async fn a_representative_signs_under_a_power_of_attorney(app: TestApp) {
         html.contains("выдана не участником, а ООО «Вектор»"),
         "{html}"
     );
+    // The member's МЧД without its principal's signature makes nobody a representative.
+    let r = send(
+        &c,
+        vec![
+            ("file_1", "Отчет.pdf", otchet()),
+            ("sig_1", "Отчет.pdf.sig", tf("representative.sig")),
+            ("file_2", "Доверенность.xml", tf("mchd.xml")),
+        ],
+    )
+    .await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(html.contains("не подписана доверителем"), "{html}");
     // With the member's МЧД in the same letter, both signers of a two-signer file are fine.
     let r = send(
         &c,
@@ -343,6 +356,7 @@ async fn a_representative_signs_under_a_power_of_attorney(app: TestApp) {
             ("file_1", "Отчет.pdf", otchet()),
             ("sig_1", "Отчет.pdf.sig", tf("two-signers.sig")),
             ("file_2", "Доверенность.xml", tf("mchd.xml")),
+            ("sig_2", "Доверенность.xml.sig", tf("mchd.xml.sig")),
         ],
     )
     .await;
