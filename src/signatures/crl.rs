@@ -47,19 +47,17 @@ impl Crl {
             .revoked_certificates
             .iter()
             .flatten()
-            .filter_map(|r| {
-                Some(Revoked {
-                    serial_hex: serial_hex(r.serial_number.as_bytes()),
-                    // an unreadable date must not hide the entry: revoked since ever
-                    date: to_chrono(r.revocation_date).unwrap_or(DateTime::UNIX_EPOCH),
-                    reason: r
-                        .crl_entry_extensions
-                        .iter()
-                        .flatten()
-                        .find(|e| e.extn_id == ID_REASON)
-                        .and_then(|e| e.extn_value.as_bytes().get(2).copied())
-                        .map(reason_name),
-                })
+            .map(|r| Revoked {
+                serial_hex: serial_hex(r.serial_number.as_bytes()),
+                // an unreadable date must not hide the entry: revoked since ever
+                date: to_chrono(r.revocation_date).unwrap_or(DateTime::UNIX_EPOCH),
+                reason: r
+                    .crl_entry_extensions
+                    .iter()
+                    .flatten()
+                    .find(|e| e.extn_id == ID_REASON)
+                    .and_then(|e| e.extn_value.as_bytes().get(2).copied())
+                    .map(reason_name),
             })
             .collect();
         Ok(Crl {
