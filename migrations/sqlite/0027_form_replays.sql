@@ -4,6 +4,9 @@
 -- are never kept.
 CREATE TABLE form_replays (
     token_hash TEXT PRIMARY KEY,
+    -- the hash of a cookie set in the browser that sent the form: another browser (or a
+    -- request made elsewhere to plant a form) cannot open it
+    browser_hash TEXT NOT NULL,
     path       TEXT NOT NULL,
     body       TEXT NOT NULL,
     created_at TEXT NOT NULL,

@@ -15,11 +15,18 @@ use crate::tokens::{random_token, token_hash};
 pub const KEEP_MINUTES: i64 = 60;
 
 /// The most a kept form may hold.
-pub const MAX_BODY: usize = 256 * 1024;
+pub const MAX_BODY: usize = 64 * 1024;
 
-/// Whether the form may be kept: it has something typed, no password, and is not small.
+/// The cookie that binds a kept form to the browser that sent it.
+pub const COOKIE: &str = "kabinet_replay";
+
+/// Whether the form may be kept: a page of the cabinet or the back office (a plain path, the
+/// form's action later), something typed, no password.
 pub fn keepable(path: &str, body: &[u8]) -> bool {
-    if body.len() > MAX_BODY || matches!(path, "/login" | "/logout") {
+    let known = ["/kabinet/", "/office/", "/profile"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if body.len() > MAX_BODY || !known || path.contains("//") {
         return false;
     }
     let mut fields = 0;
@@ -34,30 +41,40 @@ pub fn keepable(path: &str, body: &[u8]) -> bool {
     fields > 0
 }
 
-/// Keeps a form's body for `path`; the key to get it back.
-pub async fn keep(db: &Db, path: &str, body: &[u8]) -> Result<String, DbError> {
+/// Keeps a form's body for `path`; the key to get it back and the browser's cookie value.
+pub async fn keep(db: &Db, path: &str, body: &[u8]) -> Result<(String, String), DbError> {
     let token = random_token();
+    let browser = random_token();
     let now = db.now();
     let text = String::from_utf8_lossy(body).into_owned();
-    let sql = "INSERT INTO form_replays (token_hash, path, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    let sql = "INSERT INTO form_replays (token_hash, browser_hash, path, body, created_at, expires_at) \
+               VALUES ($1, $6, $2, $3, $4, $5)";
     on_db!(db, p => sqlx::query(sql)
         .bind(token_hash(&token))
         .bind(path)
         .bind(&text)
         .bind(now)
         .bind(now + Duration::minutes(KEEP_MINUTES))
+        .bind(token_hash(&browser))
         .execute(p)
         .await?
         .rows_affected());
-    Ok(token)
+    Ok((token, browser))
 }
 
-/// The kept form (its path and fields without the old token), while it has not expired.
-pub async fn get(db: &Db, token: &str) -> Result<Option<(String, Vec<(String, String)>)>, DbError> {
-    let sql = "SELECT path, body FROM form_replays WHERE token_hash = $1 AND expires_at > $2";
+/// The kept form (its path and fields without the old token), while it has not expired, to
+/// the browser that sent it (`browser`: its cookie).
+pub async fn get(
+    db: &Db,
+    token: &str,
+    browser: &str,
+) -> Result<Option<(String, Vec<(String, String)>)>, DbError> {
+    let sql = "SELECT path, body FROM form_replays WHERE token_hash = $1 AND browser_hash = $3 \
+               AND expires_at > $2";
     let row: Option<(String, String)> = on_db!(db, p => sqlx::query_as(sql)
         .bind(token_hash(token))
         .bind(db.now())
+        .bind(token_hash(browser))
         .fetch_optional(p)
         .await?);
     Ok(row.map(|(path, body)| {

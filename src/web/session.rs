@@ -251,7 +251,8 @@ pub async fn csrf_layer(
         // checks above passed): what was typed is kept, the user logs in (again) and sends it
         // with one click. Never a bare refusal that loses the work.
         _ if crate::auth::replays::keepable(parts.uri.path(), &bytes) => {
-            let key = crate::auth::replays::keep(&state.db, parts.uri.path(), &bytes).await?;
+            let (key, browser) =
+                crate::auth::replays::keep(&state.db, parts.uri.path(), &bytes).await?;
             let replay = format!("/replay/{key}");
             let to = if rs.user.is_some() {
                 replay
@@ -261,7 +262,16 @@ pub async fn csrf_layer(
                     url::form_urlencoded::byte_serialize(replay.as_bytes()).collect::<String>()
                 )
             };
-            Ok(axum::response::Redirect::to(&to).into_response())
+            let mut res = axum::response::Redirect::to(&to).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    crate::auth::replays::COOKIE,
+                    &browser,
+                    state.settings.is_https(),
+                ),
+            );
+            Ok(res)
         }
         // Nothing to keep (or a password form) and the session is gone: to the login page with
         // the reason, not a bare refusal. «Выход» from an ended session is simply done.

@@ -479,6 +479,11 @@ async fn a_form_sent_after_the_session_ended_is_kept(app: TestApp) {
         "{replay}"
     );
     assert!(!replay.contains(r#"name="csrf_token" value="" "#));
+    // Another browser, even the same user's, does not have the form's cookie: 404.
+    let other = TestApp::client_for(&app);
+    other.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let (s, _) = other.get_html(&next).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let r = c
         .post_with_page_token(&replay, "/kabinet/contracts", &fields)
         .await;

@@ -19,8 +19,14 @@ struct ReplayPage {
     shown: Vec<String>,
 }
 
-pub(super) async fn show(u: User, Path(key): Path<String>) -> Result<Response, AppError> {
-    let Some((action, fields)) = replays::get(&u.ctx.state.db, &key).await? else {
+pub(super) async fn show(
+    u: User,
+    headers: axum::http::HeaderMap,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    // Only the browser that sent the form has its cookie.
+    let browser = crate::web::session::cookie(&headers, replays::COOKIE).unwrap_or_default();
+    let Some((action, fields)) = replays::get(&u.ctx.state.db, &key, &browser).await? else {
         return Err(AppError::NotFound);
     };
     let shown = fields
