@@ -327,8 +327,13 @@ pub async fn verify(
             digests: &digests,
         },
     );
-    // Where the signers' issuers publish their CRLs: the fetch job's list.
-    for s in &cms.signatures {
+    // Where the signers' issuers publish their CRLs: the fetch job's list — only from
+    // certificates whose chain reached a trusted CA (anyone can write any address into a
+    // certificate of their own).
+    for (s, r) in cms.signatures.iter().zip(&report.signers) {
+        if r.anchor.is_none() {
+            continue;
+        }
         if let Ok(c) = Cert::from_der(s.cert_der()) {
             for url in &c.crl_urls {
                 store::add_crl_source(&core.db, url, &hex::encode(&c.issuer_der)).await?;

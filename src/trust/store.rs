@@ -172,8 +172,10 @@ pub async fn crls_of(db: &Db, issuers: &[String]) -> DbResult<Vec<String>> {
     if issuers.is_empty() {
         return Ok(Vec::new());
     }
+    // The newest few of each issuer (one issuer's many CRLs must not push out another's).
     let sql = format!(
-        "SELECT der_b64 FROM crls WHERE issuer_hex IN ({}) ORDER BY this_update DESC LIMIT 20",
+        "SELECT der_b64 FROM (SELECT der_b64, ROW_NUMBER() OVER (PARTITION BY issuer_hex \
+         ORDER BY this_update DESC) AS rn FROM crls WHERE issuer_hex IN ({})) x WHERE rn <= 3",
         placeholders(1, issuers.len())
     );
     Ok(on_db!(db, p => {
