@@ -32,7 +32,7 @@ CREATE TABLE contract_events (
     new_work_to    DATE,
     grounds        TEXT NOT NULL DEFAULT '',
     due_on         DATE NOT NULL,
-    notice_item_id BIGINT REFERENCES items (id),
+    notice_item_id BIGINT REFERENCES items (id) ON DELETE SET NULL,
     created_by     BIGINT REFERENCES users (id),
     created_at     TIMESTAMPTZ NOT NULL
 );

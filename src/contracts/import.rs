@@ -70,18 +70,27 @@ pub fn template(core: &Core) -> anyhow::Result<Vec<u8>> {
 
 fn kind_of(text: &str, kinds: &[Kind]) -> String {
     let t = text.trim().to_lowercase();
-    kinds
+    // the exact code or label first; then words, «снос» before «строит» (the demolition
+    // label «…объекта капитального строительства» has both)
+    let exact = kinds
         .iter()
-        .find(|k| {
-            k.code() == t
-                || k.label().to_lowercase() == t
-                || match k {
-                    Kind::Construction => t.contains("строит") || t.contains("подряд"),
-                    Kind::Demolition => t.contains("снос"),
-                    Kind::Design => t.contains("проект"),
-                    Kind::Surveys => t.contains("изыск"),
-                }
-        })
+        .find(|k| k.code() == t || k.label().to_lowercase() == t);
+    let by_word = || {
+        let order = [
+            (Kind::Demolition, "снос"),
+            (Kind::Surveys, "изыск"),
+            (Kind::Design, "проект"),
+            (Kind::Construction, "строит"),
+            (Kind::Construction, "подряд"),
+        ];
+        order
+            .into_iter()
+            .find(|(k, w)| kinds.contains(k) && t.contains(w))
+            .map(|(k, _)| k)
+    };
+    exact
+        .copied()
+        .or_else(by_word)
         .map(|k| k.code().to_owned())
         .unwrap_or(t)
 }
@@ -195,5 +204,28 @@ pub fn read(core: &Core, file_name: &str, bytes: &[u8]) -> Result<Vec<Valid>, Ve
         Ok(out)
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_methods_read_as_people_write_them() {
+        let builders = Kind::of_sro(crate::config::SroKind::Builders);
+        // the template's own demolition label has «строительства» in it
+        assert_eq!(kind_of(Kind::Demolition.label(), &builders), "demolition");
+        assert_eq!(kind_of("снос здания", &builders), "demolition");
+        assert_eq!(kind_of("Строительный подряд", &builders), "construction");
+        assert_eq!(kind_of("construction", &builders), "construction");
+        let designers = Kind::of_sro(crate::config::SroKind::Designers);
+        assert_eq!(kind_of("проектирование", &designers), "design");
+        // a kind the SRO does not take stays as typed (the check refuses it)
+        assert_eq!(kind_of("снос", &designers), "снос");
+        assert_eq!(method_of("44-ФЗ"), "44fz");
+        assert_eq!(method_of("по 223-ФЗ"), "223fz");
+        assert_eq!(method_of("ПП РФ № 615"), "pp615");
+        assert_eq!(method_of("без конкурентных процедур"), "direct");
     }
 }

@@ -3,7 +3,7 @@
 //! company told), the notice of an event as a letter of the exchange, the member's position,
 //! and the staff's journal and list.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 
 use super::model::{
     self, Event, EventKind, Kind, Method, NOTICE_WORKING_DAYS, Position, Standing, WorkCalendar,
@@ -63,6 +63,10 @@ pub struct ContractInput {
     pub work_to: String,
 }
 
+/// The largest price or sum taken, in kopecks (100 billion roubles): totals stay far from
+/// overflow.
+const MAX_AMOUNT: i64 = 100_000_000_000 * 100;
+
 /// The event form as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct EventInput {
@@ -85,6 +89,11 @@ pub(super) fn date_field(
     required: bool,
 ) -> Option<NaiveDate> {
     match fmt::parse_date(value) {
+        // «15.03.26» would be the year 26: four digits, this century
+        Ok(Some(d)) if !(2000..=2100).contains(&d.year()) => {
+            errors.add(field, "Укажите год четырьмя цифрами, например 15.03.2026");
+            None
+        }
         Ok(Some(d)) => Some(d),
         Ok(None) => {
             if required {
@@ -165,6 +174,10 @@ pub fn check(core: &Core, input: &ContractInput) -> Result<Valid, FieldErrors> {
         e.add("kind", "Выберите вид договора");
     }
     let price = match fmt::parse_rubles(&input.price) {
+        Ok(p) if p > MAX_AMOUNT => {
+            e.add("price", "Цена больше 100 млрд рублей: проверьте число");
+            None
+        }
         Ok(p) if p > 0 => Some(p),
         Ok(_) => {
             e.add("price", "Цена договора должна быть больше нуля");
@@ -266,7 +279,7 @@ async fn insert(
             procurement_id: &v.procurement_id,
             work_from: v.work_from,
             work_to: v.work_to,
-            created_by: actor.user_id.unwrap_or(0),
+            created_by: actor.user_id,
         },
     )
     .await?;
@@ -282,7 +295,7 @@ async fn insert(
             new_work_to: None,
             grounds: "",
             due_on: cal.deadline(v.signed_on, NOTICE_WORKING_DAYS),
-            created_by: actor.user_id.unwrap_or(0),
+            created_by: actor.user_id,
         },
     )
     .await?;
@@ -340,6 +353,10 @@ pub async fn add_event(
         0
     } else {
         match fmt::parse_rubles(&input.amount) {
+            Ok(a) if a > MAX_AMOUNT => {
+                e.add("amount", "Сумма больше 100 млрд рублей: проверьте число");
+                0
+            }
             Ok(a) if a >= 0 => a,
             Ok(_) => {
                 e.add("amount", "Сумма не может быть отрицательной");
@@ -371,6 +388,22 @@ pub async fn add_event(
         return Err(ContractError::Invalid(e));
     }
     let mut tx = core.db.begin().await?;
+    // Read again inside the transaction: another tab may have closed the contract meanwhile.
+    let closed_now = store::events_of_member_tx(&mut tx, member_id)
+        .await?
+        .iter()
+        .filter(|x| x.contract_id == contract_id)
+        .any(|x| {
+            matches!(
+                EventKind::from_code(&x.kind),
+                Some(EventKind::Executed | EventKind::Terminated)
+            )
+        });
+    if closed_now {
+        return Err(ContractError::Invalid(FieldErrors::form(
+            "Договор уже исполнен или расторгнут: новые события по нему не записываются",
+        )));
+    }
     let before = position_tx(&mut tx, core, member_id).await?;
     let cal = work_calendar_tx(&mut tx, date).await?;
     let id = store::insert_event(
@@ -384,7 +417,7 @@ pub async fn add_event(
             new_work_to,
             grounds,
             due_on: cal.deadline(date, NOTICE_WORKING_DAYS),
-            created_by: actor.user_id.unwrap_or(0),
+            created_by: actor.user_id,
         },
     )
     .await?;

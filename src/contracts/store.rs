@@ -20,7 +20,8 @@ pub struct NewContract<'a> {
     pub procurement_id: &'a str,
     pub work_from: Option<NaiveDate>,
     pub work_to: Option<NaiveDate>,
-    pub created_by: i64,
+    /// None when no user did it (the command line).
+    pub created_by: Option<i64>,
 }
 
 pub async fn insert_contract(tx: &mut Tx, c: &NewContract<'_>) -> DbResult<i64> {
@@ -56,7 +57,8 @@ pub struct NewEvent<'a> {
     pub new_work_to: Option<NaiveDate>,
     pub grounds: &'a str,
     pub due_on: NaiveDate,
-    pub created_by: i64,
+    /// None when no user did it (the command line).
+    pub created_by: Option<i64>,
 }
 
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> DbResult<i64> {

@@ -20,8 +20,10 @@ fn unexpected(e: crate::trust::TrustError) -> ExchangeError {
 
 /// A signature's file row and what it signs: (item id, member id, signed file id).
 async fn signed_by(core: &Core, sig_file_id: i64) -> Result<(i64, i64, i64), ExchangeError> {
+    // A correction's draft copies the row: the signature is judged where it was sent.
     let sql = "SELECT x.item_id, i.member_id, x.file_id FROM item_files x JOIN items i ON i.id = x.item_id \
-               WHERE x.signature_file_id = $1 ORDER BY x.id DESC LIMIT 1";
+               WHERE x.signature_file_id = $1 ORDER BY CASE WHEN i.status = 'draft' THEN 1 ELSE 0 END, x.id \
+               LIMIT 1";
     let row: Option<(i64, i64, i64)> = on_db!(&core.db, p => sqlx::query_as(sql).bind(sig_file_id).fetch_optional(p).await.map_err(crate::db::DbError::from)?);
     row.ok_or(ExchangeError::NotFound)
 }
@@ -150,7 +152,8 @@ pub async fn recheck(
     let id = trust::record(&mut tx, sig_file_id, Some(signed_id), &report, &actor.label)
         .await
         .map_err(unexpected)?;
-    let sql = "UPDATE item_files SET sig_verdict = $1, sig_signer = $2, sig_findings = $3 WHERE signature_file_id = $4";
+    let sql = "UPDATE item_files SET sig_verdict = $1, sig_signer = $2, sig_findings = $3 \
+               WHERE signature_file_id = $4 AND item_id IN (SELECT id FROM items WHERE status <> 'draft')";
     on_tx!(tx, c => sqlx::query(sql)
         .bind(code)
         .bind(report.signers_line())

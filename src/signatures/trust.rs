@@ -87,11 +87,13 @@ fn read_list(bytes: &[u8]) -> Result<Bundle, String> {
         let ca = data
             .ancestors()
             .find(|n| n.has_tag_name("УдостоверяющийЦентр"));
+        // «СтатусАккредитации/Статус» of the CA itself; none stated: not trusted.
         let status = ca
-            .and_then(|c| c.descendants().find(|n| n.has_tag_name("Статус")))
+            .and_then(|c| c.children().find(|n| n.has_tag_name("СтатусАккредитации")))
+            .and_then(|a| a.children().find(|n| n.has_tag_name("Статус")))
             .and_then(|n| n.text())
-            .unwrap_or("Действует");
-        if !status.trim().eq_ignore_ascii_case("Действует") {
+            .unwrap_or("");
+        if status.trim() != "Действует" {
             continue;
         }
         let b64 = data.text().unwrap_or("");

@@ -92,7 +92,7 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
             "/kabinet/contracts",
             &[
                 ("number", ""),
-                ("signed_on", "2026-03-06"),
+                ("signed_on", "06.03.26"),
                 ("customer_name", "ГКУ"),
                 ("customer_inn", "7701234561"),
                 ("subject", "Проект"),
@@ -107,6 +107,7 @@ async fn contracts_are_notified_on_working_days_and_counted_against_the_level(ap
         "Укажите номер договора",
         "ИНН заказчика: 10 цифр",
         "укажите реестровый номер закупки или ИКЗ",
+        "Укажите год четырьмя цифрами",
     ] {
         assert!(html.contains(m), "{m}: {html}");
     }
