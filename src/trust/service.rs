@@ -312,21 +312,35 @@ pub async fn verify(
         digests.push((alg, d));
     }
     let trust = load(core, &cms).await?;
-    let report = check::check(
-        &cms.signatures,
-        &cms.carried,
-        &check::Input {
-            member,
-            policy,
-            trust: &trust,
-            powers,
-            uploaded_at,
-            checked_at: core.now(),
-            file_name: file.name,
-            signature_name,
-            digests: &digests,
-        },
-    );
+    // The GOST arithmetic of every signer and chain link is CPU work: off the async workers.
+    let report = {
+        let (cms, member, policy, powers) =
+            (cms.clone(), member.clone(), policy.clone(), powers.to_vec());
+        let (checked_at, file_name, signature_name) = (
+            core.now(),
+            file.name.to_owned(),
+            signature_name.to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            check::check(
+                &cms.signatures,
+                &cms.carried,
+                &check::Input {
+                    member: &member,
+                    policy: &policy,
+                    trust: &trust,
+                    powers: &powers,
+                    uploaded_at,
+                    checked_at,
+                    file_name: &file_name,
+                    signature_name: &signature_name,
+                    digests: &digests,
+                },
+            )
+        })
+        .await
+        .map_err(anyhow::Error::new)?
+    };
     // Where the signers' issuers publish their CRLs: the fetch job's list — only from
     // certificates whose chain reached a trusted CA (anyone can write any address into a
     // certificate of their own).
