@@ -114,7 +114,11 @@ fn method_of(text: &str) -> String {
 }
 
 /// Every row checked; the contracts when all are good, else every problem «Строка N: …».
-pub fn read(core: &Core, file_name: &str, bytes: &[u8]) -> Result<Vec<Valid>, Vec<String>> {
+pub fn read(
+    core: &Core,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<(usize, Valid)>, Vec<String>> {
     let sheet = crate::register::table::read(file_name, bytes).map_err(|e| vec![e])?;
     let index: Vec<Option<usize>> = COLUMNS
         .iter()
@@ -187,7 +191,7 @@ pub fn read(core: &Core, file_name: &str, bytes: &[u8]) -> Result<Vec<Valid>, Ve
             work_to: cell("work_to"),
         };
         match service::check(core, &input) {
-            Ok(v) => out.push(v),
+            Ok(v) => out.push((*line, v)),
             Err(errors) => {
                 for e in errors.iter() {
                     let header = COLUMNS

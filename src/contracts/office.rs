@@ -1,7 +1,7 @@
 //! The staff's side of «Договоры»: the journal of notices with each one's state, the members'
 //! КФ ОДО positions, and the production calendar the deadlines are counted on.
 
-use chrono::{Datelike, NaiveDate, Timelike};
+use chrono::{Datelike, Days, NaiveDate, Timelike};
 
 use super::model::{self, Kind, Standing};
 use super::service::{ContractError, date_field};
@@ -145,6 +145,20 @@ pub async fn set_day(
             )));
         }
     };
+    // The deadlines the day falls within follow the new calendar (three working days never
+    // span more than a few weeks, holidays included).
+    let rows = store::calendar_tx(&mut tx, day - Days::new(400), day + Days::new(400)).await?;
+    let cal = model::WorkCalendar {
+        exceptions: rows.into_iter().map(|(d, w, _)| (d, w)).collect(),
+    };
+    for (id, event_date, due_on) in
+        store::events_dated_tx(&mut tx, day - Days::new(31), day).await?
+    {
+        let due = cal.deadline(event_date, model::NOTICE_WORKING_DAYS);
+        if due != due_on {
+            store::set_due_tx(&mut tx, id, due).await?;
+        }
+    }
     audit::record(
         &mut tx,
         actor,

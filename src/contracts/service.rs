@@ -240,6 +240,40 @@ pub async fn add_contract(
     Ok(id)
 }
 
+/// Rows of an import that repeat a contract already recorded, or another row of the file (the
+/// same number, date and customer): «Строка N: …».
+pub async fn repeated(
+    core: &Core,
+    member_id: i64,
+    rows: &[(usize, Valid)],
+) -> Result<Vec<String>, ContractError> {
+    let known: Vec<(String, NaiveDate, String)> = store::contracts_of(&core.db, member_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.number, c.signed_on, c.customer_inn))
+        .collect();
+    let mut seen: Vec<(String, NaiveDate, String)> = Vec::new();
+    let mut out = Vec::new();
+    for (line, v) in rows {
+        let key = (v.number.clone(), v.signed_on, v.customer_inn.clone());
+        if known.contains(&key) {
+            out.push(format!(
+                "Строка {line}: договор № {} от {} уже записан",
+                v.number,
+                fmt::date(&v.signed_on)
+            ));
+        } else if seen.contains(&key) {
+            out.push(format!(
+                "Строка {line}: договор № {} от {} повторяется в файле",
+                v.number,
+                fmt::date(&v.signed_on)
+            ));
+        }
+        seen.push(key);
+    }
+    Ok(out)
+}
+
 /// Adds checked contracts in one transaction (an import: all or nothing); their ids.
 pub async fn add_many(
     core: &Core,

@@ -209,6 +209,22 @@ pub async fn delete_day(tx: &mut Tx, day: NaiveDate) -> DbResult<u64> {
     )
 }
 
+/// Events dated in [from, to] (their deadlines follow the calendar): (id, date, deadline).
+pub async fn events_dated_tx(
+    tx: &mut Tx,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> DbResult<Vec<(i64, NaiveDate, NaiveDate)>> {
+    let sql =
+        "SELECT id, event_date, due_on FROM contract_events WHERE event_date BETWEEN $1 AND $2";
+    Ok(on_tx!(tx, x => sqlx::query_as(sql).bind(from).bind(to).fetch_all(x).await?))
+}
+
+pub async fn set_due_tx(tx: &mut Tx, id: i64, due_on: NaiveDate) -> DbResult<u64> {
+    let sql = "UPDATE contract_events SET due_on = $1 WHERE id = $2";
+    Ok(on_tx!(tx, x => sqlx::query(sql).bind(due_on).bind(id).execute(x).await?.rows_affected()))
+}
+
 pub async fn upsert_total(tx: &mut Tx, member_id: i64, total: i64, on: NaiveDate) -> DbResult<u64> {
     let sql = "INSERT INTO contract_totals (member_id, total, updated_on) VALUES ($1, $2, $3) \
                ON CONFLICT (member_id) DO UPDATE SET total = excluded.total, updated_on = excluded.updated_on";

@@ -316,11 +316,8 @@ pub async fn verify(
     let report = {
         let (cms, member, policy, powers) =
             (cms.clone(), member.clone(), policy.clone(), powers.to_vec());
-        let (checked_at, file_name, signature_name) = (
-            core.now(),
-            file.name.to_owned(),
-            signature_name.to_owned(),
-        );
+        let (checked_at, file_name, signature_name) =
+            (core.now(), file.name.to_owned(), signature_name.to_owned());
         tokio::task::spawn_blocking(move || {
             check::check(
                 &cms.signatures,

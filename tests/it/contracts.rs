@@ -437,6 +437,11 @@ async fn the_production_calendar_is_data_the_sro_keeps(app: TestApp) {
         page.contains("09.03.2026") && page.contains("Перенос с 08.03"),
         "{page}"
     );
+    // A contract recorded before the change: due on 12.03 (09.03 is a holiday).
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let early = add_contract(&head, "П-0", "2026-03-06", "1 000 000", "44fz").await;
+    let card = text(&head, &format!("/kabinet/contracts/{early}")).await;
+    assert!(card.contains("12.03.2026"), "{card}");
     // Two more days off after 09.03 (test data), and a working Saturday.
     for (day, what) in [
         ("2026-03-10", "holiday"),
@@ -463,11 +468,16 @@ async fn the_production_calendar_is_data_the_sro_keeps(app: TestApp) {
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
     let (s, _) = expert.get_html("/office/workdays").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    // 06.03 (Fri) → 12, 13 (Thu, Fri), 14 (the working Saturday): due 14.03.2026.
-    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    // 06.03 (Fri) → 12, 13 (Thu, Fri), 14 (the working Saturday): due 14.03.2026, for a new
+    // contract and for the one recorded before the change alike.
     let a = add_contract(&head, "П-1", "2026-03-06", "1 000 000", "44fz").await;
-    let card = text(&head, &format!("/kabinet/contracts/{a}")).await;
-    assert!(card.contains("14.03.2026"), "{card}");
+    for id in [a, early] {
+        let card = text(&head, &format!("/kabinet/contracts/{id}")).await;
+        assert!(
+            card.contains("14.03.2026") && !card.contains("12.03.2026"),
+            "{card}"
+        );
+    }
     let audit = text(&admin, "/office/audit").await;
     assert!(
         audit.contains("Производственный календарь изменен"),
@@ -509,7 +519,7 @@ async fn contracts_load_from_a_spreadsheet_all_or_nothing(app: TestApp) {
          2/Б;11.03.2026;ГКУ;7701234560;Проект;проектирование;2 000 000;223-ФЗ;0373\n\
          3/В;12.03.2026;ГКУ;7701234560;Проект;проектирование;3 000 000;без конкурентных процедур;\n"
     );
-    let r = send("договоры.csv", good.into_bytes()).await;
+    let r = send("договоры.csv", good.clone().into_bytes()).await;
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
@@ -526,6 +536,13 @@ async fn contracts_load_from_a_spreadsheet_all_or_nothing(app: TestApp) {
         list.matches("уведомление не отправлено").count(),
         3,
         "{list}"
+    );
+    // The same file again: every row already recorded, nothing doubled.
+    let r = send("договоры.csv", good.clone().into_bytes()).await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        html.contains("Строка 2: договор № 1/А от 10.03.2026 уже записан"),
+        "{html}"
     );
     // The template as downloaded is a valid file of one contract.
     let r = head.get("/kabinet/contracts/template.xlsx").await;

@@ -493,7 +493,12 @@ async fn import(
     let core = &state.core;
     match super::import::read(core, &upload.name, &bytes) {
         Err(problems) => fail(problems),
-        Ok(valid) => {
+        Ok(rows) => {
+            let again = service::repeated(core, m.member_id, &rows).await?;
+            if !again.is_empty() {
+                return fail(again);
+            }
+            let valid: Vec<_> = rows.into_iter().map(|(_, v)| v).collect();
             service::add_many(core, &m.actor(), m.member_id, &valid).await?;
             Ok(Redirect::to("/kabinet/contracts?done=imported").into_response())
         }
