@@ -14,6 +14,7 @@ pub mod import;
 pub mod model;
 pub mod notice;
 pub mod office;
+mod position;
 pub mod service;
 pub mod statement;
 mod store;
