@@ -78,6 +78,8 @@ pub struct TestApp {
     /// The app's clock: tests move it forward to see sessions, links and deadlines expire.
     pub clock: Clock,
     smtp: std::sync::Mutex<Option<MailServer>>,
+    /// The SMTP port, held (bound, not listening) until `start_mail_server`.
+    smtp_reserved: std::sync::Mutex<Option<tokio::net::TcpSocket>>,
     _dir: tempfile::TempDir,
     /// Dropped last: the database goes when the test ends.
     _pg: Option<PgDatabase>,
@@ -118,7 +120,14 @@ impl TestApp {
             }
         };
         let mut settings = Settings::load(&repo_path(opts.config)).expect("config loads");
-        let smtp_port = free_port();
+        // The SMTP port stays ours until the test starts its server: a socket bound but not
+        // listening refuses connections (as «nothing listens there» should) and keeps the port
+        // from another test's process (a full run once saw the port taken in between).
+        let smtp_reserved = tokio::net::TcpSocket::new_v4().expect("a socket");
+        smtp_reserved
+            .bind("127.0.0.1:0".parse().unwrap())
+            .expect("a free port");
+        let smtp_port = smtp_reserved.local_addr().unwrap().port();
         let mut overrides: Vec<(&str, serde_json::Value)> = vec![
             ("mail.smtp_port", smtp_port.into()),
             ("mail.retry_base_seconds", 1.into()),
@@ -176,6 +185,7 @@ impl TestApp {
             state,
             clock,
             smtp: std::sync::Mutex::new(None),
+            smtp_reserved: std::sync::Mutex::new(Some(smtp_reserved)),
             _dir: dir,
             _pg: pg,
         })
@@ -531,6 +541,7 @@ impl Received {
 impl TestApp {
     /// Start the SMTP server on the port the app sends to, and wait until it accepts.
     pub async fn start_mail_server(&self) {
+        drop(self.smtp_reserved.lock().unwrap().take());
         let server = MailServer::start(self.smtp_port).await;
         *self.smtp.lock().unwrap() = Some(server);
     }
