@@ -11,11 +11,10 @@ use axum::routing::get;
 use super::TrustError;
 use super::service;
 use super::store;
-use crate::config::UploadSettings;
 use crate::fmt;
 use crate::state::AppState;
 use crate::web::access::Administer;
-use crate::web::upload::{FormRules, read_form};
+use crate::web::upload::{read_one_file, take_small};
 use crate::web::views::Chrome;
 use crate::web::{AppError, DoneQuery, Staff, page, with_status};
 
@@ -167,28 +166,17 @@ async fn show(
     page(&p)
 }
 
-fn never_signature(_: &str) -> bool {
-    false
-}
-
 async fn upload(s: Staff<Administer>, multipart: Multipart) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let limits = UploadSettings {
-        max_file_mb: MAX_TRUST_BYTES / 1024 / 1024,
-        max_item_mb: MAX_TRUST_BYTES / 1024 / 1024,
-        max_files_per_item: 1,
-        allowed_extensions: ["xml", "cer", "crt", "pem", "der", "crl", "p7b"]
-            .map(String::from)
-            .to_vec(),
-        max_signature_kb: 1,
-    };
-    let rules = FormRules {
-        limits: &limits,
-        already: 0,
-        files_already: 0,
-        is_signature: never_signature,
-    };
-    let form = read_form(multipart, &state.storage, &state.db, &rules).await?;
+    let extensions = ["xml", "cer", "crt", "pem", "der", "crl", "p7b"];
+    let form = read_one_file(
+        multipart,
+        &state.storage,
+        &state.db,
+        MAX_TRUST_BYTES / 1024 / 1024,
+        &extensions,
+    )
+    .await?;
     let Some((_, upload)) = form.files.into_iter().next() else {
         let mut p = build(&s).await?;
         p.error = Some(
@@ -203,12 +191,7 @@ async fn upload(s: Staff<Administer>, multipart: Multipart) -> Result<Response, 
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
     };
     // The material lives in the database; the uploaded blob is not kept.
-    let bytes = state.storage.read_small(&upload.staged.tmp_key).await;
-    state
-        .storage
-        .discard(std::slice::from_ref(&upload.staged))
-        .await;
-    let bytes = bytes.map_err(AppError::Unexpected)?;
+    let bytes = take_small(&state.storage, &upload).await?;
     match service::import(&state.core, &bytes, &upload.name, &s.actor()).await {
         Ok(_) => Ok(Redirect::to("/office/trust?done=loaded").into_response()),
         Err(TrustError::Invalid(m)) => {

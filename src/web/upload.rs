@@ -63,6 +63,41 @@ impl UploadForm {
     }
 }
 
+/// A form of one file and no signature (a bank statement, the list of CAs, a spreadsheet of
+/// contracts): at most `max_mb` megabytes, one of `extensions`.
+pub async fn read_one_file(
+    multipart: Multipart,
+    storage: &Storage,
+    db: &Db,
+    max_mb: u64,
+    extensions: &[&str],
+) -> Result<UploadForm, AppError> {
+    fn never_a_signature(_: &str) -> bool {
+        false
+    }
+    let limits = UploadSettings {
+        max_file_mb: max_mb,
+        max_item_mb: max_mb,
+        max_files_per_item: 1,
+        allowed_extensions: extensions.iter().map(|e| e.to_string()).collect(),
+        max_signature_kb: 1,
+    };
+    let rules = FormRules {
+        limits: &limits,
+        already: 0,
+        files_already: 0,
+        is_signature: never_a_signature,
+    };
+    read_form(multipart, storage, db, &rules).await
+}
+
+/// The bytes of an upload read once and not kept (what it holds goes into rows, not storage).
+pub async fn take_small(storage: &Storage, upload: &Upload) -> Result<Bytes, AppError> {
+    let bytes = storage.read_small(&upload.staged.tmp_key).await;
+    storage.discard(std::slice::from_ref(&upload.staged)).await;
+    bytes.map_err(AppError::Unexpected)
+}
+
 /// Read the form, its files streamed into storage under a lease of this request that each
 /// [`Upload`] carries until it is recorded or dropped (the sweeper leaves them alone).
 pub async fn read_form(

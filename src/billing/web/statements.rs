@@ -12,10 +12,9 @@ use serde::Deserialize;
 use crate::billing::import::{self, Report};
 use crate::billing::statement::Problem;
 use crate::billing::{BillingError, ledger};
-use crate::config::UploadSettings;
 use crate::fmt;
 use crate::web::access::ManageBilling;
-use crate::web::upload::{FormRules, read_form};
+use crate::web::upload::read_one_file;
 use crate::web::views::Chrome;
 use crate::web::{AppError, DoneQuery, Staff, page, with_status};
 
@@ -78,29 +77,19 @@ pub(super) async fn show_list(s: Staff<ManageBilling>) -> Result<Response, AppEr
     page(&list_page(&s).await?)
 }
 
-fn is_never_signature(_: &str) -> bool {
-    false
-}
-
 pub(super) async fn upload(
     s: Staff<ManageBilling>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let state = &s.ctx.state;
-    let limits = UploadSettings {
-        max_file_mb: MAX_STATEMENT_BYTES / 1024 / 1024,
-        max_item_mb: MAX_STATEMENT_BYTES / 1024 / 1024,
-        max_files_per_item: 1,
-        allowed_extensions: vec!["txt".into()],
-        max_signature_kb: 1,
-    };
-    let rules = FormRules {
-        limits: &limits,
-        already: 0,
-        files_already: 0,
-        is_signature: is_never_signature,
-    };
-    let form = read_form(multipart, &state.storage, &state.db, &rules).await?;
+    let form = read_one_file(
+        multipart,
+        &state.storage,
+        &state.db,
+        MAX_STATEMENT_BYTES / 1024 / 1024,
+        &["txt"],
+    )
+    .await?;
     let mut p = list_page(&s).await?;
     let dry_run = !form.text("dry_run").is_empty();
     let Some((_, upload)) = form.files.into_iter().next() else {

@@ -442,29 +442,19 @@ async fn template(m: Member<Contracts>) -> Result<Response, AppError> {
     ))
 }
 
-fn never_signature(_: &str) -> bool {
-    false
-}
-
 async fn import(
     m: Member<Contracts>,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let state = &m.ctx.state;
-    let limits = crate::config::UploadSettings {
-        max_file_mb: 20,
-        max_item_mb: 20,
-        max_files_per_item: 1,
-        allowed_extensions: vec!["xlsx".into(), "csv".into()],
-        max_signature_kb: 1,
-    };
-    let rules = crate::web::upload::FormRules {
-        limits: &limits,
-        already: 0,
-        files_already: 0,
-        is_signature: never_signature,
-    };
-    let form = crate::web::upload::read_form(multipart, &state.storage, &state.db, &rules).await?;
+    let form = crate::web::upload::read_one_file(
+        multipart,
+        &state.storage,
+        &state.db,
+        20,
+        &["xlsx", "csv"],
+    )
+    .await?;
     let fail = |problems: Vec<String>| {
         invalid(&ImportPage {
             chrome: m.ctx.chrome("Загрузка договоров из Excel"),
@@ -484,12 +474,7 @@ async fn import(
         return fail(problems);
     };
     // The spreadsheet is read and dropped: the contracts are rows, not a stored file.
-    let bytes = state.storage.read_small(&upload.staged.tmp_key).await;
-    state
-        .storage
-        .discard(std::slice::from_ref(&upload.staged))
-        .await;
-    let bytes = bytes.map_err(AppError::Unexpected)?;
+    let bytes = crate::web::upload::take_small(&state.storage, &upload).await?;
     let core = &state.core;
     match super::import::read(core, &upload.name, &bytes) {
         Err(problems) => fail(problems),
