@@ -22,6 +22,7 @@ pub mod storage;
 pub mod telemetry;
 pub mod tokens;
 pub mod validation;
+pub mod xlsxout;
 
 // Slices, lowest first: each may use the ones above it in this list.
 pub mod archive;

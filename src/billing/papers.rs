@@ -2,7 +2,7 @@
 //! and XLSX), and the debtors list as XLSX with typed numbers and dates.
 
 use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
 use serde_json::json;
 
@@ -348,14 +348,6 @@ pub async fn act_pdf(core: &Core, doc: ActDoc) -> Result<Vec<u8>, BillingError> 
         .map_err(|e| BillingError::Unexpected(e.into()))
 }
 
-fn excel_date(d: NaiveDate) -> anyhow::Result<ExcelDateTime> {
-    Ok(ExcelDateTime::from_ymd(
-        d.year() as u16,
-        d.month() as u8,
-        d.day() as u8,
-    )?)
-}
-
 /// The act as a workbook: dates as dates, sums as numbers (roubles with kopecks).
 pub fn act_xlsx(doc: &ActDoc) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
@@ -397,7 +389,7 @@ pub fn act_xlsx(doc: &ActDoc) -> anyhow::Result<Vec<u8>> {
     }
     let mut r = 5u32;
     for row in &doc.rows {
-        sheet.write_datetime_with_format(r, 0, excel_date(row.on)?, &day)?;
+        sheet.write_datetime_with_format(r, 0, crate::xlsxout::date(row.on)?, &day)?;
         sheet.write_string(r, 1, &row.document)?;
         if row.debit_k != 0 {
             sheet.write_number_with_format(r, 2, rub(row.debit_k), &num)?;
@@ -443,7 +435,7 @@ pub fn debtors_xlsx(rows: &[DebtorRow], today: NaiveDate) -> anyhow::Result<Vec<
         sheet.write_string(r, 1, &d.inn)?;
         sheet.write_number_with_format(r, 2, d.debt as f64 / 100.0, &num)?;
         sheet.write_number_with_format(r, 3, d.overdue as f64 / 100.0, &num)?;
-        sheet.write_datetime_with_format(r, 4, excel_date(d.oldest_due)?, &day)?;
+        sheet.write_datetime_with_format(r, 4, crate::xlsxout::date(d.oldest_due)?, &day)?;
         sheet.write_number(r, 5, (today - d.oldest_due).num_days().max(0) as f64)?;
     }
     sheet.set_freeze_panes(1, 0)?;

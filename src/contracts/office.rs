@@ -1,7 +1,7 @@
 //! The staff's side of «Договоры»: the journal of notices with each one's state, the members'
 //! КФ ОДО positions, and the production calendar the deadlines are counted on.
 
-use chrono::{Datelike, Days, NaiveDate, Timelike};
+use chrono::{Datelike, Days, NaiveDate};
 
 use super::model::{self, Kind, Standing};
 use super::service::{ContractError, date_field};
@@ -179,14 +179,6 @@ pub fn this_year(core: &Core) -> i32 {
     core.today().year()
 }
 
-fn excel_date(d: NaiveDate) -> anyhow::Result<rust_xlsxwriter::ExcelDateTime> {
-    Ok(rust_xlsxwriter::ExcelDateTime::from_ymd(
-        d.year() as u16,
-        d.month() as u8,
-        d.day() as u8,
-    )?)
-}
-
 /// The journal as a workbook: dates as dates, the rest as text (numbers of contracts and
 /// incoming numbers keep their form).
 pub fn journal_xlsx(rows: &[(JournalRow, NoticeState)]) -> anyhow::Result<Vec<u8>> {
@@ -217,7 +209,7 @@ pub fn journal_xlsx(rows: &[(JournalRow, NoticeState)]) -> anyhow::Result<Vec<u8
         let row = i as u32 + 1;
         sheet.write_string(row, 0, &r.short_name)?;
         sheet.write_string(row, 1, &r.number)?;
-        sheet.write_datetime_with_format(row, 2, excel_date(r.signed_on)?, &day)?;
+        sheet.write_datetime_with_format(row, 2, crate::xlsxout::date(r.signed_on)?, &day)?;
         sheet.write_string(
             row,
             3,
@@ -232,17 +224,10 @@ pub fn journal_xlsx(rows: &[(JournalRow, NoticeState)]) -> anyhow::Result<Vec<u8
                 .map(model::EventKind::label)
                 .unwrap_or(""),
         )?;
-        sheet.write_datetime_with_format(row, 5, excel_date(r.event_date)?, &day)?;
-        sheet.write_datetime_with_format(row, 6, excel_date(r.due_on)?, &day)?;
+        sheet.write_datetime_with_format(row, 5, crate::xlsxout::date(r.event_date)?, &day)?;
+        sheet.write_datetime_with_format(row, 6, crate::xlsxout::date(r.due_on)?, &day)?;
         if let Some(t) = r.item_sent_at {
-            let m = t.with_timezone(&crate::clock::moscow()).naive_local();
-            let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
-                m.year() as u16,
-                m.month() as u8,
-                m.day() as u8,
-            )?
-            .and_hms(m.hour() as u16, m.minute() as u8, 0)?;
-            sheet.write_datetime_with_format(row, 7, dt, &moment)?;
+            sheet.write_datetime_with_format(row, 7, crate::xlsxout::moment(t)?, &moment)?;
         }
         sheet.write_string(row, 8, r.item_incoming.as_deref().unwrap_or(""))?;
         sheet.write_string(row, 9, state.label())?;

@@ -3,7 +3,7 @@
 //! work and what is left, and the total against the level; a PDF and an XLSX, attached with
 //! one click to the member's draft of that section.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::model::{EventKind, Method};
@@ -145,7 +145,7 @@ async fn doc(
 }
 
 fn xlsx(doc: &StatementDoc, lines: &[Line]) -> anyhow::Result<Vec<u8>> {
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("Обязательства")?;
@@ -178,11 +178,7 @@ fn xlsx(doc: &StatementDoc, lines: &[Line]) -> anyhow::Result<Vec<u8>> {
         let r = i as u32 + 4;
         sheet.write_number(r, 0, (i + 1) as f64)?;
         sheet.write_string(r, 1, &l.number)?;
-        let d = ExcelDateTime::from_ymd(
-            l.signed_on.year() as u16,
-            l.signed_on.month() as u8,
-            l.signed_on.day() as u8,
-        )?;
+        let d = crate::xlsxout::date(l.signed_on)?;
         sheet.write_datetime_with_format(r, 2, d, &day)?;
         sheet.write_string(r, 3, &l.customer)?;
         sheet.write_string(r, 4, l.method)?;

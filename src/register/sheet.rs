@@ -2,7 +2,7 @@
 //! «XLSX exports use typed numbers and dates»), everything else as text so that an ИНН or an
 //! ОГРН keeps its digits. The import reads typed cells back to the same text.
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::{Format, Workbook};
 
 use super::form::{self, Kind};
 use super::table::{self, is_public};
@@ -33,7 +33,6 @@ fn kinds(public: bool) -> Vec<Cell> {
 
 /// The whole table (rows as `table::row` makes them).
 pub fn xlsx(rows: &[Vec<String>], public: bool) -> anyhow::Result<Vec<u8>> {
-    use chrono::Datelike;
     let headers = table::headers(public);
     let kinds = kinds(public);
     let mut book = Workbook::new();
@@ -56,11 +55,7 @@ pub fn xlsx(rows: &[Vec<String>], public: bool) -> anyhow::Result<Vec<u8>> {
             match kinds.get(c).copied().unwrap_or(Cell::Text) {
                 Cell::Date => match crate::fmt::parse_date(v) {
                     Ok(Some(d)) => {
-                        let x = ExcelDateTime::from_ymd(
-                            d.year() as u16,
-                            d.month() as u8,
-                            d.day() as u8,
-                        )?;
+                        let x = crate::xlsxout::date(d)?;
                         sheet.write_datetime_with_format(r, col, x, &day)?;
                     }
                     _ => {

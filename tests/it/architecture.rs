@@ -27,6 +27,7 @@ const INFRA: &[&str] = &[
     "telemetry",
     "tokens",
     "validation",
+    "xlsxout",
 ];
 
 /// Slices, lowest first: a slice may use the ones before it, never the ones after it.
