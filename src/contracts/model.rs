@@ -170,25 +170,34 @@ impl Position {
         if self.signed_on > on {
             return 0;
         }
-        let mut events: Vec<&Event> = self.events.iter().filter(|e| e.date <= on).collect();
-        events.sort_by_key(|e| e.date);
-        if events
+        if self
+            .events
             .iter()
-            .any(|e| matches!(e.kind, EventKind::Executed | EventKind::Terminated))
+            .any(|e| e.date <= on && matches!(e.kind, EventKind::Executed | EventKind::Terminated))
         {
             return 0;
         }
-        let price = events
+        (self.price_on(on) - self.accepted_on(on)).max(0)
+    }
+
+    /// The price on `on`: the latest addendum that changed it, or the contract's own.
+    pub fn price_on(&self, on: NaiveDate) -> Kopecks {
+        let mut addenda: Vec<&Event> = self
+            .events
             .iter()
-            .rfind(|e| e.kind == EventKind::Addendum && e.amount > 0)
-            .map(|e| e.amount)
-            .unwrap_or(self.price);
-        let accepted: Kopecks = events
+            .filter(|e| e.date <= on && e.kind == EventKind::Addendum && e.amount > 0)
+            .collect();
+        addenda.sort_by_key(|e| e.date);
+        addenda.last().map(|e| e.amount).unwrap_or(self.price)
+    }
+
+    /// Work accepted by acts up to `on`.
+    pub fn accepted_on(&self, on: NaiveDate) -> Kopecks {
+        self.events
             .iter()
-            .filter(|e| e.kind == EventKind::Act)
+            .filter(|e| e.date <= on && e.kind == EventKind::Act)
             .map(|e| e.amount)
-            .sum();
-        (price - accepted).max(0)
+            .sum()
     }
 
     /// Whether the contract counts against the limit: competitive ones always, direct ones

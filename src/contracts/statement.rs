@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::model::{EventKind, Method};
+use super::model::Method;
 use super::service::{self, ContractError};
 use crate::audit::Actor;
 use crate::core::Core;
@@ -55,29 +55,19 @@ async fn lines(
         if *open == 0 || !(method.competitive() || o.count_direct) {
             continue;
         }
-        let events: Vec<_> = o
-            .events
-            .iter()
-            .filter(|e| e.contract_id == c.id && e.event_date <= on)
-            .collect();
-        let price = events
-            .iter()
-            .filter(|e| e.kind == EventKind::Addendum.code() && e.amount > 0)
-            .map(|e| e.amount)
-            .next_back()
-            .unwrap_or(c.price);
-        let accepted = events
-            .iter()
-            .filter(|e| e.kind == EventKind::Act.code())
-            .map(|e| e.amount)
-            .sum();
+        let Some((p, _)) = super::position::positions(std::slice::from_ref(c), &o.events)
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
         out.push(Line {
             number: c.number.clone(),
             signed_on: c.signed_on,
             customer: format!("{} (ИНН {})", c.customer_name, c.customer_inn),
             method: method.label(),
-            price,
-            accepted,
+            price: p.price_on(on),
+            accepted: p.accepted_on(on),
             open: *open,
         });
     }
