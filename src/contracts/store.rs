@@ -252,6 +252,26 @@ pub async fn odo_members(db: &Db) -> DbResult<Vec<OdoRow>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).fetch_all(p).await?))
 }
 
+/// Events since `from` whose notice was not sent and is past its deadline on `today` (of one
+/// expert's members, or all).
+pub async fn overdue_notices(
+    db: &Db,
+    from: NaiveDate,
+    today: NaiveDate,
+    expert_id: Option<i64>,
+) -> DbResult<i64> {
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM contract_events e JOIN members m ON m.id = e.member_id \
+               LEFT JOIN items i ON i.id = e.notice_item_id \
+               WHERE e.event_date >= $1 AND e.due_on < $2 AND (i.id IS NULL OR i.status = 'draft') \
+               AND ($3 = 0 OR m.expert_id = $3)";
+    Ok(on_db!(db, p => sqlx::query_scalar(sql)
+        .bind(from)
+        .bind(today)
+        .bind(expert_id.unwrap_or(0))
+        .fetch_one(p)
+        .await?))
+}
+
 /// One line of the staff's journal of notices.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JournalRow {
@@ -259,7 +279,6 @@ pub struct JournalRow {
     pub contract_id: i64,
     pub member_id: i64,
     pub short_name: String,
-    pub expert_id: Option<i64>,
     pub number: String,
     pub signed_on: NaiveDate,
     pub contract_kind: String,
@@ -280,7 +299,7 @@ pub async fn journal(
     to: NaiveDate,
     limit: i64,
 ) -> DbResult<Vec<JournalRow>> {
-    let sql = "SELECT e.id AS event_id, c.id AS contract_id, c.member_id, m.short_name, m.expert_id, c.number, c.signed_on, \
+    let sql = "SELECT e.id AS event_id, c.id AS contract_id, c.member_id, m.short_name, c.number, c.signed_on, \
                c.kind AS contract_kind, e.kind, e.event_date, e.due_on, e.notice_item_id, \
                CASE WHEN i.status <> 'draft' THEN i.sent_at END AS item_sent_at, i.incoming_number AS item_incoming \
                FROM contract_events e JOIN contracts c ON c.id = e.contract_id JOIN members m ON m.id = c.member_id \
