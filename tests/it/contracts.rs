@@ -461,10 +461,17 @@ async fn the_production_calendar_is_data_the_sro_keeps(app: TestApp) {
         .post_with_token_from(
             "/office/workdays",
             "/office/workdays",
-            &[("day", "31.02.2026"), ("what", "holiday")],
+            &[
+                ("day", "31.02.2026"),
+                ("what", "working"),
+                ("note", "Перенос с воскресенья"),
+            ],
         )
         .await;
-    expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let html = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    // what was typed stays in the form
+    assert!(html.contains(r#"value="Перенос с воскресенья""#), "{html}");
+    assert!(html.contains(r#"value="working" selected"#), "{html}");
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
     let (s, _) = expert.get_html("/office/workdays").await;
     assert_eq!(s, StatusCode::FORBIDDEN);

@@ -210,6 +210,8 @@ struct WorkdaysPage {
     days: Vec<(String, &'static str, String)>,
     errors: FieldErrors,
     notice: Option<String>,
+    /// What was typed, when the form comes back with an error.
+    form: DayForm,
 }
 
 #[derive(Deserialize, Default)]
@@ -225,6 +227,7 @@ async fn workdays_page(
     year: i32,
     errors: FieldErrors,
     notice: Option<String>,
+    form: DayForm,
 ) -> Result<WorkdaysPage, AppError> {
     let days = office::calendar_year(&s.ctx.state.core, year).await?;
     Ok(WorkdaysPage {
@@ -246,6 +249,7 @@ async fn workdays_page(
             .collect(),
         errors,
         notice,
+        form,
     })
 }
 
@@ -258,10 +262,10 @@ pub(super) async fn show_workdays(
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or_else(|| office::this_year(&s.ctx.state.core));
     let notice = (q.done == "saved").then(|| "Календарь изменен.".to_owned());
-    page(&workdays_page(&s, year, FieldErrors::new(), notice).await?)
+    page(&workdays_page(&s, year, FieldErrors::new(), notice, DayForm::default()).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct DayForm {
     #[serde(default)]
     day: String,
@@ -282,7 +286,7 @@ pub(super) async fn save_workday(
         ),
         Err(ContractError::Invalid(errors)) => {
             let year = office::this_year(&s.ctx.state.core);
-            invalid(&workdays_page(&s, year, errors, None).await?)
+            invalid(&workdays_page(&s, year, errors, None, f).await?)
         }
         Err(e) => Err(e.into()),
     }
