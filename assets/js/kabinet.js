@@ -199,16 +199,20 @@
         errorBox.focus();
         return;
       }
-      var xhr = new XMLHttpRequest();
-      if (!window.FormData || !xhr.upload) { return; } // the plain form post works everywhere
+      if (!window.FormData || !new XMLHttpRequest().upload) { return; } // the plain form post works everywhere
       e.preventDefault();
+      send();
+    });
+
+    function send() {
+      var xhr = new XMLHttpRequest();
       var data = new FormData(form);
       if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
       var parts = [], inputs = fileInputs();
       for (var i = 0; i < inputs.length; i++) {
         var f = inputs[i].files && inputs[i].files[0];
         var bar = inputs[i].parentNode.querySelector('progress');
-        if (f && bar) { bar.hidden = false; parts.push({ bar: bar, size: f.size }); }
+        if (f && bar) { bar.hidden = false; bar.value = 0; parts.push({ bar: bar, size: f.size }); }
       }
       // The body carries the files in form order, so the bytes sent so far fill the bars in turn.
       xhr.upload.onprogress = function (ev) {
@@ -220,7 +224,13 @@
         }
       };
       xhr.onload = function () {
-        if (xhr.status < 400 && xhr.responseURL) {
+        if (xhr.status === 401 && xhr.getResponseHeader('X-Kabinet-Session')) {
+          // The session ended (or another tab logged in again): nothing was saved, and the
+          // files are still chosen here. Log in on this page and the same form goes again.
+          for (var p = 0; p < parts.length; p++) { parts[p].bar.hidden = true; }
+          form.removeAttribute('data-sent');
+          relogin();
+        } else if (xhr.status < 400 && xhr.responseURL) {
           window.location.href = xhr.responseURL;
         } else {
           document.open(); document.write(xhr.responseText); document.close();
@@ -233,7 +243,77 @@
       };
       // form.action would be the button named «action»: read the attribute.
       xhr.open('POST', form.getAttribute('action'));
+      xhr.setRequestHeader('X-Kabinet-Upload', '1');
       xhr.send(data);
-    });
+    }
+
+    // A page of this site as a document (the login form's token, the upload form's new one).
+    function load(method, url, body, done) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.responseType = 'document';
+      if (body !== null) { xhr.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded'); }
+      xhr.onload = function () {
+        var a = document.createElement('a');
+        a.href = xhr.responseURL || url;
+        done(xhr.response, a.pathname, xhr.status);
+      };
+      xhr.onerror = function () { done(null, '', 0); };
+      xhr.send(body);
+    }
+
+    function relogin() {
+      var box = form.querySelector('[data-relogin]');
+      if (box) { box.querySelector('input').focus(); return; }
+      box = document.createElement('fieldset');
+      box.className = 'relogin';
+      box.setAttribute('data-relogin', '');
+      box.innerHTML = '<legend>Сеанс завершился</legend>' +
+        '<p>Войдите снова здесь же: выбранные файлы и введенный текст остались на странице и будут отправлены сразу после входа.</p>' +
+        '<div class="field"><label for="relogin-login">Электронная почта или ИНН</label>' +
+        '<input id="relogin-login" type="text" autocomplete="username" autocapitalize="none" spellcheck="false"></div>' +
+        '<div class="field"><label for="relogin-password">Пароль</label>' +
+        '<input id="relogin-password" type="password" autocomplete="current-password"></div>' +
+        '<p class="form-error" role="alert" data-relogin-error hidden></p>' +
+        '<button type="button" class="btn btn-primary" data-relogin-go>Войти и отправить</button>';
+      errorBox.parentNode.insertBefore(box, errorBox);
+      var login = box.querySelector('#relogin-login'), password = box.querySelector('#relogin-password');
+      var err = box.querySelector('[data-relogin-error]'), go = box.querySelector('[data-relogin-go]');
+      var fail = function (text) { err.textContent = text; err.hidden = false; go.disabled = false; };
+      var enc = encodeURIComponent;
+      var submit = function () {
+        go.disabled = true;
+        err.hidden = true;
+        load('GET', '/login', null, function (doc) {
+          var t = doc && doc.querySelector('input[name="csrf_token"]');
+          if (!t) { fail('Сервер не ответил. Проверьте подключение к интернету и нажмите кнопку еще раз.'); return; }
+          var body = 'csrf_token=' + enc(t.value) + '&next=' + enc(location.pathname + location.search) +
+            '&login=' + enc(login.value) + '&password=' + enc(password.value);
+          load('POST', '/login', body, function (page, path, status) {
+            if (!page) { fail('Сервер не ответил. Проверьте подключение к интернету и нажмите кнопку еще раз.'); return; }
+            if (path === '/login' || status >= 400) {
+              var msgs = [], found = page.querySelectorAll('.form-error');
+              for (var i = 0; i < found.length; i++) { msgs.push(found[i].textContent); }
+              var main = page.querySelector('main');
+              fail(msgs.length ? msgs.join(' ') : (main ? main.textContent.replace(/\s+/g, ' ').trim() : 'Войти не удалось.'));
+              return;
+            }
+            // Logged in: the page came back with a token of the new session for this form.
+            var fresh = page.querySelector('form[action="' + form.getAttribute('action') + '"] input[name="csrf_token"]') ||
+              page.querySelector('input[name="csrf_token"]');
+            if (fresh) { form.querySelector('input[name="csrf_token"]').value = fresh.value; }
+            box.parentNode.removeChild(box);
+            form.setAttribute('data-sent', '1');
+            send();
+          });
+        });
+      };
+      go.addEventListener('click', submit);
+      // Enter in these fields logs in; it must not send the upload form around them.
+      box.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' && e.target.tagName === 'INPUT') { e.preventDefault(); submit(); }
+      });
+      login.focus();
+    }
   }
 })();

@@ -161,7 +161,14 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         });
     let session = res.extensions().get::<session::RequestSession>().cloned();
     let mut keep = axum::http::HeaderMap::new();
-    for name in [header::RETRY_AFTER, header::SET_COOKIE, header::ALLOW] {
+    // `x-kabinet-session`: an upload page's script learns the session ended (web::session).
+    let upload_session = header::HeaderName::from_static("x-kabinet-session");
+    for name in [
+        header::RETRY_AFTER,
+        header::SET_COOKIE,
+        header::ALLOW,
+        upload_session,
+    ] {
         for v in res.headers().get_all(&name) {
             keep.append(name.clone(), v.clone());
         }

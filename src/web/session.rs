@@ -199,11 +199,32 @@ pub async fn csrf_layer(
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v.into_owned())
         });
-        // The session ended while the upload form was open: to the login page with the reason
-        // (the files cannot be kept: they were never read).
+        // The upload page's script asks (`X-Kabinet-Upload`) to be told rather than sent on:
+        // it keeps the chosen files on the page, lets the user log in there and sends again
+        // (issue 17: never lose the user's work). A plain form post (no script) goes to the
+        // login page with the reason and comes back to the form after it; the files were
+        // never read, so they are chosen again.
+        let scripted = headers.contains_key("x-kabinet-upload");
+        // Back to the page the form was on (the post goes to another path than the page).
+        let back = form_page(headers, &state.settings.base_url());
         let ended = || -> Result<Response, AppError> {
-            if rs.user.is_none() {
-                Ok(axum::response::Redirect::to("/login?istek=1").into_response())
+            if scripted {
+                let state = if rs.user.is_none() { "ended" } else { "stale" };
+                Ok((
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [("x-kabinet-session", state)],
+                    "Сеанс завершился или страница устарела: войдите снова.",
+                )
+                    .into_response())
+            } else if rs.user.is_none() {
+                let to = match &back {
+                    Some(page) => format!(
+                        "/login?istek=1&next={}",
+                        url::form_urlencoded::byte_serialize(page.as_bytes()).collect::<String>()
+                    ),
+                    None => "/login?istek=1".into(),
+                };
+                Ok(axum::response::Redirect::to(&to).into_response())
             } else {
                 Err(AppError::Csrf)
             }
@@ -353,6 +374,20 @@ fn parse_first_field(head: &[u8], boundary: &str, end: &str) -> Option<Option<St
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The path (and query) of the page a form was sent from, when the `Referer` is this site.
+fn form_page(headers: &HeaderMap, base_url: &str) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let origin = url.origin().ascii_serialization();
+    if !origin_allowed(&origin, headers, base_url) {
+        return None;
+    }
+    Some(match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    })
 }
 
 fn origin_allowed(origin: &str, headers: &HeaderMap, base_url: &str) -> bool {

@@ -972,6 +972,28 @@ async fn the_receipt_is_proof_of_what_was_sent(app: TestApp) {
         .output()
         .expect("pdftotext (poppler-utils) is installed by scripts/test");
     let text = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    assert!(
+        out.stderr.is_empty(),
+        "PDF readers complain: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One page: no near-empty second page (issue 17).
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    let info_text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    assert!(
+        info_text
+            .lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
+        "{info_text}"
+    );
     let streebog = {
         use sha2::Digest;
         hex::encode(streebog::Streebog256::digest(fixture("otchet.pdf")))
@@ -1159,6 +1181,62 @@ async fn the_upload_token_is_the_first_field_not_in_the_address(app: TestApp) {
     .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login?istek=1");
+    // Sent from the form's page: after logging in, back to that page.
+    let r = c
+        .client
+        .post(c.app.url("/kabinet/letters"))
+        .header("Origin", &c.app.address)
+        .header("Referer", c.app.url("/kabinet/letters/new?reply=1"))
+        .multipart(Form::new().text("csrf_token", token.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&r),
+        "/login?istek=1&next=%2Fkabinet%2Fletters%2Fnew%3Freply%3D1"
+    );
+    // Another site's page as the referer is not followed.
+    let r = c
+        .client
+        .post(c.app.url("/kabinet/letters"))
+        .header("Origin", &c.app.address)
+        .header("Referer", "https://evil.example/kabinet/letters/new")
+        .multipart(Form::new().text("csrf_token", token.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?istek=1");
+    // The page's script is told instead (it keeps the files and offers to log in there).
+    let scripted = |form: Form| {
+        c.client
+            .post(c.app.url("/kabinet/letters"))
+            .header("Origin", &c.app.address)
+            .header("X-Kabinet-Upload", "1")
+            .multipart(form)
+            .send()
+    };
+    let r = scripted(
+        Form::new()
+            .text("csrf_token", token.clone())
+            .part("file_1", file()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["x-kabinet-session"], "ended");
+    // Logged in again (another tab): the old page's token is stale, and the script is told so.
+    c.login_as(MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    let r = scripted(
+        Form::new()
+            .text("csrf_token", token.clone())
+            .part("file_1", file()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["x-kabinet-session"], "stale");
 }
 
 both_dbs!(the_upload_token_is_the_first_field_not_in_the_address);
