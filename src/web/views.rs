@@ -100,6 +100,8 @@ pub struct Chrome {
     pub csrf: String,
     /// Where the logo links to: the user's home page, or the login page.
     pub home: &'static str,
+    /// The page is «Профиль» (its button in the header, not the menu, is the current one).
+    pub on_profile: bool,
 }
 
 impl Chrome {
@@ -133,7 +135,6 @@ impl Chrome {
                 }
                 v.push(("Выписка из реестра", "/kabinet/extracts"));
                 v.push(("Организация", "/kabinet/company"));
-                v.push(("Профиль", "/profile"));
                 v
             }
             Some(p @ Principal::Staff { .. }) => {
@@ -152,29 +153,20 @@ impl Chrome {
                 v.push(("Договоры", "/office/contracts"));
                 v.push(("Почта", "/office/mail"));
                 if allows(p, Permission::Administer) {
-                    v.push(("Сотрудники", "/office/staff"));
-                    v.push(("Журнал аудита", "/office/audit"));
-                    v.push(("Доверенные УЦ", "/office/trust"));
+                    // One item with a submenu: twelve items did not fit one row at 1366 px.
+                    v.push(("Администрирование", "/office/staff"));
                 }
-                v.push(("Профиль", "/profile"));
                 v
             }
         };
-        // The longest matching prefix is the active item ("/kabinet/company" over "/kabinet").
         let allows_manage = user.is_some_and(|u| allows(u.principal, Permission::ManageBilling));
         let allows_admin = user.is_some_and(|u| allows(u.principal, Permission::Administer));
-        let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
-        let active = items
-            .iter()
-            .map(|(_, href)| *href)
-            .filter(|h| matches(h))
-            .max_by_key(|h| h.len());
-        let nav = items
+        let mut nav: Vec<NavItem> = items
             .into_iter()
             .map(|(label, href)| NavItem {
                 label,
                 href,
-                active: Some(href) == active,
+                active: false,
                 count: match (href, user) {
                     ("/kabinet/messages", Some(u)) => u.new_sro,
                     _ => 0,
@@ -212,10 +204,34 @@ impl Chrome {
                         ("Журнал выписок", "/office/extracts"),
                         ("Публичный реестр", "/reestr"),
                     ],
+                    "/office/staff" => vec![
+                        ("Сотрудники", "/office/staff"),
+                        ("Журнал аудита", "/office/audit"),
+                        ("Доверенные УЦ", "/office/trust"),
+                    ],
                     _ => vec![],
                 },
             })
             .collect();
+        // The page's section is the item whose own address or one of its submenu's is the
+        // longest prefix of the path ("/kabinet/company" over "/kabinet"; «Письмо в СРО» is
+        // under «Отчеты», not «Главная»).
+        let matches = |href: &str| path == href || path.starts_with(&format!("{href}/"));
+        // On a tie the item's own address wins over another item's submenu entry.
+        let best = |item: &NavItem| {
+            std::iter::once((item.href, 1))
+                .chain(item.children.iter().map(|(_, h)| (*h, 0)))
+                .filter(|(h, _)| matches(h))
+                .map(|(h, own)| (h.len(), own))
+                .max()
+        };
+        let active = (0..nav.len())
+            .filter_map(|i| best(&nav[i]).map(|len| (len, i)))
+            .max()
+            .map(|(_, i)| i);
+        if let Some(i) = active {
+            nav[i].active = true;
+        }
         Chrome {
             sro,
             title: title.to_string(),
@@ -225,6 +241,7 @@ impl Chrome {
                 company: u.company.clone(),
             }),
             nav,
+            on_profile: path == "/profile" || path.starts_with("/profile/"),
             csrf: csrf.to_string(),
             home: match user.map(|u| u.principal) {
                 None => "/login",
