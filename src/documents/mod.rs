@@ -344,11 +344,25 @@ impl Documents {
             timestamp,
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&document, &options).map_err(|diags| DocumentError::Export {
-            template: template.path(),
-            message: describe(&world, &diags),
-        })
+        typst_pdf::pdf(&document, &options)
+            .map(blank_suspects)
+            .map_err(|diags| DocumentError::Export {
+                template: template.path(),
+                message: describe(&world, &diags),
+            })
     }
+}
+
+/// Blanks the catalog's `/Suspects false` with spaces of the same length (every offset of the
+/// file stays right). The entry is valid (PDF/UA asks for it; Kabinet does not claim PDF/UA),
+/// but poppler up to Debian 12's (pdftotext, Evince, Okular) reports «Syntax Error: Suspects
+/// object is wrong type» for it on every open (issue 17: PDFs readers complain about).
+fn blank_suspects(mut pdf: Vec<u8>) -> Vec<u8> {
+    const ENTRY: &[u8] = b"/Suspects false";
+    if let Some(at) = pdf.windows(ENTRY.len()).position(|w| w == ENTRY) {
+        pdf[at..at + ENTRY.len()].fill(b' ');
+    }
+    pdf
 }
 
 impl std::fmt::Debug for Documents {
