@@ -183,45 +183,56 @@ impl Mail {
     /// batch is claimed in one statement and its outcomes are written in one transaction
     /// (two writes per batch, not two per letter: SQLite has one writer for everyone). Each
     /// attempt ends within `timeout_seconds`, so the batch is written before its lease ends.
+    /// A batch's outcomes are written while the next batch is being sent: the connections do
+    /// not wait for the commit (issue 15's mailing benchmark, docs/benchmarks.md).
     async fn deliver_due(&self, db: &Db, secret: &[u8]) -> DbResult<()> {
         use futures_util::StreamExt;
+        let mut unwritten: Vec<(i64, Outcome)> = Vec::new();
         loop {
             let now = db.now();
-            let due = store::due(db, now, SEND_AT_ONCE as i64).await?;
-            if due.is_empty() {
-                return Ok(());
-            }
             let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
-            let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
-            let mine = store::claim_many(db, &ids, now, lease).await?;
+            let claimed = async {
+                let due = store::due(db, now, SEND_AT_ONCE as i64).await?;
+                let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
+                let mine = if ids.is_empty() {
+                    Vec::new()
+                } else {
+                    store::claim_many(db, &ids, now, lease).await?
+                };
+                DbResult::Ok((due, ids, mine))
+            }
+            .await;
+            let (due, ids, mine) = match claimed {
+                Ok(c) => c,
+                Err(e) => {
+                    // What was sent is written before the error goes up, or it would be sent
+                    // again when its lease runs out.
+                    write_outcomes(db, unwritten).await?;
+                    return Err(e);
+                }
+            };
             // the others were taken by another instance meanwhile
             let batch: Vec<store::DueMail> =
                 due.into_iter().filter(|m| mine.contains(&m.id)).collect();
             if batch.is_empty() {
+                write_outcomes(db, std::mem::take(&mut unwritten)).await?;
+                if ids.is_empty() {
+                    return Ok(());
+                }
                 continue;
             }
-            let outcomes: Vec<(i64, Outcome)> = futures_util::stream::iter(batch)
+            let sending = futures_util::stream::iter(batch)
                 .map(|m| async move { (m.id, self.attempt(db, secret, m).await) })
                 .buffer_unordered(SEND_AT_ONCE)
-                .collect()
-                .await;
-            let mut tx = db.begin().await?;
-            let at = tx.now();
-            for (id, o) in &outcomes {
-                match o {
-                    Outcome::Sent(note) => {
-                        store::record(&mut tx, *id, "sent", note, at, Some(at)).await?
-                    }
-                    Outcome::Failed { error, retry } => {
-                        let (status, next) = match retry {
-                            Some(t) => ("queued", *t),
-                            None => ("failed", at),
-                        };
-                        store::record(&mut tx, *id, status, error, next, None).await?
-                    }
-                }
+                .collect::<Vec<_>>();
+            let (written, sent) =
+                tokio::join!(write_outcomes(db, std::mem::take(&mut unwritten)), sending);
+            if let Err(e) = written {
+                // The letters just sent are written before the error goes up.
+                write_outcomes(db, sent).await?;
+                return Err(e);
             }
-            tx.commit().await?;
+            unwritten = sent;
         }
     }
 
@@ -339,6 +350,28 @@ enum Outcome {
         error: String,
         retry: Option<chrono::DateTime<chrono::Utc>>,
     },
+}
+
+/// What became of a batch's letters, in one transaction (nothing to do for none).
+async fn write_outcomes(db: &Db, outcomes: Vec<(i64, Outcome)>) -> DbResult<()> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    let at = tx.now();
+    for (id, o) in &outcomes {
+        match o {
+            Outcome::Sent(note) => store::record(&mut tx, *id, "sent", note, at, Some(at)).await?,
+            Outcome::Failed { error, retry } => {
+                let (status, next) = match retry {
+                    Some(t) => ("queued", *t),
+                    None => ("failed", at),
+                };
+                store::record(&mut tx, *id, status, error, next, None).await?
+            }
+        }
+    }
+    tx.commit().await
 }
 
 /// Letters in flight at once per instance (pooled SMTP connections).
