@@ -20,6 +20,7 @@ pub mod requisites;
 pub mod signatures;
 pub mod storage;
 pub mod telemetry;
+pub mod tls;
 pub mod tokens;
 pub mod validation;
 pub mod xlsxout;

@@ -151,6 +151,7 @@ fn main() -> ExitCode {
         }
     };
     kabinet::telemetry::init(&settings.log);
+    kabinet::tls::init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

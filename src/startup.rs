@@ -42,6 +42,7 @@ impl Application {
     }
 
     pub async fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        crate::tls::init();
         let assets = Assets::load(&settings)?;
         let sro = SroView::new(&settings, &assets);
         let limits = Limits::new(db.clone(), &settings.security);

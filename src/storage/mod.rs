@@ -100,6 +100,7 @@ impl Storage {
                 )
             }
             StorageBackend::S3 => {
+                crate::tls::init();
                 let mut b = object_store::aws::AmazonS3Builder::new()
                     .with_bucket_name(&s.s3_bucket)
                     .with_region(&s.s3_region)

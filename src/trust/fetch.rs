@@ -15,6 +15,7 @@ const MAX_CRL_BYTES: usize = 64 * 1024 * 1024;
 
 /// Fetches every known CRL address once; returns how many new CRLs were kept.
 pub async fn run(core: &Core) -> Result<usize, TrustError> {
+    crate::tls::init();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         // an address from a certificate does not get to send us elsewhere

@@ -25,6 +25,7 @@ const INFRA: &[&str] = &[
     "signatures",
     "storage",
     "telemetry",
+    "tls",
     "tokens",
     "validation",
     "xlsxout",

@@ -57,7 +57,7 @@ impl Instance {
             addr: format!("http://127.0.0.1:{port}"),
             log,
         };
-        let http = reqwest::Client::new();
+        let http = crate::helpers::http();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(r) = http.get(format!("{}/readyz", instance.addr)).send().await
@@ -120,7 +120,7 @@ impl Cluster {
         let pg = PgDatabase::create().await?;
         let moto = Moto::start().await?;
         let bucket = "kabinet-cluster";
-        let r = reqwest::Client::new()
+        let r = crate::helpers::http()
             .put(format!("{}/{bucket}", moto.endpoint))
             .send()
             .await
@@ -212,7 +212,7 @@ impl Cluster {
             .spawn()
             .expect("haproxy starts");
         let haproxy = Haproxy(child);
-        let http = reqwest::Client::new();
+        let http = crate::helpers::http();
         let deadline = Instant::now() + Duration::from_secs(15);
         while !http
             .get(format!("{lb}/readyz"))
@@ -279,7 +279,7 @@ pub struct Visitor {
 impl Visitor {
     pub fn new(origin: &str) -> Visitor {
         Visitor {
-            http: reqwest::Client::builder()
+            http: crate::helpers::http_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
@@ -390,7 +390,7 @@ impl Visitor {
 
 /// `kabinet_http_requests_total` of one route and status on one instance.
 async fn requests_seen(addr: &str, route: &str, status: u16) -> u64 {
-    let body = reqwest::Client::new()
+    let body = crate::helpers::http()
         .get(format!("{addr}/metrics"))
         .bearer_auth(METRICS_TOKEN)
         .send()

@@ -35,6 +35,17 @@ pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// Every HTTP client of the tests: the process's TLS provider goes in first (reqwest has none of
+/// its own here, see `kabinet::tls`).
+pub fn http_builder() -> reqwest::ClientBuilder {
+    kabinet::tls::init();
+    reqwest::Client::builder()
+}
+
+pub fn http() -> reqwest::Client {
+    http_builder().build().expect("an HTTP client")
+}
+
 pub fn init_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber_init();
@@ -169,7 +180,7 @@ impl TestApp {
         }
         tokio::spawn(app.run_until_stopped());
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
+        let client = http_builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
             .user_agent(USER_AGENT)
@@ -193,7 +204,7 @@ impl TestApp {
 
     /// A second browser: its own cookies, same server.
     pub fn new_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
+        http_builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
             .user_agent(USER_AGENT)

@@ -40,7 +40,7 @@ impl Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
-        let http = reqwest::Client::new();
+        let http = crate::helpers::http();
         for _ in 0..200 {
             if http.get(&moto.endpoint).send().await.is_ok() {
                 return Some(moto);
@@ -57,7 +57,7 @@ async fn uploads_live_in_s3_compatible_storage() {
         return;
     };
     let bucket = "kabinet-test";
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .put(format!("{}/{bucket}", moto.endpoint))
         .send()
         .await
