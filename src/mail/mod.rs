@@ -184,7 +184,9 @@ impl Mail {
     /// (two writes per batch, not two per letter: SQLite has one writer for everyone). Each
     /// attempt ends within `timeout_seconds`, so the batch is written before its lease ends.
     /// A batch's outcomes are written while the next batch is being sent: the connections do
-    /// not wait for the commit (issue 15's mailing benchmark, docs/benchmarks.md).
+    /// not wait for the commit (issue 15's mailing benchmark, docs/benchmarks.md). A batch is
+    /// as many rounds of `SEND_AT_ONCE` as fit in the lease even if every attempt timed out:
+    /// each commit is a disk flush, and two flushes per eight letters were the bound.
     async fn deliver_due(&self, db: &Db, secret: &[u8]) -> DbResult<()> {
         use futures_util::StreamExt;
         let mut unwritten: Vec<(i64, Outcome)> = Vec::new();
@@ -192,7 +194,7 @@ impl Mail {
             let now = db.now();
             let lease = now + chrono::Duration::seconds(self.settings.lease_seconds as i64);
             let claimed = async {
-                let due = store::due(db, now, SEND_AT_ONCE as i64).await?;
+                let due = store::due(db, now, self.batch_size() as i64).await?;
                 let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
                 let mine = if ids.is_empty() {
                     Vec::new()
@@ -234,6 +236,15 @@ impl Mail {
             }
             unwritten = sent;
         }
+    }
+
+    /// Letters claimed at once: `SEND_AT_ONCE` times the rounds that fit in the lease with one
+    /// timeout to spare (the lease of 120 s and timeout of 30 s by default: three rounds, 24).
+    fn batch_size(&self) -> usize {
+        let rounds = (self.settings.lease_seconds / self.settings.timeout_seconds.max(1))
+            .saturating_sub(1)
+            .clamp(1, 8);
+        SEND_AT_ONCE * rounds as usize
     }
 
     /// `<outbox id.signature@the sender's domain>`: unique per message and installation, the
