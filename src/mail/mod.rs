@@ -8,6 +8,7 @@
 //! Links with one-time tokens are stored as `%%TOKEN%%`; the worker derives the token from
 //! the token row's nonce and the application secret at sending time.
 
+mod smtp;
 mod store;
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
 use crate::config::{MailSettings, Settings, SmtpSecurity};
@@ -114,7 +115,7 @@ pub async fn enqueue(tx: &mut Tx, letter: &Letter) -> DbResult<i64> {
 
 /// The delivery side: SMTP transport, the worker's wake-up bell.
 pub struct Mail {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    sender: smtp::Sender,
     from: Mailbox,
     settings: MailSettings,
     wakeup: Notify,
@@ -126,21 +127,27 @@ pub struct Mail {
 impl Mail {
     pub fn new(settings: &Settings) -> anyhow::Result<Mail> {
         let m = &settings.mail;
-        let builder = match m.security {
-            SmtpSecurity::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&m.smtp_host)
+        let credentials = (!m.username.is_empty())
+            .then(|| Credentials::new(m.username.clone(), m.password.clone()));
+        let sender = match m.security {
+            SmtpSecurity::None | SmtpSecurity::Starttls => smtp::Sender::Own(smtp::Pool {
+                host: m.smtp_host.clone(),
+                port: m.smtp_port,
+                starttls: m.security == SmtpSecurity::Starttls,
+                credentials,
+                hello: lettre::transport::smtp::extension::ClientId::default(),
+                idle: tokio::sync::Mutex::new(Vec::new()),
+            }),
+            SmtpSecurity::Tls => {
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&m.smtp_host)?
+                    .port(m.smtp_port)
+                    .timeout(Some(Duration::from_secs(m.timeout_seconds)));
+                if let Some(c) = credentials {
+                    builder = builder.credentials(c);
+                }
+                smtp::Sender::Lettre(builder.build())
             }
-            SmtpSecurity::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&m.smtp_host)?
-            }
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&m.smtp_host)?,
         };
-        let mut builder = builder
-            .port(m.smtp_port)
-            .timeout(Some(Duration::from_secs(m.timeout_seconds)));
-        if !m.username.is_empty() {
-            builder = builder.credentials(Credentials::new(m.username.clone(), m.password.clone()));
-        }
         let name = if m.from_name.is_empty() {
             format!("Личный кабинет {}", settings.sro.short_name)
         } else {
@@ -153,7 +160,7 @@ impl Mail {
                 .map_err(|e| anyhow::anyhow!("mail.from_address: {e}"))?,
         );
         Ok(Mail {
-            transport: builder.build(),
+            sender,
             from,
             settings: m.clone(),
             wakeup: Notify::new(),
@@ -310,8 +317,8 @@ impl Mail {
         // The whole attempt, not only each read, ends within the timeout: it must be over
         // before the lease runs out and another instance's worker may take the message.
         let limit = Duration::from_secs(self.settings.timeout_seconds);
-        let sent = match tokio::time::timeout(limit, self.transport.send(message)).await {
-            Ok(r) => r.map_err(|e| (e.is_permanent(), e.to_string())),
+        let sent = match tokio::time::timeout(limit, self.sender.send(&message)).await {
+            Ok(r) => r,
             Err(_) => Err((
                 false,
                 format!("нет ответа сервера за {} с", limit.as_secs()),
