@@ -90,13 +90,48 @@
       input.files = dt.files;
       showName(input);
     };
+    // The chosen file as a line of the list, like Контур's: an icon, the name and size, for a
+    // document whether a signature goes with it, and a cross that takes the file out again.
     function showName(input) {
       var label = input.parentNode.querySelector('[data-file-name]');
       var f = input.files && input.files[0];
-      if (label) { label.textContent = f ? f.name + ' (' + limitMb(f.size).replace(' МБ', '') + ' МБ)' : ''; }
+      if (!label) { return; }
+      label.textContent = '';
+      label.className = f ? 'file-name chosen' : 'file-name';
+      if (!f) { return; }
+      var text = f.name + ' (' + limitMb(f.size).replace(' МБ', '') + ' МБ)';
+      var row = input.parentNode.parentNode;
+      var sig = input.hasAttribute('data-file-input') && row.querySelector('input[data-sig-input]');
+      if (sig) {
+        var s = sig.files && sig.files[0];
+        text += s ? ' — с подписью «' + s.name + '»' : ' — без подписи';
+      }
+      label.appendChild(document.createTextNode(text));
+      var cross = document.createElement('button');
+      cross.type = 'button';
+      cross.className = 'file-remove';
+      cross.textContent = '×';
+      cross.setAttribute('aria-label', 'Убрать файл «' + f.name + '»');
+      cross.addEventListener('click', function () {
+        input.value = '';
+        showName(input);
+        var doc = !input.hasAttribute('data-file-input') && row.querySelector('input[data-file-input]');
+        if (doc) { showName(doc); }
+        check();
+        input.focus();
+      });
+      label.appendChild(cross);
     }
     form.addEventListener('change', function (e) {
-      if (e.target && e.target.type === 'file') { showName(e.target); }
+      var t = e.target;
+      if (t && t.type === 'file') {
+        showName(t);
+        // a signature chosen or taken out: its document's line says so
+        if (t.hasAttribute('data-sig-input')) {
+          var doc = t.parentNode.parentNode.querySelector('input[data-file-input]');
+          if (doc) { showName(doc); }
+        }
+      }
     });
 
     function nextIndex() {
@@ -122,7 +157,7 @@
       var bar = row.querySelector('progress');
       if (bar) { bar.hidden = true; bar.value = 0; }
       var shown = row.querySelectorAll('[data-file-name]');
-      for (var k = 0; k < shown.length; k++) { shown[k].textContent = ''; }
+      for (var k = 0; k < shown.length; k++) { shown[k].textContent = ''; shown[k].className = 'file-name'; }
       rows.appendChild(row);
       return row;
     }
@@ -177,6 +212,7 @@
             if (signs(sigs[s].name, docs[d].name)) {
               var row = target.parentNode.parentNode;
               put(row.querySelector('input[data-sig-input]'), sigs[s]);
+              showName(target);
               sigs.splice(s, 1);
               break;
             }

@@ -863,8 +863,30 @@ async fn a_document_and_its_signature_dropped_together_share_a_row() {
         "{got:?}"
     );
     assert!(got[5].starts_with("Протокол.pdf ("), "{got:?}");
+    assert!(got[5].contains("с подписью «Протокол.pdf.sig»"), "{got:?}");
     b.assert_accessible("the letter form with dropped files")
         .await;
+    // The cross takes a file out again: the signature first (its document says so), then the
+    // document itself.
+    let after = b
+        .cmd(
+            "POST",
+            "execute/sync",
+            json!({"script": "var line = function (id) { return document.getElementById(id).parentNode.querySelector('[data-file-name]'); };\
+                line('sig_1').querySelector('.file-remove').click();\
+                var doc = line('file_1').textContent;\
+                line('file_1').querySelector('.file-remove').click();\
+                return [doc, String(document.getElementById('file_1').files.length),\
+                  String(document.getElementById('sig_1').files.length), line('file_1').textContent];", "args": []}),
+        )
+        .await;
+    assert!(
+        after[0].as_str().unwrap().contains("без подписи"),
+        "{after}"
+    );
+    assert_eq!(after[1], "0", "{after}");
+    assert_eq!(after[2], "0", "{after}");
+    assert_eq!(after[3], "", "{after}");
     b.quit().await;
 }
 
