@@ -5,10 +5,8 @@
 //! connection sent at most ~25 letters a second, whatever the server: a mailing of 10 000
 //! letters took 64–73 s with eight connections, and 24–26 s when the server acknowledged at once
 //! (docs/benchmarks.md, issue 15). lettre's transport cannot set the option, so plain and
-//! STARTTLS connections are opened here, on a socket that has it, and reused; implicit TLS
-//! (port 465) stays with lettre's pooled transport.
-
-use std::time::{Duration, Instant};
+//! STARTTLS connections are opened here, on a socket that has it, and reused (after a NOOP, like
+//! lettre's pool); implicit TLS (port 465) stays with lettre's pooled transport.
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
@@ -32,11 +30,8 @@ pub(super) struct Pool {
     pub starttls: bool,
     pub credentials: Option<Credentials>,
     pub hello: ClientId,
-    pub idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    pub idle: Mutex<Vec<AsyncSmtpConnection>>,
 }
-
-/// An idle connection older than this is asked NOOP before a letter (the server may have closed it).
-const FRESH: Duration = Duration::from_secs(5);
 
 impl Sender {
     pub(super) async fn send(&self, message: &Message) -> Result<(), SendError> {
@@ -79,8 +74,10 @@ impl Pool {
         let mut conn = loop {
             let idle = self.idle.lock().await.pop();
             match idle {
-                Some((mut c, since)) => {
-                    if since.elapsed() < FRESH || c.test_connected().await {
+                // NOOP first, as lettre's pool does: the server may have closed it meanwhile,
+                // and a letter sent into a closed connection would cost an attempt and a retry.
+                Some(mut c) => {
+                    if c.test_connected().await {
                         break c;
                     }
                     c.abort().await;
@@ -90,7 +87,7 @@ impl Pool {
         };
         match conn.send(message.envelope(), &message.formatted()).await {
             Ok(_) => {
-                self.idle.lock().await.push((conn, Instant::now()));
+                self.idle.lock().await.push(conn);
                 Ok(())
             }
             Err(e) => {
