@@ -317,7 +317,7 @@ impl Mail {
         // The whole attempt, not only each read, ends within the timeout: it must be over
         // before the lease runs out and another instance's worker may take the message.
         let limit = Duration::from_secs(self.settings.timeout_seconds);
-        let sent = match tokio::time::timeout(limit, self.sender.send(&message)).await {
+        let sent = match tokio::time::timeout(limit, self.sender.send(message)).await {
             Ok(r) => r,
             Err(_) => Err((
                 false,

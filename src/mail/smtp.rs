@@ -34,14 +34,14 @@ pub(super) struct Pool {
 }
 
 impl Sender {
-    pub(super) async fn send(&self, message: &Message) -> Result<(), SendError> {
+    pub(super) async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
             Sender::Lettre(t) => t
-                .send(message.clone())
+                .send(message)
                 .await
                 .map(|_| ())
                 .map_err(|e| (e.is_permanent(), e.to_string())),
-            Sender::Own(pool) => pool.send(message).await,
+            Sender::Own(pool) => pool.send(&message).await,
         }
     }
 }
