@@ -10,6 +10,7 @@
 
 pub mod answers;
 pub mod model;
+pub mod receipts;
 pub mod service;
 pub mod signing;
 mod store;

@@ -153,3 +153,77 @@ mod tests {
         );
     }
 }
+
+/// Which companies of a sent message the staff's receipts list shows (a mailing to every
+/// member has thousands: the list is filtered and paged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptShow {
+    All,
+    /// Not delivered yet (the mailing is still going).
+    Waiting,
+    /// Nobody in the company opened it.
+    Unread,
+    /// Not acknowledged (a message that requires it).
+    Unacked,
+    Answered,
+    /// A letter SMTP refused for good.
+    MailFailed,
+    /// Delivered, but no user of the company reads the category: nobody got a letter.
+    NoLetters,
+}
+
+impl ReceiptShow {
+    pub const ALL: [ReceiptShow; 7] = [
+        ReceiptShow::All,
+        ReceiptShow::Waiting,
+        ReceiptShow::Unread,
+        ReceiptShow::Unacked,
+        ReceiptShow::Answered,
+        ReceiptShow::MailFailed,
+        ReceiptShow::NoLetters,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReceiptShow::All => "",
+            ReceiptShow::Waiting => "waiting",
+            ReceiptShow::Unread => "unread",
+            ReceiptShow::Unacked => "unacked",
+            ReceiptShow::Answered => "answered",
+            ReceiptShow::MailFailed => "failed",
+            ReceiptShow::NoLetters => "noletters",
+        }
+    }
+
+    /// An unknown code shows all (a hand-edited address is not an error).
+    pub fn from_code(s: &str) -> ReceiptShow {
+        ReceiptShow::ALL
+            .into_iter()
+            .find(|c| c.code() == s)
+            .unwrap_or(ReceiptShow::All)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReceiptShow::All => "Все",
+            ReceiptShow::Waiting => "Ждут доставки",
+            ReceiptShow::Unread => "Не открыли",
+            ReceiptShow::Unacked => "Не ознакомились",
+            ReceiptShow::Answered => "Ответили",
+            ReceiptShow::MailFailed => "Письмо не доставлено",
+            ReceiptShow::NoLetters => "Некому писать (нет пользователей с ролью)",
+        }
+    }
+
+    /// The choices a message offers: acknowledgement and answers only where it asks for them.
+    pub fn offered(requires_ack: bool, answer_due: bool) -> Vec<ReceiptShow> {
+        ReceiptShow::ALL
+            .into_iter()
+            .filter(|s| match s {
+                ReceiptShow::Unacked => requires_ack,
+                ReceiptShow::Answered => answer_due,
+                _ => true,
+            })
+            .collect()
+    }
+}

@@ -247,10 +247,6 @@ pub async fn journal(core: &Core) -> Result<Vec<JournalRow>, MessageError> {
     Ok(store::journal(&core.db, 200).await?)
 }
 
-pub async fn receipts(core: &Core, id: i64) -> Result<Vec<ReceiptRow>, MessageError> {
-    Ok(store::receipts(&core.db, id).await?)
-}
-
 /// Files to a draft (a sent message does not change).
 pub async fn attach(
     core: &Core,
@@ -379,15 +375,21 @@ async fn deliver(
         }
     }
     let mut tx = core.db.begin().await?;
+    let mut taken: HashMap<i64, i64> = HashMap::new();
     for (recipient, message_id, member_id) in batch {
         let users = users.get(member_id).map(Vec::as_slice).unwrap_or(&[]);
         if !store::take(&mut tx, *recipient).await? {
             continue;
         }
+        *taken.entry(*message_id).or_default() += 1;
         for l in letters(core, &messages[message_id], users, *member_id) {
             let outbox = mail::enqueue(&mut tx, &l).await?;
             store::add_letter(&mut tx, *recipient, outbox).await?;
         }
+    }
+    // once per message and batch: the message's row is locked until the commit
+    for (message_id, n) in taken {
+        store::count_delivered(&mut tx, message_id, n).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -544,7 +546,7 @@ pub async fn member_file(
 /// when it requires acknowledgement, not acknowledged it). Returns how many companies.
 pub async fn remind(core: &Core, actor: &Actor, id: i64) -> Result<usize, MessageError> {
     let m = message(core, id).await?;
-    let late: Vec<ReceiptRow> = receipts(core, id)
+    let late: Vec<ReceiptRow> = super::receipts::all(core, id)
         .await?
         .into_iter()
         .filter(|r| {

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::model::ReceiptShow;
 use crate::db::{Db, DbResult, Tx, placeholders};
 use crate::{on_db, on_tx};
 
@@ -20,13 +21,17 @@ pub struct MessageRow {
     pub audience_label: String,
     pub state: String,
     pub recipients: i64,
+    /// Companies delivered, opened, acknowledged (kept by the transactions that change them).
+    pub delivered_count: i64,
+    pub opened_count: i64,
+    pub acked_count: i64,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
 
 const COLS: &str = "id, number, subject, body, category, requires_ack, answer_due, audience, audience_label, \
-    state, recipients, created_by, created_at, sent_at";
+    state, recipients, delivered_count, opened_count, acked_count, created_by, created_at, sent_at";
 
 pub struct NewMessage<'a> {
     pub subject: &'a str,
@@ -79,19 +84,11 @@ pub struct JournalRow {
 }
 
 pub async fn journal(db: &Db, limit: i64) -> DbResult<Vec<JournalRow>> {
-    // One pass over the shown messages' recipients (three counting subqueries read a large
-    // mailing's rows three times, while its delivery writes them).
-    let sql = "SELECT m.id, m.number, m.subject, m.category, m.state, m.audience_label, m.requires_ack, m.created_at, \
-               m.sent_at, m.recipients, CAST(COALESCE(a.delivered, 0) AS BIGINT) AS delivered, \
-               CAST(COALESCE(a.opened, 0) AS BIGINT) AS opened, CAST(COALESCE(a.acked, 0) AS BIGINT) AS acked \
-               FROM sro_messages m LEFT JOIN (SELECT r.message_id, \
-                 SUM(CASE WHEN r.state = 'delivered' THEN 1 ELSE 0 END) AS delivered, \
-                 SUM(CASE WHEN r.opened_at IS NOT NULL THEN 1 ELSE 0 END) AS opened, \
-                 SUM(CASE WHEN r.acked_at IS NOT NULL THEN 1 ELSE 0 END) AS acked \
-                 FROM sro_message_recipients r \
-                 WHERE r.message_id IN (SELECT id FROM sro_messages ORDER BY id DESC LIMIT $1) \
-                 GROUP BY r.message_id) a ON a.message_id = m.id \
-               ORDER BY m.id DESC LIMIT $1";
+    // The counts live on the message (0028): counting a mailing's recipients here read 10 000
+    // rows a view while the delivery rewrote them.
+    let sql = "SELECT id, number, subject, category, state, audience_label, requires_ack, created_at, sent_at, \
+               recipients, delivered_count AS delivered, opened_count AS opened, acked_count AS acked \
+               FROM sro_messages ORDER BY id DESC LIMIT $1";
     Ok(on_db!(db, p => sqlx::query_as::<_, JournalRow>(sql).bind(limit).fetch_all(p).await?))
 }
 
@@ -224,6 +221,13 @@ pub async fn add_letter(tx: &mut Tx, recipient: i64, outbox_id: i64) -> DbResult
     Ok(())
 }
 
+/// `n` more companies of the message delivered, in the transaction that took them.
+pub async fn count_delivered(tx: &mut Tx, message_id: i64, n: i64) -> DbResult<()> {
+    let sql = "UPDATE sro_messages SET delivered_count = delivered_count + $2 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(message_id).bind(n).execute(c).await?.rows_affected());
+    Ok(())
+}
+
 /// The message is sent when no company waits.
 pub async fn finish(db: &Db, id: i64) -> DbResult<()> {
     let sql = "UPDATE sro_messages SET state = 'sent' WHERE id = $1 AND state = 'sending' AND NOT EXISTS \
@@ -270,24 +274,41 @@ pub async fn copy_of(db: &Db, member_id: i64, message_id: i64) -> DbResult<Optio
     )
 }
 
-/// First opening (who, when); false when it was opened before.
+/// First opening (who, when); false when it was opened before. The message's count rises in
+/// the same transaction.
 pub async fn mark_opened(tx: &mut Tx, recipient: i64, user_id: i64) -> DbResult<bool> {
     let sql = "UPDATE sro_message_recipients SET opened_at = $2, opened_by = $3 WHERE id = $1 AND opened_at IS NULL";
     let now = tx.now;
-    Ok(
-        on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).bind(user_id).execute(c).await?.rows_affected())
-            == 1,
-    )
+    let first = on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).bind(user_id).execute(c).await?.rows_affected())
+        == 1;
+    if first {
+        count(tx, recipient, "opened_count").await?;
+    }
+    Ok(first)
 }
 
+/// The first acknowledgement; false when the company had acknowledged. Acknowledging opens the
+/// copy too when nobody had (the opening's count rises then).
 pub async fn mark_acked(tx: &mut Tx, recipient: i64, user_id: i64) -> DbResult<bool> {
-    let sql = "UPDATE sro_message_recipients SET acked_at = $2, acked_by = $3, \
-               opened_at = COALESCE(opened_at, $2), opened_by = COALESCE(opened_by, $3) WHERE id = $1 AND acked_at IS NULL";
+    let sql = "UPDATE sro_message_recipients SET acked_at = $2, acked_by = $3 WHERE id = $1 AND acked_at IS NULL";
     let now = tx.now;
-    Ok(
-        on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).bind(user_id).execute(c).await?.rows_affected())
-            == 1,
-    )
+    let first = on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(now).bind(user_id).execute(c).await?.rows_affected())
+        == 1;
+    if first {
+        count(tx, recipient, "acked_count").await?;
+        mark_opened(tx, recipient, user_id).await?;
+    }
+    Ok(first)
+}
+
+/// One more on the recipient's message's `column` (a constant of this module).
+async fn count(tx: &mut Tx, recipient: i64, column: &str) -> DbResult<()> {
+    let sql = format!(
+        "UPDATE sro_messages SET {column} = {column} + 1 \
+         WHERE id = (SELECT message_id FROM sro_message_recipients WHERE id = $1)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(recipient).execute(c).await?.rows_affected());
+    Ok(())
 }
 
 /// A company's receipt for a message, for staff.
@@ -310,17 +331,62 @@ pub struct ReceiptRow {
     pub answer_item_id: Option<i64>,
 }
 
+const RECEIPTS: &str = "SELECT r.id AS recipient_id, r.member_id, m.short_name, m.inn, r.state, r.letters, \
+    (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
+      WHERE l.recipient_id = r.id AND o.status = 'sent') AS letters_sent, \
+    (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
+      WHERE l.recipient_id = r.id AND o.status = 'failed') AS letters_failed, \
+    r.delivered_at, r.opened_at, uo.full_name AS opened_by_name, r.acked_at, ua.full_name AS acked_by_name, \
+    r.answered_at, r.answer_item_id \
+    FROM sro_message_recipients r JOIN members m ON m.id = r.member_id \
+    LEFT JOIN users uo ON uo.id = r.opened_by LEFT JOIN users ua ON ua.id = r.acked_by";
+
+/// Every company of the message (the CSV, «Напомнить»).
 pub async fn receipts(db: &Db, message_id: i64) -> DbResult<Vec<ReceiptRow>> {
-    let sql = "SELECT r.id AS recipient_id, r.member_id, m.short_name, m.inn, r.state, r.letters, \
-               (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
-                 WHERE l.recipient_id = r.id AND o.status = 'sent') AS letters_sent, \
-               (SELECT COUNT(*) FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
-                 WHERE l.recipient_id = r.id AND o.status = 'failed') AS letters_failed, \
-               r.delivered_at, r.opened_at, uo.full_name AS opened_by_name, r.acked_at, ua.full_name AS acked_by_name, r.answered_at, r.answer_item_id \
-               FROM sro_message_recipients r JOIN members m ON m.id = r.member_id \
-               LEFT JOIN users uo ON uo.id = r.opened_by LEFT JOIN users ua ON ua.id = r.acked_by \
-               WHERE r.message_id = $1 ORDER BY m.short_name, r.id";
-    Ok(on_db!(db, p => sqlx::query_as::<_, ReceiptRow>(sql).bind(message_id).fetch_all(p).await?))
+    let sql = format!("{RECEIPTS} WHERE r.message_id = $1 ORDER BY m.short_name, r.id");
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReceiptRow>(&sql).bind(message_id).fetch_all(p).await?))
+}
+
+/// A page of the companies `show` picks whose name or numbers contain `query` (lower-case,
+/// without LIKE's wildcards; empty: any), and how many there are in all (`all`, the message's
+/// count of companies, when nothing is filtered: not counted again).
+pub async fn receipts_page(
+    db: &Db,
+    message_id: i64,
+    (show, query): (ReceiptShow, &str),
+    all: i64,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<ReceiptRow>, i64)> {
+    let filtered = show != ReceiptShow::All || !query.is_empty();
+    let mut cond = String::from("r.message_id = $1 AND ($2 = '' OR m.search_text LIKE $3)");
+    cond.push_str(match show {
+        ReceiptShow::All => "",
+        ReceiptShow::Waiting => " AND r.state = 'pending'",
+        ReceiptShow::Unread => " AND r.state = 'delivered' AND r.opened_at IS NULL",
+        ReceiptShow::Unacked => " AND r.state = 'delivered' AND r.acked_at IS NULL",
+        ReceiptShow::Answered => " AND r.answered_at IS NOT NULL",
+        ReceiptShow::MailFailed => {
+            " AND EXISTS (SELECT 1 FROM sro_message_letters l JOIN outbox o ON o.id = l.outbox_id \
+             WHERE l.recipient_id = r.id AND o.status = 'failed')"
+        }
+        ReceiptShow::NoLetters => " AND r.state = 'delivered' AND r.letters = 0",
+    });
+    let like = format!("%{query}%");
+    let rows = format!("{RECEIPTS} WHERE {cond} ORDER BY m.short_name, r.id LIMIT $4 OFFSET $5");
+    let total = format!(
+        "SELECT COUNT(*) FROM sro_message_recipients r JOIN members m ON m.id = r.member_id WHERE {cond}"
+    );
+    Ok(on_db!(db, p => {
+        let list = sqlx::query_as::<_, ReceiptRow>(&rows).bind(message_id).bind(query).bind(&like)
+            .bind(limit).bind(offset).fetch_all(p).await?;
+        let total = if filtered {
+            sqlx::query_scalar::<_, i64>(&total).bind(message_id).bind(query).bind(&like).fetch_one(p).await?
+        } else {
+            all
+        };
+        (list, total)
+    }))
 }
 
 /// The company's answer (the first one counts); false when it had answered already.

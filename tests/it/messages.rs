@@ -13,7 +13,8 @@ use crate::helpers::*;
 both_dbs!(
     staff_send_a_message_that_members_read_and_acknowledge,
     selections_reach_whom_they_say_and_delivery_happens_once,
-    the_sros_files_carry_checked_signatures
+    the_sros_files_carry_checked_signatures,
+    the_journal_counts_what_the_receipts_say
 );
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -333,6 +334,15 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
     b.unwrap();
     service::work(core, 1000).await.unwrap();
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM sro_message_recipients WHERE message_id = {id} AND state = 'delivered'")).await, debtors as i64);
+    // the journal's count, kept on the message by each delivering transaction, agrees
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT delivered_count FROM sro_messages WHERE id = {id}")
+        )
+        .await,
+        debtors as i64
+    );
     let letters = count(
         &app,
         "SELECT COUNT(*) FROM outbox WHERE kind = 'sro_message'",
@@ -444,4 +454,128 @@ async fn the_sros_files_carry_checked_signatures(app: TestApp) {
     let r = head.get(&sig_link).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.bytes().await.unwrap().to_vec(), fixture("otchet.pdf.sig"));
+}
+
+/// The journal's counts are kept on the message (a mailing's rows are not counted on every
+/// view): opening twice counts once, acknowledging without opening counts as both, and the
+/// counts agree with the companies' rows.
+async fn the_journal_counts_what_the_receipts_say(app: TestApp) {
+    let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
+    let list = format!("{MEMBER_INN}, 5000 9876 50");
+    let mut ids = vec![];
+    for (subject, ack) in [
+        ("Информационное письмо", false),
+        ("Решение о проверке", true),
+    ] {
+        let mut fields = vec![
+            ("subject", subject),
+            ("body", "текст"),
+            ("category", "decision"),
+            ("to", "list"),
+            ("list", &list),
+        ];
+        if ack {
+            fields.push(("requires_ack", "on"));
+        }
+        let id = draft(&expert, &fields).await;
+        let page = format!("/office/messages/{id}");
+        let r = expert
+            .post_with_token_from(&page, &format!("/office/messages/{id}/send"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        ids.push(id);
+    }
+    service::work(&app.state.core, 100).await.unwrap();
+    let (info, decision) = (ids[0], ids[1]);
+    let buh = member(&app, MEMBER_BUH_EMAIL, MEMBER_BUH_PASSWORD).await;
+    let head = member(&app, MEMBER_EMAIL, MEMBER_PASSWORD).await;
+    // Romashka opens the letter twice (two of its users): one company opened
+    buh.page(&format!("/kabinet/messages/{info}")).await;
+    head.page(&format!("/kabinet/messages/{info}")).await;
+    // Vektor acknowledges the decision from its list, never having opened it
+    let vektor = member(&app, OTHER_MEMBER_EMAIL, OTHER_MEMBER_PASSWORD).await;
+    let r = vektor
+        .post_with_token_from(
+            "/kabinet/messages",
+            &format!("/kabinet/messages/{decision}/ack"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = expert.page("/office/messages").await;
+    assert!(
+        html.contains("доставлено 2 из 2, прочитали 1")
+            && html.contains("доставлено 2 из 2, ознакомлены 1"),
+        "{html}"
+    );
+    for id in ids {
+        let kept = count(&app, &format!("SELECT delivered_count * 10000 + opened_count * 100 + acked_count FROM sro_messages WHERE id = {id}")).await;
+        let rows = count(&app, &format!("SELECT SUM(CASE WHEN state = 'delivered' THEN 10000 ELSE 0 END) \
+            + SUM(CASE WHEN opened_at IS NOT NULL THEN 100 ELSE 0 END) + SUM(CASE WHEN acked_at IS NOT NULL THEN 1 ELSE 0 END) \
+            FROM sro_message_recipients WHERE message_id = {id}")).await;
+        assert_eq!(kept, rows, "message {id}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT opened_count FROM sro_messages WHERE id = {decision}")
+        )
+        .await,
+        1,
+        "acknowledging opens"
+    );
+    // The message's page: the counts, and the companies filtered and searched (a mailing to
+    // every member has thousands of them).
+    let html = expert.page(&format!("/office/messages/{info}")).await;
+    assert!(
+        html.contains("Доставлено 2 из 2")
+            && html.contains("Открыли: <strong>1</strong>")
+            && html.contains("Найдено: 2")
+            && !html.contains("Не ознакомились"),
+        "{html}"
+    );
+    let html = expert
+        .page(&format!("/office/messages/{info}?show=unread"))
+        .await;
+    assert!(
+        html.contains("Найдено: 1") && html.contains("Вектор") && !html.contains("Ромашка"),
+        "{html}"
+    );
+    let html = expert
+        .page(&format!("/office/messages/{decision}?show=unacked"))
+        .await;
+    assert!(
+        html.contains("Найдено: 1") && html.contains("Ромашка") && !html.contains("Вектор"),
+        "{html}"
+    );
+    let html = expert
+        .page(&format!(
+            "/office/messages/{decision}?q=%D0%92%D0%95%D0%9A%D0%A2%D0%9E%D0%A0"
+        ))
+        .await;
+    assert!(
+        html.contains("Найдено: 1") && html.contains("Вектор") && !html.contains("Ромашка"),
+        "{html}"
+    );
+    let html = expert
+        .page(&format!("/office/messages/{decision}?q={MEMBER_INN}"))
+        .await;
+    assert!(
+        html.contains("Найдено: 1") && html.contains("Ромашка"),
+        "{html}"
+    );
+    let html = expert
+        .page(&format!("/office/messages/{decision}?q=%25"))
+        .await;
+    assert!(
+        html.contains("Найдено: 2"),
+        "a wildcard typed is not one: {html}"
+    );
+    let html = expert
+        .page(&format!("/office/messages/{info}?show=failed"))
+        .await;
+    assert!(
+        html.contains("Найдено: 0") && html.contains("Таких организаций нет."),
+        "{html}"
+    );
 }

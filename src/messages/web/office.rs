@@ -11,15 +11,16 @@ use serde::Deserialize;
 
 use super::{FileView, file_views};
 use crate::fmt;
-use crate::messages::model::Category;
+use crate::messages::model::{Category, ReceiptShow};
+use crate::messages::receipts;
 use crate::messages::service::{self, Draft};
 use crate::messages::{MessageError, MessageRow};
 use crate::validation::FieldErrors;
 use crate::web::access::SendMessages;
-use crate::web::list::Opt;
+use crate::web::list::{Opt, Pager};
 use crate::web::upload::{FormRules, read_form};
 use crate::web::views::Chrome;
-use crate::web::{AppError, DoneQuery, Staff, file_response, invalid, page, stream_file};
+use crate::web::{AppError, Staff, file_response, invalid, page, stream_file};
 
 pub struct JournalView {
     pub id: i64,
@@ -243,13 +244,35 @@ struct MessagePage {
     answer_due: String,
     /// (companies, users) a draft would reach now.
     reach: Option<(usize, usize)>,
-    delivered: usize,
     receipts: Vec<ReceiptView>,
+    /// The receipts list's filter, search and pages.
+    shows: Vec<Opt>,
+    q: String,
+    pager: Pager,
     notice: Option<String>,
     error: Option<String>,
 }
 
-async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, AppError> {
+/// Companies a page of the receipts shows.
+const RECEIPTS_PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub(super) struct MessageQuery {
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+async fn message_page(
+    s: &Staff<SendMessages>,
+    id: i64,
+    q: &MessageQuery,
+) -> Result<MessagePage, AppError> {
     let core = &s.ctx.state.core;
     let m = service::message(core, id).await?;
     let files = file_views(service::files(core, id).await?);
@@ -258,7 +281,24 @@ async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, A
     } else {
         None
     };
-    let receipts = service::receipts(core, id).await?;
+    let offered = ReceiptShow::offered(m.requires_ack, m.answer_due.is_some());
+    let show = Some(ReceiptShow::from_code(&q.show))
+        .filter(|s| offered.contains(s))
+        .unwrap_or(ReceiptShow::All);
+    let (receipts, total) = if reach.is_some() {
+        (Vec::new(), 0)
+    } else {
+        let offset = Pager::offset(q.page, RECEIPTS_PER_PAGE);
+        receipts::page(core, &m, (show, &q.q), RECEIPTS_PER_PAGE, offset).await?
+    };
+    let path = format!("/office/messages/{id}");
+    let pager = Pager::new(
+        &path,
+        &[("show", show.code()), ("q", q.q.trim())],
+        q.page,
+        RECEIPTS_PER_PAGE,
+        total,
+    );
     let when = |t: &Option<chrono::DateTime<chrono::Utc>>, who: &Option<String>| match (t, who) {
         (Some(t), Some(w)) => format!("{}, {w}", fmt::datetime(t)),
         (Some(t), None) => fmt::datetime(t),
@@ -273,7 +313,12 @@ async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, A
         answer_due: m.answer_due.as_ref().map(fmt::date).unwrap_or_default(),
         files,
         reach,
-        delivered: receipts.iter().filter(|r| r.state == "delivered").count(),
+        shows: offered
+            .iter()
+            .map(|o| Opt::new(o.code(), o.label(), show.code()))
+            .collect(),
+        q: q.q.trim().to_string(),
+        pager,
         receipts: receipts
             .iter()
             .map(|r| ReceiptView {
@@ -307,9 +352,9 @@ async fn message_page(s: &Staff<SendMessages>, id: i64) -> Result<MessagePage, A
 pub(super) async fn show_message(
     s: Staff<SendMessages>,
     Path(id): Path<i64>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
-    let mut p = message_page(&s, id).await?;
+    let mut p = message_page(&s, id, &q).await?;
     p.notice = match q.done.as_str() {
         "sent" => Some("Сообщение зарегистрировано в журнале исходящих и рассылается.".into()),
         "reminded" => Some("Напоминания поставлены в очередь писем.".into()),
@@ -370,12 +415,12 @@ pub(super) async fn attach(
             .chain(signatures.iter().flatten().map(|c| c.upload.staged.clone()))
             .collect();
         state.storage.discard(&staged).await;
-        let mut p = message_page(&s, id).await?;
+        let mut p = message_page(&s, id, &MessageQuery::default()).await?;
         p.error = Some(why);
         return invalid(&p);
     }
     if uploads.is_empty() {
-        let mut p = message_page(&s, id).await?;
+        let mut p = message_page(&s, id, &MessageQuery::default()).await?;
         p.error = Some(
             form.problems
                 .messages()
@@ -396,7 +441,7 @@ pub(super) async fn send(
     match service::send(&s.ctx.state.core, &s.actor(), id).await {
         Ok(_) => Ok(Redirect::to(&format!("/office/messages/{id}?done=sent")).into_response()),
         Err(MessageError::Invalid(e)) => {
-            let mut p = message_page(&s, id).await?;
+            let mut p = message_page(&s, id, &MessageQuery::default()).await?;
             p.error = Some(e.to_string());
             invalid(&p)
         }
@@ -426,7 +471,7 @@ pub(super) async fn unread_csv(
         "Открыто",
         "Ознакомлен",
     ]));
-    for r in service::receipts(core, id).await? {
+    for r in receipts::all(core, id).await? {
         let missing = if m.requires_ack {
             r.acked_at.is_none()
         } else {
