@@ -3,8 +3,8 @@
 # MEMBERS generated members (one user each) plus the demo companies; an SMTP sink on loopback
 # (bench/smtp_sink.py, or aiosmtpd's Sink with SINK=aiosmtpd); the administrator sends a decision to all through the pages, and
 # the run measures the time until every company is delivered (its letters in the outbox) and
-# until every letter was taken by the SMTP server, while wrk loads the staff's message journal
-# at 16 connections (p50, p99).
+# until every letter was taken by the SMTP server, while wrk loads the staff's pages at 16
+# connections: 8 on the message journal, 8 on the message's own page (p50, p99 of each).
 # Markdown to stdout, progress to stderr:  bench/messages.sh > /tmp/messages.md
 # WRITE_DOC=1 also puts the table into docs/benchmarks.md (between <!-- messages:begin/end -->).
 # Knobs: MEMBERS (10000), ENGINES ("sqlite postgres"), PORT (18085), SMTP_PORT (18025),
@@ -95,9 +95,22 @@ for engine in $ENGINES; do
     start="$(date +%s.%N)"
     curl -fsS -o /dev/null -H "Cookie: $cookie" -H "Origin: $BASE" --data-urlencode "csrf_token=$t" "$BASE/office/messages/$id/send"
     companies="$(sql "SELECT recipients FROM sro_messages WHERE id = $id")"
-    log "==> $NAME: delivering to $companies companies; wrk on the journal meanwhile"
-    wrk -t2 -c16 -d20s --latency -H "Cookie: $cookie" "$BASE/office/messages" >"$TMP/wrk" 2>&1 &
+    # both pages answer 200 with their content before and after the load (wrk counts a
+    # redirect to the login page as a success)
+    pages_ok() {
+        for path in /office/messages "/office/messages/$id"; do
+            curl -fsS -o "$TMP/page.html" -w '%{http_code}' -H "Cookie: $cookie" "$BASE$path" | grep -qx 200 \
+                && grep -q 'Доставлено\|доставлено' "$TMP/page.html" || die "$path does not answer with its page"
+        done
+    }
+    pages_ok
+    log "==> $NAME: delivering to $companies companies; wrk on the journal and the message's page meanwhile"
+    # 16 connections in all: 8 on the journal, 8 on the message's own page (its progress and the
+    # first 50 of its companies by name)
+    wrk -t1 -c8 -d20s --latency -H "Cookie: $cookie" "$BASE/office/messages" >"$TMP/wrk" 2>&1 &
     WRK_PID=$!
+    wrk -t1 -c8 -d20s --latency -H "Cookie: $cookie" "$BASE/office/messages/$id" >"$TMP/wrk-page" 2>&1 &
+    WRK2_PID=$!
     delivered_s=""; sent_s=""
     for _ in $(seq 1 1200); do
         now="$(date +%s.%N)"
@@ -109,10 +122,25 @@ for engine in $ENGINES; do
         fi
         sleep 0.5
     done
-    wait "$WRK_PID" || true
+    wait "$WRK_PID" "$WRK2_PID" || true
+    pages_ok
+    # «Кто не прочитал» of every company as CSV (the whole list with its letters' outcomes)
+    csv_s="$(curl -fsS -o "$TMP/unread.csv" -w '%{time_total}' -H "Cookie: $cookie" "$BASE/office/messages/$id/unread.csv")"
+    csv_rows="$(($(wc -l <"$TMP/unread.csv") - 1))"
     letters="$(sql "SELECT COUNT(*) FROM outbox WHERE kind = 'sro_message' AND status = 'sent'")"
-    rps="$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$TMP/wrk")"
-    p50="$(awk '$1=="50%" {print $2}' "$TMP/wrk")"; p99="$(awk '$1=="99%" {print $2}' "$TMP/wrk")"
+    # wrk_line <file>: req/s, p50 and p99 of one wrk run; its errors (non-2xx, sockets) when any
+    wrk_line() {
+        local rps p50 p99 bad kb
+        rps="$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$1")"
+        # the size of an average answer: a full page, not a redirect to the login page
+        kb="$(awk '/Transfer\/sec/ {v = $2; u = substr(v, length(v) - 1); n = v + 0;
+            if (u == "MB") n *= 1024; else if (u == "GB") n *= 1048576; else if (u != "KB") n /= 1024;
+            print n}' "$1")"
+        kb="$(awk -v a="$kb" -v b="$rps" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')"
+        p50="$(awk '$1=="50%" {print $2}' "$1")"; p99="$(awk '$1=="99%" {print $2}' "$1")"
+        bad="$(grep -E 'Non-2xx|Socket errors' "$1" | tr -s ' ' | tr '\n' ' ' || true)"
+        echo "$rps req/s · ${kb} KB each · p50 $p50 · **p99 $p99**${bad:+ · $bad}"
+    }
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
     # The reminders job over every member: the report sections' stage set far back so that
     # each section of each member is due now (the heaviest source), then the same run again
@@ -124,15 +152,15 @@ for engine in $ENGINES; do
     first="$(sed -n 's/.*Готово за \([0-9.]*\) с.*/\1/p' <<<"$r1")"; again="$(sed -n 's/.*Готово за \([0-9.]*\) с.*/\1/p' <<<"$r2")"
     made="$(sed -n 's/Напоминаний: \([0-9]*\), писем: \([0-9]*\).*/\1 reminders, \2 letters/p' <<<"$r1")"
     REM+=("| $NAME | $made | **${first} s** | ${again} s |")
-    ROWS+=("| $NAME | $companies | $letters | **${delivered_s:-timeout} s** | **${sent_s:-timeout} s** | $rps req/s · p50 $p50 · **p99 $p99** |")
+    ROWS+=("| $NAME | $companies | $letters | **${delivered_s:-timeout} s** | **${sent_s:-timeout} s** | $(wrk_line "$TMP/wrk") | $(wrk_line "$TMP/wrk-page") | $csv_rows rows in $(printf '%.2f' "$csv_s") s |")
     if [[ -n "$PG_DB" ]]; then psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; PG_DB=""; fi
 done
 
 TABLE="$(
     echo "Run of $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD), $(nproc) cores; $MEMBERS generated members with one user each plus the demo companies; SMTP on loopback: $SINK_NAME."
     echo
-    echo "| engine | companies | letters sent | all companies delivered (letters in the outbox) | all letters taken by SMTP | staff journal under wrk, 16 connections, meanwhile |"
-    echo "|---|---|---|---|---|---|"
+    echo "| engine | companies | letters sent | all companies delivered (letters in the outbox) | all letters taken by SMTP | meanwhile under wrk: the staff's journal, 8 connections | and the message's page, 8 more | afterwards: «Кто не прочитал» as CSV |"
+    echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "The reminders job (\`kabinet reminders run\`) on the same databases afterwards: every report section of every member due (a stage 200 days before the deadline, a later one not come yet), then the same run again."

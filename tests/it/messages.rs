@@ -460,6 +460,7 @@ async fn the_sros_files_carry_checked_signatures(app: TestApp) {
 /// view): opening twice counts once, acknowledging without opening counts as both, and the
 /// counts agree with the companies' rows.
 async fn the_journal_counts_what_the_receipts_say(app: TestApp) {
+    app.start_mail_server().await;
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
     let list = format!("{MEMBER_INN}, 5000 9876 50");
     let mut ids = vec![];
@@ -576,6 +577,35 @@ async fn the_journal_counts_what_the_receipts_say(app: TestApp) {
         .await;
     assert!(
         html.contains("Найдено: 0") && html.contains("Таких организаций нет."),
+        "{html}"
+    );
+    // What SMTP answered for each company's letters: all taken, then one refused for good
+    // (set here: the loopback server takes everything) shows under «Письмо не доставлено».
+    app.wait_for_mail_n(OTHER_MEMBER_EMAIL, 2).await;
+    let queued = "SELECT COUNT(*) FROM outbox WHERE kind = 'sro_message' AND status <> 'sent'";
+    for _ in 0..100 {
+        if count(&app, queued).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(&app, queued).await, 0);
+    let html = expert.page(&format!("/office/messages/{info}")).await;
+    assert!(html.contains("писем 1: отправлено 1, ошибок 0"), "{html}");
+    let failed = format!(
+        "UPDATE outbox SET status = 'failed' WHERE id IN (SELECT l.outbox_id FROM sro_message_letters l \
+         JOIN sro_message_recipients r ON r.id = l.recipient_id JOIN users u ON u.member_id = r.member_id \
+         WHERE r.message_id = {info} AND u.email = '{OTHER_MEMBER_EMAIL}')"
+    );
+    kabinet::on_db!(&app.db, p => sqlx::query(&failed).execute(p).await.unwrap().rows_affected());
+    let html = expert
+        .page(&format!("/office/messages/{info}?show=failed"))
+        .await;
+    assert!(
+        html.contains("Найдено: 1")
+            && html.contains("Вектор")
+            && html.contains("ошибок 1")
+            && !html.contains("Ромашка"),
         "{html}"
     );
 }
