@@ -314,8 +314,17 @@ pub async fn send(core: &Core, actor: &Actor, id: i64) -> Result<String, Message
     )
     .await?;
     tx.commit().await?;
+    if members.len() >= LARGE_MAILING
+        && let Err(e) = store::refresh_statistics(&core.db).await
+    {
+        tracing::warn!(error = %e, "refreshing the statistics of a mailing's companies");
+    }
     Ok(number)
 }
+
+/// Companies from which a mailing refreshes the planner's statistics (see
+/// `store::refresh_statistics`).
+const LARGE_MAILING: usize = 1000;
 
 /// The letters to one company's readers of a message.
 fn letters(core: &Core, m: &MessageRow, users: &[User], member_id: i64) -> Vec<Letter> {

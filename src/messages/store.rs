@@ -228,6 +228,18 @@ pub async fn count_delivered(tx: &mut Tx, message_id: i64, n: i64) -> DbResult<(
     Ok(())
 }
 
+/// PostgreSQL's statistics of the companies' rows, refreshed after a mailing fixed thousands at
+/// once. Until autovacuum's next round (up to a minute) the planner took a large mailing for a
+/// few rows, and a page of its receipts sorted all of them (15 ms a view at 10 000 companies,
+/// p50 170 ms under load while the delivery wrote them) instead of walking 50 names. SQLite's
+/// plan is fixed in the query (`receipts_page`) and keeps no statistics to refresh.
+pub async fn refresh_statistics(db: &Db) -> DbResult<()> {
+    if db.is_postgres() {
+        on_db!(db, p => sqlx::query("ANALYZE sro_message_recipients").execute(p).await?.rows_affected());
+    }
+    Ok(())
+}
+
 /// The message is sent when no company waits.
 pub async fn finish(db: &Db, id: i64) -> DbResult<()> {
     let sql = "UPDATE sro_messages SET state = 'sent' WHERE id = $1 AND state = 'sending' AND NOT EXISTS \
