@@ -134,6 +134,20 @@ pub fn is_hidden(c: char) -> bool {
             | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
+/// A search box's text as a plain lower-case substring for `LIKE '%…%'` (over the lower-case
+/// `search_text` columns): LIKE's wildcards and escape are not searchable characters, and at
+/// most 200 characters count.
+pub fn search_substring(q: &str) -> String {
+    let q: String = q
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .take(200)
+        .collect();
+    q.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,13 +21,7 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ReceiptRow>, i64), MessageError> {
-    let query: String = query
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .take(200)
-        .collect();
-    let filter = (show, query.trim());
+    let query = crate::validation::search_substring(query);
+    let filter = (show, query.as_str());
     Ok(store::receipts_page(&core.db, m.id, filter, m.recipients, limit, offset).await?)
 }

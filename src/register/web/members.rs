@@ -69,14 +69,7 @@ pub(super) async fn list_members(
     let is_expert = s.curator_id().is_some();
     let mine = q.mine.is_some() && is_expert;
     // searched like the public register: a plain substring, LIKE's wildcards dropped
-    let query: String =
-        q.q.trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| !matches!(c, '%' | '_' | '\\'))
-            .take(200)
-            .collect();
-    let query = query.trim().to_string();
+    let query = crate::validation::search_substring(&q.q);
     let filter = MemberFilter {
         query: (!query.is_empty()).then_some(query),
         status: status.map(|s| s.code()),

@@ -47,16 +47,7 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// The filter, or a message saying which parameter is wrong.
     pub fn filter(&self) -> Result<PublicFilter, String> {
-        // a plain substring: LIKE's wildcards and escape are not searchable characters here
-        let q: String = self
-            .q
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| !matches!(c, '%' | '_' | '\\'))
-            .take(200)
-            .collect();
-        let q = q.trim().to_string();
+        let q = crate::validation::search_substring(&self.q);
         let status = if self.status.trim().is_empty() {
             None
         } else {
