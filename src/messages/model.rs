@@ -122,38 +122,6 @@ pub fn paragraphs(body: &str) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn categories_decide_readers_and_optional_mail() {
-        assert!(Category::Invoice.read_by(MemberRole::Accountant));
-        assert!(!Category::Invoice.read_by(MemberRole::Reporter));
-        assert!(Category::Request.read_by(MemberRole::Reporter));
-        assert!(!Category::Request.read_by(MemberRole::Accountant));
-        assert!(Category::Decision.read_by(MemberRole::Accountant));
-        assert!(Category::Info.optional() && !Category::Decision.optional());
-        for c in Category::ALL {
-            assert_eq!(Category::from_code(c.code()), Some(c));
-        }
-    }
-
-    #[test]
-    fn pasted_lists_split_on_separators() {
-        assert_eq!(
-            parse_list("7700123459, 5000987650\n7700 1234 59;П-0001 П-0002"),
-            ["5000987650", "7700123459", "П-0001", "П-0002"]
-        );
-        assert!(parse_list(" \n ,").is_empty());
-        let a = serde_json::to_string(&Audience::List(vec!["1".into()])).unwrap();
-        assert_eq!(
-            serde_json::from_str::<Audience>(&a).unwrap(),
-            Audience::List(vec!["1".into()])
-        );
-    }
-}
-
 /// Which companies of a sent message the staff's receipts list shows (a mailing to every
 /// member has thousands: the list is filtered and paged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,5 +193,37 @@ impl ReceiptShow {
                 _ => true,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_decide_readers_and_optional_mail() {
+        assert!(Category::Invoice.read_by(MemberRole::Accountant));
+        assert!(!Category::Invoice.read_by(MemberRole::Reporter));
+        assert!(Category::Request.read_by(MemberRole::Reporter));
+        assert!(!Category::Request.read_by(MemberRole::Accountant));
+        assert!(Category::Decision.read_by(MemberRole::Accountant));
+        assert!(Category::Info.optional() && !Category::Decision.optional());
+        for c in Category::ALL {
+            assert_eq!(Category::from_code(c.code()), Some(c));
+        }
+    }
+
+    #[test]
+    fn pasted_lists_split_on_separators() {
+        assert_eq!(
+            parse_list("7700123459, 5000987650\n7700 1234 59;П-0001 П-0002"),
+            ["5000987650", "7700123459", "П-0001", "П-0002"]
+        );
+        assert!(parse_list(" \n ,").is_empty());
+        let a = serde_json::to_string(&Audience::List(vec!["1".into()])).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Audience>(&a).unwrap(),
+            Audience::List(vec!["1".into()])
+        );
     }
 }
