@@ -385,17 +385,19 @@ async fn deliver(
     }
     let mut tx = core.db.begin().await?;
     let mut taken: HashMap<i64, i64> = HashMap::new();
+    let mut links = Vec::new();
     for (recipient, message_id, member_id) in batch {
         let users = users.get(member_id).map(Vec::as_slice).unwrap_or(&[]);
-        if !store::take(&mut tx, *recipient).await? {
+        let letters = letters(core, &messages[message_id], users, *member_id);
+        if !store::take(&mut tx, *recipient, letters.len() as i64).await? {
             continue;
         }
         *taken.entry(*message_id).or_default() += 1;
-        for l in letters(core, &messages[message_id], users, *member_id) {
-            let outbox = mail::enqueue(&mut tx, &l).await?;
-            store::add_letter(&mut tx, *recipient, outbox).await?;
+        for l in &letters {
+            links.push((*recipient, mail::enqueue(&mut tx, l).await?));
         }
     }
+    store::link_letters(&mut tx, &links).await?;
     // once per message and batch: the message's row is locked until the commit
     for (message_id, n) in taken {
         store::count_delivered(&mut tx, message_id, n).await?;

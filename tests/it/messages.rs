@@ -354,6 +354,17 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
         letters, readers,
         "one letter per head and accountant of each debtor"
     );
+    // each company's count of letters, written as it is taken, is its letters linked
+    let mismatched = format!(
+        "SELECT COUNT(*) FROM sro_message_recipients r WHERE message_id = {id} \
+         AND letters <> (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = r.id)"
+    );
+    assert_eq!(count(&app, &mismatched).await, 0);
+    let linked = format!(
+        "SELECT COUNT(*) FROM sro_message_letters l JOIN sro_message_recipients r ON r.id = l.recipient_id \
+         JOIN outbox o ON o.id = l.outbox_id WHERE r.message_id = {id} AND o.kind = 'sro_message'"
+    );
+    assert_eq!(count(&app, &linked).await, letters);
     assert!(count(&app, &format!("SELECT COUNT(*) FROM sro_message_recipients WHERE message_id = {id} AND member_id = {romashka}")).await == 1);
     assert_eq!(
         count(
