@@ -10,7 +10,7 @@ use chrono::Datelike;
 use serde_json::json;
 
 use super::model::{Audience, Category, parse_list};
-use super::store::{self, FileRow, InboxRow, JournalRow, MessageRow, NewMessage, ReceiptRow};
+use super::store::{self, FileRow, InboxRow, JournalRow, MessageRow, NewMessage};
 use crate::audit::{self, Actor, Event};
 use crate::auth::{MemberRole, User};
 use crate::core::Core;
@@ -327,7 +327,7 @@ pub async fn send(core: &Core, actor: &Actor, id: i64) -> Result<String, Message
 const LARGE_MAILING: usize = 1000;
 
 /// The letters to one company's readers of a message.
-fn letters(core: &Core, m: &MessageRow, users: &[User], member_id: i64) -> Vec<Letter> {
+pub(super) fn letters(core: &Core, m: &MessageRow, users: &[User], member_id: i64) -> Vec<Letter> {
     let s = &*core.settings;
     let cat = Category::from_code(&m.category).unwrap_or(Category::Other);
     users
@@ -377,12 +377,7 @@ async fn deliver(
     messages: &HashMap<i64, MessageRow>,
 ) -> Result<(), MessageError> {
     let ids: Vec<i64> = batch.iter().map(|(_, _, m)| *m).collect();
-    let mut users: HashMap<i64, Vec<User>> = HashMap::new();
-    for u in crate::auth::service::users_of_members(&core.db, &ids).await? {
-        if let Some(m) = u.member_id {
-            users.entry(m).or_default().push(u);
-        }
-    }
+    let users = users_by_company(core, &ids).await?;
     let mut tx = core.db.begin().await?;
     let mut taken: HashMap<i64, i64> = HashMap::new();
     let mut links = Vec::new();
@@ -404,6 +399,20 @@ async fn deliver(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The users of these companies, by company: one read for a batch.
+pub(super) async fn users_by_company(
+    core: &Core,
+    members: &[i64],
+) -> Result<HashMap<i64, Vec<User>>, MessageError> {
+    let mut users: HashMap<i64, Vec<User>> = HashMap::new();
+    for u in crate::auth::service::users_of_members(&core.db, members).await? {
+        if let Some(m) = u.member_id {
+            users.entry(m).or_default().push(u);
+        }
+    }
+    Ok(users)
 }
 
 /// Deliver up to `limit` waiting companies; how many were looked at.
@@ -551,45 +560,4 @@ pub async fn member_file(
         .into_iter()
         .find(|f| f.id == file_id)
         .ok_or(MessageError::NotFound)
-}
-
-/// «Напомнить»: the letters again, to the companies that have not opened the message (or,
-/// when it requires acknowledgement, not acknowledged it). Returns how many companies.
-pub async fn remind(core: &Core, actor: &Actor, id: i64) -> Result<usize, MessageError> {
-    let m = message(core, id).await?;
-    let late: Vec<ReceiptRow> = super::receipts::all(core, id)
-        .await?
-        .into_iter()
-        .filter(|r| {
-            r.state == "delivered"
-                && if m.requires_ack {
-                    r.acked_at.is_none()
-                } else {
-                    r.opened_at.is_none()
-                }
-        })
-        .collect();
-    let mut tx = core.db.begin().await?;
-    for r in &late {
-        let users = crate::auth::service::users_of_member(&core.db, r.member_id).await?;
-        for mut l in letters(core, &m, &users, r.member_id) {
-            l.subject = format!("Напоминание. {}", l.subject);
-            let outbox = mail::enqueue(&mut tx, &l).await?;
-            store::add_letter(&mut tx, r.recipient_id, outbox).await?;
-        }
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Event::new(
-            "message.remind",
-            "sro_message",
-            id,
-            json!({"companies": late.len()}),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    core.mail.wake();
-    Ok(late.len())
 }

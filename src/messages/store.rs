@@ -242,12 +242,27 @@ pub async fn link_letters(tx: &mut Tx, links: &[(i64, i64)]) -> DbResult<()> {
     Ok(())
 }
 
-/// A letter more for a company already delivered («Напомнить»).
-pub async fn add_letter(tx: &mut Tx, recipient: i64, outbox_id: i64) -> DbResult<()> {
-    let sql = "INSERT INTO sro_message_letters (recipient_id, outbox_id) VALUES ($1, $2)";
-    on_tx!(tx, c => sqlx::query(sql).bind(recipient).bind(outbox_id).execute(&mut *c).await?.rows_affected());
-    let sql = "UPDATE sro_message_recipients SET letters = letters + 1 WHERE id = $1";
-    on_tx!(tx, c => sqlx::query(sql).bind(recipient).execute(c).await?.rows_affected());
+/// Letters more for companies already delivered («Напомнить»): linked, and each company's
+/// count of letters taken again from its links.
+pub async fn add_letters(tx: &mut Tx, links: &[(i64, i64)]) -> DbResult<()> {
+    link_letters(tx, links).await?;
+    let mut recipients: Vec<i64> = links.iter().map(|(r, _)| *r).collect();
+    recipients.dedup();
+    for chunk in recipients.chunks(500) {
+        let sql = format!(
+            "UPDATE sro_message_recipients SET letters = \
+             (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = sro_message_recipients.id) \
+             WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q.bind(r);
+            }
+            q.execute(c).await?.rows_affected()
+        });
+    }
     Ok(())
 }
 

@@ -172,12 +172,23 @@ async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
     let csv = expect(r, StatusCode::OK).await;
     assert!(csv.contains("Вектор") && !csv.contains("Ромашка"), "{csv}");
     let before = app.outbox().await.len();
+    let counted = format!(
+        "SELECT CAST(SUM(letters) AS BIGINT) FROM sro_message_recipients WHERE message_id = {id}"
+    );
+    let counted_before = count(&app, &counted).await;
     let r = expert
         .post_with_token_from(&page, &format!("/office/messages/{id}/remind"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let reminders: Vec<_> = app.outbox().await.into_iter().skip(before).collect();
     assert_eq!(reminders.len(), 1, "only Vektor's head: {reminders:?}");
+    // the reminder is one letter more of Vektor's, linked and counted
+    assert_eq!(count(&app, &counted).await, counted_before + 1);
+    let mismatched = format!(
+        "SELECT COUNT(*) FROM sro_message_recipients r WHERE message_id = {id} \
+         AND letters <> (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = r.id)"
+    );
+    assert_eq!(count(&app, &mismatched).await, 0);
     // the audit chain has the opening and the acknowledgement
     let audit = count(
         &app,

@@ -453,7 +453,7 @@ pub(super) async fn remind(
     s: Staff<SendMessages>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    service::remind(&s.ctx.state.core, &s.actor(), id).await?;
+    receipts::remind(&s.ctx.state.core, &s.actor(), id).await?;
     Ok(Redirect::to(&format!("/office/messages/{id}?done=reminded")).into_response())
 }
 
