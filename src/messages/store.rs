@@ -2,7 +2,7 @@
 //! selection, names in the receipts), `files` (names of attachments) and `outbox` (what SMTP
 //! answered for each letter).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -232,7 +232,7 @@ pub async fn link_letters(tx: &mut Tx, links: &[(i64, i64)]) -> DbResult<()> {
         let sql =
             format!("INSERT INTO sro_message_letters (recipient_id, outbox_id) VALUES {values}");
         on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for (recipient, outbox) in chunk {
                 q = q.bind(recipient).bind(outbox);
             }
@@ -242,26 +242,34 @@ pub async fn link_letters(tx: &mut Tx, links: &[(i64, i64)]) -> DbResult<()> {
     Ok(())
 }
 
-/// Letters more for companies already delivered («Напомнить»): linked, and each company's
-/// count of letters taken again from its links.
+/// Letters more for companies already delivered («Напомнить»): linked and counted.
 pub async fn add_letters(tx: &mut Tx, links: &[(i64, i64)]) -> DbResult<()> {
     link_letters(tx, links).await?;
-    let mut recipients: Vec<i64> = links.iter().map(|(r, _)| *r).collect();
-    recipients.dedup();
-    for chunk in recipients.chunks(500) {
-        let sql = format!(
-            "UPDATE sro_message_recipients SET letters = \
-             (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = sro_message_recipients.id) \
-             WHERE id IN ({})",
-            placeholders(1, chunk.len())
-        );
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q.bind(r);
-            }
-            q.execute(c).await?.rows_affected()
-        });
+    // `letters + n`, not a count of the links: on PostgreSQL an update that waited for another
+    // reminder's re-reads the row it changed, while a count would see the links as they were
+    // before that reminder (its letters linked but not counted)
+    let mut added: BTreeMap<i64, i64> = BTreeMap::new();
+    for (recipient, _) in links {
+        *added.entry(*recipient).or_default() += 1;
+    }
+    let mut by_n: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (recipient, n) in added {
+        by_n.entry(n).or_default().push(recipient);
+    }
+    for (n, recipients) in by_n {
+        for chunk in recipients.chunks(500) {
+            let sql = format!(
+                "UPDATE sro_message_recipients SET letters = letters + $1 WHERE id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            on_tx!(tx, c => {
+                let mut q = sqlx::query(&sql).persistent(false).bind(n);
+                for r in chunk {
+                    q = q.bind(r);
+                }
+                q.execute(c).await?.rows_affected()
+            });
+        }
     }
     Ok(())
 }
@@ -397,16 +405,14 @@ const RECEIPTS: &str = "SELECT r.id AS recipient_id, r.member_id, m.short_name, 
     FROM sro_message_recipients r JOIN members m ON m.id = r.member_id \
     LEFT JOIN users uo ON uo.id = r.opened_by LEFT JOIN users ua ON ua.id = r.acked_by";
 
-/// Every company of the message (the CSV, «Напомнить»).
+/// Every company of the message (the CSV, «Напомнить»), without what SMTP answered for their
+/// letters (`letters_sent` and `letters_failed` stay 0: neither of them shows it).
 pub async fn receipts(db: &Db, message_id: i64) -> DbResult<Vec<ReceiptRow>> {
     let sql = format!("{RECEIPTS} WHERE r.message_id = $1 ORDER BY m.short_name, m.id");
-    let mut rows =
-        on_db!(db, p => sqlx::query_as::<_, ReceiptRow>(&sql).bind(message_id).fetch_all(p).await?);
-    add_outcomes(db, message_id, &mut rows, false).await?;
-    Ok(rows)
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReceiptRow>(&sql).bind(message_id).fetch_all(p).await?))
 }
 
-/// What SMTP answered for the letters of `rows` (all of the message's, or `by_id` these).
+/// What SMTP answered for the letters of `rows`.
 ///
 /// Read apart from the companies' rows and planned at every execution (`persistent(false)`):
 /// a mailing grows the letters and the outbox from next to nothing within seconds, and a plan
@@ -415,36 +421,19 @@ pub async fn receipts(db: &Db, message_id: i64) -> DbResult<Vec<ReceiptRow>> {
 /// companies, 2 ms after). This statement is small, so planning it each time is cheap; the
 /// companies' rows keep their cached plan. CROSS JOIN fixes SQLite's order (companies, their
 /// letters, the outbox by id): led by the outbox's index by status it walked every letter sent.
-async fn add_outcomes(
-    db: &Db,
-    message_id: i64,
-    rows: &mut [ReceiptRow],
-    by_id: bool,
-) -> DbResult<()> {
+async fn add_outcomes(db: &Db, rows: &mut [ReceiptRow]) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let sql = if by_id {
-        format!(
-            "SELECT l.recipient_id, o.status, COUNT(*) FROM sro_message_letters l CROSS JOIN outbox o \
-             WHERE l.recipient_id IN ({}) AND o.id = l.outbox_id GROUP BY l.recipient_id, o.status",
-            placeholders(1, rows.len())
-        )
-    } else {
-        "SELECT l.recipient_id, o.status, COUNT(*) FROM sro_message_recipients r \
-         CROSS JOIN sro_message_letters l CROSS JOIN outbox o \
-         WHERE r.message_id = $1 AND l.recipient_id = r.id AND o.id = l.outbox_id \
-         GROUP BY l.recipient_id, o.status"
-            .to_string()
-    };
+    let sql = format!(
+        "SELECT l.recipient_id, o.status, COUNT(*) FROM sro_message_letters l CROSS JOIN outbox o \
+         WHERE l.recipient_id IN ({}) AND o.id = l.outbox_id GROUP BY l.recipient_id, o.status",
+        placeholders(1, rows.len())
+    );
     let found: Vec<(i64, String, i64)> = on_db!(db, p => {
         let mut q = sqlx::query_as(&sql).persistent(false);
-        if by_id {
-            for r in rows.iter() {
-                q = q.bind(r.recipient_id);
-            }
-        } else {
-            q = q.bind(message_id);
+        for r in rows.iter() {
+            q = q.bind(r.recipient_id);
         }
         q.fetch_all(p).await?
     });
@@ -524,7 +513,7 @@ pub async fn receipts_page(
             q.fetch_all(p).await?
         })
     };
-    add_outcomes(db, message_id, &mut list, true).await?;
+    add_outcomes(db, &mut list).await?;
     let total = if filtered {
         on_db!(db, p => sqlx::query_scalar::<_, i64>(&total_sql).persistent(cached).bind(message_id)
             .bind(query).bind(&like).fetch_one(p).await?)
