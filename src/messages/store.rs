@@ -226,7 +226,7 @@ pub async fn link_letters(tx: &mut Tx, links: &[(i64, i64)]) -> DbResult<()> {
     // two parameters a row: SQLite's limit of 32 766 is far off for a batch of companies
     for chunk in links.chunks(500) {
         let values = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .map(|i| format!("({})", placeholders(2 * i + 1, 2)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql =

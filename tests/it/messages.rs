@@ -36,6 +36,35 @@ async fn draft(c: &crate::auth::Browserless<'_>, fields: &[(&str, &str)]) -> i64
         .unwrap()
 }
 
+/// Companies of message `id` whose count of letters is not their letters linked.
+async fn uncounted_letters(app: &TestApp, id: i64) -> i64 {
+    let sql = format!(
+        "SELECT COUNT(*) FROM sro_message_recipients r WHERE message_id = {id} \
+         AND letters <> (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = r.id)"
+    );
+    count(app, &sql).await
+}
+
+/// A decision sent to Romashka and Vektor by their list, delivered; its id.
+async fn sent_to_two(app: &TestApp, staff: &crate::auth::Browserless<'_>, subject: &str) -> i64 {
+    let list = format!("{MEMBER_INN}, 5000 9876 50");
+    let fields = [
+        ("subject", subject),
+        ("body", "текст"),
+        ("category", "decision"),
+        ("to", "list"),
+        ("list", list.as_str()),
+    ];
+    let id = draft(staff, &fields).await;
+    let page = format!("/office/messages/{id}");
+    let r = staff
+        .post_with_token_from(&page, &format!("/office/messages/{id}/send"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    service::work(&app.state.core, 100).await.unwrap();
+    id
+}
+
 async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
     app.start_mail_server().await;
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
@@ -184,11 +213,7 @@ async fn staff_send_a_message_that_members_read_and_acknowledge(app: TestApp) {
     assert_eq!(reminders.len(), 1, "only Vektor's head: {reminders:?}");
     // the reminder is one letter more of Vektor's, linked and counted
     assert_eq!(count(&app, &counted).await, counted_before + 1);
-    let mismatched = format!(
-        "SELECT COUNT(*) FROM sro_message_recipients r WHERE message_id = {id} \
-         AND letters <> (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = r.id)"
-    );
-    assert_eq!(count(&app, &mismatched).await, 0);
+    assert_eq!(uncounted_letters(&app, id).await, 0);
     // the audit chain has the opening and the acknowledgement
     let audit = count(
         &app,
@@ -366,11 +391,7 @@ async fn selections_reach_whom_they_say_and_delivery_happens_once(app: TestApp) 
         "one letter per head and accountant of each debtor"
     );
     // each company's count of letters, written as it is taken, is its letters linked
-    let mismatched = format!(
-        "SELECT COUNT(*) FROM sro_message_recipients r WHERE message_id = {id} \
-         AND letters <> (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = r.id)"
-    );
-    assert_eq!(count(&app, &mismatched).await, 0);
+    assert_eq!(uncounted_letters(&app, id).await, 0);
     let linked = format!(
         "SELECT COUNT(*) FROM sro_message_letters l JOIN sro_message_recipients r ON r.id = l.recipient_id \
          JOIN outbox o ON o.id = l.outbox_id WHERE r.message_id = {id} AND o.kind = 'sro_message'"
@@ -673,29 +694,8 @@ async fn the_receipts_are_planned_for_the_letters_there_are(app: TestApp) {
     exec(&app, "SET plan_cache_mode = force_generic_plan").await;
     exec(&app, "ANALYZE sro_message_letters").await;
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
-    let list = format!("{MEMBER_INN}, 5000 9876 50");
-    let mut ids = vec![];
-    for subject in ["Информационное письмо", "Решение"] {
-        let fields = [
-            ("subject", subject),
-            ("body", "текст"),
-            ("category", "decision"),
-            ("to", "list"),
-            ("list", list.as_str()),
-        ];
-        let id = draft(&expert, &fields).await;
-        let r = expert
-            .post_with_token_from(
-                &format!("/office/messages/{id}"),
-                &format!("/office/messages/{id}/send"),
-                &[],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        ids.push(id);
-    }
-    service::work(&app.state.core, 100).await.unwrap();
-    let (id, other) = (ids[0], ids[1]);
+    let id = sent_to_two(&app, &expert, "Информационное письмо").await;
+    let other = sent_to_two(&app, &expert, "Решение").await;
     let page = format!("/office/messages/{id}");
     // the letters as they are when a mailing starts: none yet (the page is viewed from the
     // first second of a mailing)
@@ -773,21 +773,8 @@ mod two_reminders_at_once_count_every_letter {
 async fn two_reminders_at_once_count_every_letter(app: TestApp) {
     app.start_mail_server().await;
     let expert = member(&app, EXPERT_EMAIL, EXPERT_PASSWORD).await;
-    let list = format!("{MEMBER_INN}, 5000 9876 50");
-    let fields = [
-        ("subject", "Информационное письмо"),
-        ("body", "текст"),
-        ("category", "decision"),
-        ("to", "list"),
-        ("list", list.as_str()),
-    ];
-    let id = draft(&expert, &fields).await;
+    let id = sent_to_two(&app, &expert, "Информационное письмо").await;
     let page = format!("/office/messages/{id}");
-    let r = expert
-        .post_with_token_from(&page, &format!("/office/messages/{id}/send"), &[])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    service::work(&app.state.core, 100).await.unwrap();
     let mut other = app.db.begin().await.unwrap();
     let link = format!(
         "WITH o AS (INSERT INTO outbox (kind, to_address, subject, text_body, html_body, status, next_attempt_at, created_at) \
@@ -817,12 +804,8 @@ async fn two_reminders_at_once_count_every_letter(app: TestApp) {
     };
     let (r, ()) = tokio::join!(remind, finish_other);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let mismatched = format!(
-        "SELECT COUNT(*) FROM sro_message_recipients r WHERE message_id = {id} \
-         AND letters <> (SELECT COUNT(*) FROM sro_message_letters l WHERE l.recipient_id = r.id)"
-    );
     assert_eq!(
-        count(&app, &mismatched).await,
+        uncounted_letters(&app, id).await,
         0,
         "every letter linked is counted"
     );
